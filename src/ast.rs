@@ -1,0 +1,158 @@
+//! What was written in a `.runner` file, statement by statement, with the byte span of every
+//! node.
+//!
+//! A successful parse is not yet a valid spec: nothing here has been checked beyond its syntax
+//! (an account may have eleven digits, a bucket may be `My_Bucket`). The checker turns this tree
+//! into the resolved model or explains why it cannot. Spans are left out of equality, so two trees
+//! compare by meaning.
+
+use std::fmt;
+
+/// A byte range in one source file, as pest reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+}
+
+impl From<pest::Span<'_>> for Span {
+    fn from(span: pest::Span<'_>) -> Self {
+        Span::new(span.start(), span.end())
+    }
+}
+
+/// A node and where it was written. Equality looks at the node only.
+#[derive(Clone)]
+pub struct Spanned<T> {
+    pub node: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(node: T, span: Span) -> Self {
+        Spanned { node, span }
+    }
+}
+
+impl<T: PartialEq> PartialEq for Spanned<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.node == other.node
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Spanned<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+/// A string value, already unescaped; its span covers the literal with its quotes.
+pub type Str = Spanned<String>;
+
+/// One `.runner` file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecFile {
+    pub runners: Vec<RunnerDecl>,
+}
+
+/// `runner "NAME" { ... }`: the statements in the order they were written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunnerDecl {
+    pub name: Str,
+    pub statements: Vec<Spanned<Statement>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    Account(Str),
+    Region(Str),
+    Secret(SecretDecl),
+    Destination(Vec<Spanned<DestinationField>>),
+    TrustService(Str),
+    /// `trust conditions on|off`
+    TrustConditions(Spanned<bool>),
+    Role(RoleDecl),
+    Tag { key: Str, value: Str },
+}
+
+/// Who reads a secret: the agent at run time, or ECS when it starts the container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretReader {
+    /// `secret`: a pipeline secret, read through the task role.
+    Pipeline,
+    /// `agent secret`: the agent's own credentials, read through the execution role.
+    Agent,
+}
+
+/// `[agent] secret TARGET [kms "KEY"]`
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretDecl {
+    pub reader: SecretReader,
+    pub target: Spanned<SecretTarget>,
+    pub kms: Option<Str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SecretTarget {
+    /// `*`
+    Every,
+    /// A quoted secret name or ARN, as written.
+    Named(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DestinationField {
+    Bucket(Str),
+    Prefix(Str),
+    Kms(Str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RoleKind {
+    Task,
+    Execution,
+}
+
+impl RoleKind {
+    /// The words a user writes: `task role`, `execution role`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            RoleKind::Task => "task role",
+            RoleKind::Execution => "execution role",
+        }
+    }
+}
+
+/// `task role { ... }` or `execution role { ... }`
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleDecl {
+    pub kind: RoleKind,
+    pub fields: Vec<Spanned<RoleField>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoleField {
+    Name(Str),
+    Path(Str),
+    Description(Str),
+    PermissionsBoundary(Str),
+    /// The digits as written; the checker turns them into a number and range-checks them.
+    MaxSessionDuration(Str),
+    ManagedPolicy(Spanned<ManagedPolicy>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ManagedPolicy {
+    /// `managed-policy none`: attach nothing.
+    None,
+    /// `managed-policy default`: the partition's `AmazonECSTaskExecutionRolePolicy`.
+    Default,
+    /// `managed-policy "ARN"`
+    Arn(String),
+}

@@ -1,0 +1,339 @@
+//! Diagnostics as data, and the one place that turns them into text.
+//!
+//! Every stage reports problems as [`Diagnostic`] values: a stable [`Code`], a one-sentence
+//! message, the span it is about, secondary labels and an optional help line. Nothing else in the
+//! compiler prints. [`render_human`] draws them with ariadne for people; [`render_json`] writes the
+//! contract's JSON array for machines.
+
+use crate::ast::Span;
+use ariadne::{Color, Config, IndexType, Label as AriadneLabel, Report, ReportKind};
+use serde::Serialize;
+
+/// Index of a file in [`Sources`].
+pub type FileId = usize;
+
+/// One input file: the name it is reported under and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// Every input file of one invocation.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn new() -> Self {
+        Sources::default()
+    }
+
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
+        self.files.push(SourceFile {
+            name: name.into(),
+            text: text.into(),
+        });
+        self.files.len() - 1
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate()
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_column(&self, file: FileId, offset: usize) -> (usize, usize) {
+        let text = &self.get(file).text;
+        let offset = clamp_to_char_boundary(text, offset);
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..offset].chars().count() + 1;
+        (line, column)
+    }
+}
+
+fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// A place in the input: a file and a byte span in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loc {
+    pub file: FileId,
+    pub span: Span,
+}
+
+impl Loc {
+    pub fn new(file: FileId, span: Span) -> Self {
+        Loc { file, span }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $severity:ident, $summary:literal;)*) => {
+        /// Every diagnostic the compiler can report. The code strings are stable: they are
+        /// documented, matched by CI pipelines and never reused for another meaning.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $($variant,)*
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code,)*
+                }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Code::$variant => Severity::$severity,)*
+                }
+            }
+
+            /// One line that says what the code is about.
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $summary,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    Syntax = "E001", Error, "the text is not valid `.runner` syntax";
+    InvalidEscape = "E002", Error, "a string holds an escape other than `\\\"` or `\\\\`";
+    InvalidRunnerName = "E010", Error, "a runner name uses characters outside `[A-Za-z0-9+=,.@_-]`, or is empty, `.` or `..`";
+    DuplicateRunner = "E011", Error, "two runners share a name across the files of one invocation";
+    MissingStatement = "E012", Error, "a required statement (`account`, `region`, `bucket`) is missing";
+    DuplicateStatement = "E013", Error, "a statement that may appear once is repeated";
+    InvalidAccount = "E020", Error, "an account ID is not exactly 12 digits";
+    InvalidRegion = "E021", Error, "a region is not of the form `xx-name-N`";
+    UnknownRegion = "W022", Warning, "a well-formed region that runnerc does not know";
+    UnsupportedPartition = "E023", Error, "a region of an isolated or sovereign partition runnerc cannot derive ARNs for";
+    PartitionMismatch = "E024", Error, "an ARN names another partition than the runner's region";
+    InvalidSecretName = "E030", Error, "a secret name is empty, too long, or uses characters Secrets Manager refuses";
+    InvalidSecretArn = "E031", Error, "a secret ARN is not a Secrets Manager secret ARN";
+    SecretArnWithSelector = "E032", Error, "a secret ARN carries the `:json-key:version-stage:version-id` selector of a task definition";
+    SecretNameLooksSuffixed = "W033", Warning, "a secret name ends with `-` and six characters, like Secrets Manager's random suffix";
+    EverySecret = "W034", Warning, "`secret *` or `agent secret *` grants every secret of the account and region";
+    DuplicateSecret = "E035", Error, "the same secret is listed twice for one role";
+    InvalidKmsKey = "E040", Error, "a KMS key is not a key ARN";
+    KmsAlias = "E041", Error, "a KMS key is given as an alias ARN";
+    InvalidBucket = "E051", Error, "a bucket name breaks the S3 bucket-naming rules";
+    BucketWithFolder = "E052", Error, "a bucket is written as `bucket/folder`";
+    InvalidPrefix = "E053", Error, "a prefix is empty, starts with `/` or holds characters IAM would read as a pattern";
+    DuplicateDestination = "E054", Error, "the same bucket and prefix appear in two destinations";
+    InvalidTrustService = "E060", Error, "a trusted service is not a service principal of the runner's partition";
+    RedundantTrustService = "W061", Warning, "`trust service` names `ecs-tasks.amazonaws.com`, which is always trusted";
+    DuplicateTrustService = "E062", Error, "the same service is trusted twice";
+    InvalidRoleName = "E070", Error, "a role name (written or derived from the runner name) breaks IAM's rules";
+    InvalidRolePath = "E071", Error, "a role path is not `/` or `/.../` of printable ASCII, up to 512 characters";
+    InvalidDescription = "E072", Error, "a role description is longer than 1000 characters or holds characters IAM refuses";
+    InvalidSessionDuration = "E073", Error, "`max-session-duration` is outside 3600 to 43200 seconds";
+    InvalidPermissionsBoundary = "E074", Error, "a permissions boundary is not an IAM managed-policy ARN";
+    InvalidManagedPolicy = "E075", Error, "a managed policy is not an IAM managed-policy ARN";
+    ManagedPolicyConflict = "E076", Error, "`managed-policy none` is combined with other managed policies, or one is listed twice";
+    ManagedPolicyOnTaskRole = "E077", Error, "`managed-policy` is written in the task role";
+    DuplicateRoleName = "E078", Error, "two roles of one account share a name (IAM role names are case-insensitive)";
+    LongSwitchRoleName = "W079", Warning, "a role's path and name together exceed 64 characters, too long for the console's Switch Role";
+    TooManyTags = "E080", Error, "a runner has more than 50 tags";
+    InvalidTagKey = "E081", Error, "a tag key is empty, too long, reserved (`aws:`) or uses characters IAM refuses";
+    InvalidTagValue = "E082", Error, "a tag value is too long or uses characters IAM refuses";
+    DuplicateTagKey = "E083", Error, "a tag key is repeated (IAM tag keys are case-insensitive)";
+    TrustPolicyTooLarge = "E090", Error, "the trust policy exceeds IAM's 2,048-character quota";
+    InlinePolicyTooLarge = "E091", Error, "a role's inline policy exceeds IAM's 10,240-character quota";
+    TooManyManagedPolicies = "E092", Error, "a role attaches more than 20 managed policies, IAM's hard limit";
+    ManyManagedPolicies = "W093", Warning, "a role attaches more than 10 managed policies, IAM's default quota";
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A secondary label: another place that explains the diagnostic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    pub loc: Loc,
+    pub message: String,
+}
+
+/// One problem in the input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub message: String,
+    pub loc: Loc,
+    /// What to write under the primary span; the message is used when there is none.
+    pub label: Option<String>,
+    pub secondary: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, loc: Loc, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            message: message.into(),
+            loc,
+            label: None,
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn with_secondary(mut self, loc: Loc, message: impl Into<String>) -> Self {
+        self.secondary.push(Label {
+            loc,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity() == Severity::Error
+    }
+}
+
+/// Orders diagnostics by file and position, so output does not depend on the order of checks.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (a.loc.file, a.loc.span.start, a.loc.span.end, a.code).cmp(&(
+            b.loc.file,
+            b.loc.span.start,
+            b.loc.span.end,
+            b.code,
+        ))
+    });
+}
+
+/// Draws diagnostics for people: ariadne reports naming `file:line:column`, the span underlined,
+/// secondary labels and the help line.
+pub fn render_human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> String {
+    let config = Config::default()
+        .with_index_type(IndexType::Byte)
+        .with_color(color);
+    let cache = ariadne::sources(
+        sources
+            .iter()
+            .map(|(_, file)| (file.name.clone(), file.text.clone())),
+    );
+    let mut cache = cache;
+    let mut out = Vec::new();
+    for diagnostic in diagnostics {
+        let kind = match diagnostic.severity() {
+            Severity::Error => ReportKind::Error,
+            Severity::Warning => ReportKind::Warning,
+        };
+        let primary_color = match diagnostic.severity() {
+            Severity::Error => Color::Red,
+            Severity::Warning => Color::Yellow,
+        };
+        let mut report = Report::build(kind, span_of(diagnostic.loc, sources))
+            .with_config(config)
+            .with_code(diagnostic.code)
+            .with_message(&diagnostic.message)
+            .with_label(
+                AriadneLabel::new(span_of(diagnostic.loc, sources))
+                    .with_message(diagnostic.label.as_deref().unwrap_or(&diagnostic.message))
+                    .with_color(primary_color),
+            );
+        for label in &diagnostic.secondary {
+            report = report.with_label(
+                AriadneLabel::new(span_of(label.loc, sources))
+                    .with_message(&label.message)
+                    .with_color(Color::Blue),
+            );
+        }
+        if let Some(help) = &diagnostic.help {
+            report = report.with_help(help);
+        }
+        // Writing into a Vec cannot fail; a failure to find a source would only lose this report.
+        let _ = report.finish().write(&mut cache, &mut out);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+type AriadneSpan = (String, std::ops::Range<usize>);
+
+fn span_of(loc: Loc, sources: &Sources) -> AriadneSpan {
+    let file = sources.get(loc.file);
+    let start = clamp_to_char_boundary(&file.text, loc.span.start);
+    let end = clamp_to_char_boundary(&file.text, loc.span.end.max(start));
+    (file.name.clone(), start..end)
+}
+
+/// One diagnostic as the contract's JSON object.
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: &'a str,
+    pub file: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<&'a str>,
+}
+
+pub fn to_json<'a>(diagnostic: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a> {
+    let (line, column) = sources.line_column(diagnostic.loc.file, diagnostic.loc.span.start);
+    let (end_line, end_column) = sources.line_column(diagnostic.loc.file, diagnostic.loc.span.end);
+    JsonDiagnostic {
+        severity: diagnostic.severity(),
+        code: diagnostic.code.as_str(),
+        message: &diagnostic.message,
+        file: &sources.get(diagnostic.loc.file).name,
+        line,
+        column,
+        end_line,
+        end_column,
+        help: diagnostic.help.as_deref(),
+    }
+}
+
+/// The contract's machine-readable form: a JSON array of diagnostics, with a final newline.
+pub fn render_json(diagnostics: &[Diagnostic], sources: &Sources) -> String {
+    let items: Vec<JsonDiagnostic<'_>> = diagnostics.iter().map(|d| to_json(d, sources)).collect();
+    let mut text = serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_owned());
+    text.push('\n');
+    text
+}

@@ -1,0 +1,25 @@
+//! runnerc compiles `.runner` specs of streaming runners (CDC agents on ECS Fargate) into the
+//! IAM documents they need, and into aws-cli scripts that apply them.
+//!
+//! The pipeline, one stage per module, data flowing one way:
+//!
+//! 1. [`parse`]: text to syntax tree ([`ast`]), with `grammar/runner.pest`;
+//! 2. [`check`]: syntax tree to [`model`], every rule of the contract, every problem collected;
+//! 3. [`lower`]: model to documents and files;
+//! 4. [`quota`]: the IAM size quotas of the documents;
+//! 5. [`output`]: files to disk, atomically.
+//!
+//! [`compile`] runs stages 1 to 4; [`diag`] holds the diagnostics every stage reports and the
+//! one place that renders them; [`cli`] is the command line.
+
+pub mod ast;
+pub mod aws;
+pub mod check;
+pub mod cli;
+pub mod compile;
+pub mod diag;
+pub mod lower;
+pub mod model;
+pub mod output;
+pub mod parse;
+pub mod quota;

@@ -1,0 +1,88 @@
+//! What a checked spec means: runners with every name resolved, every ARN built and every
+//! default applied. Lowering reads only this; it never sees the syntax tree.
+
+use crate::aws::Partition;
+use crate::diag::Loc;
+
+/// One streaming runner, ready to lower.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Runner {
+    pub name: String,
+    /// Where the runner's name was written, for diagnostics about its documents.
+    pub name_loc: Loc,
+    pub account: String,
+    pub region: String,
+    pub partition: Partition,
+    /// Pipeline secrets, read through the task role, in the order written.
+    pub pipeline_secrets: Vec<SecretGrant>,
+    /// Agent-credential secrets, read through the execution role, in the order written.
+    pub agent_secrets: Vec<SecretGrant>,
+    pub destinations: Vec<S3Destination>,
+    pub trust: Trust,
+    pub task_role: Role,
+    pub execution_role: Role,
+    /// Tags put on both roles, in the order written.
+    pub tags: Vec<Tag>,
+}
+
+/// Read access to one secret, and the customer managed key that decrypts it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretGrant {
+    pub resource: SecretResource,
+    pub kms_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SecretResource {
+    /// `secret *`: every secret.
+    Every,
+    /// A secret ARN or ARN pattern, suffix included (`...:secret:prod/db-??????`).
+    Arn(String),
+}
+
+/// An S3 bucket the runner streams to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct S3Destination {
+    pub bucket: String,
+    /// The folder, always ending in `/`; `None` for the whole bucket.
+    pub prefix: Option<String>,
+    /// The SSE-KMS key, when the bucket encrypts with a customer managed key.
+    pub kms_key: Option<String>,
+}
+
+/// Who may assume the roles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trust {
+    /// The `aws:SourceAccount` / `aws:SourceArn` confused-deputy conditions on the ECS statement.
+    pub confused_deputy_conditions: bool,
+    /// Extra service principals, already written for the partition (`ec2.amazonaws.com.cn`).
+    pub extra_services: Vec<String>,
+}
+
+/// One IAM role, with every default applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Role {
+    pub name: String,
+    /// Where the name was written, or the runner's name when it is derived from it.
+    pub name_loc: Loc,
+    pub path: String,
+    pub description: Option<String>,
+    pub permissions_boundary: Option<String>,
+    pub max_session_duration: Option<u32>,
+    /// Managed policy ARNs to attach, in the order written.
+    pub managed_policies: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// The service principal of ECS tasks, the same in every partition.
+pub const ECS_TASKS_SERVICE: &str = "ecs-tasks.amazonaws.com";
+
+/// The AWS managed policy of ECS task execution roles, in a partition.
+pub fn default_execution_policy(partition: Partition) -> String {
+    format!("arn:{partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+}

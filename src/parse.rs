@@ -1,0 +1,354 @@
+//! Text to syntax tree: the only module that walks pest's pairs.
+//!
+//! Step one, pest matches `grammar/runner.pest` and stops at the first syntax error (pest cannot
+//! recover). Step two, one function per rule builds the [`ast`](crate::ast) nodes, unescaping
+//! strings and keeping every byte span. Escape errors do not stop the walk: every bad escape of
+//! the file is reported at once.
+
+use crate::ast::{
+    DestinationField, ManagedPolicy, RoleDecl, RoleField, RoleKind, RunnerDecl, SecretDecl,
+    SecretReader, SecretTarget, Span, Spanned, SpecFile, Statement, Str,
+};
+use crate::diag::{Code, Diagnostic, FileId, Loc};
+use pest::Parser as _;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/runner.pest"]
+struct RunnerParser;
+
+/// Parses one file. On failure returns every diagnostic found: one syntax error, or all the bad
+/// escapes.
+pub fn parse(text: &str, file: FileId) -> Result<SpecFile, Vec<Diagnostic>> {
+    let mut pairs = match RunnerParser::parse(Rule::file, text) {
+        Ok(pairs) => pairs,
+        Err(error) => return Err(vec![syntax_error(text, file, &error)]),
+    };
+    let mut walker = Walker {
+        file,
+        diagnostics: Vec::new(),
+    };
+    let runners = match pairs.next() {
+        Some(file_pair) => file_pair
+            .into_inner()
+            .filter(|pair| pair.as_rule() == Rule::runner)
+            .map(|pair| walker.runner(pair))
+            .collect(),
+        None => Vec::new(),
+    };
+    if walker.diagnostics.is_empty() {
+        Ok(SpecFile { runners })
+    } else {
+        Err(walker.diagnostics)
+    }
+}
+
+struct Walker {
+    file: FileId,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The children of a pair that carry meaning: keywords are matched, not read.
+fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| !is_keyword(p.as_rule()))
+}
+
+fn is_keyword(rule: Rule) -> bool {
+    format!("{rule:?}").starts_with("kw_")
+}
+
+impl Walker {
+    fn runner(&mut self, pair: Pair<'_, Rule>) -> RunnerDecl {
+        let mut parts = parts(pair);
+        let name = self.string(parts.next().expect("grammar: runner has a name"));
+        let statements = parts.map(|p| self.statement(p)).collect();
+        RunnerDecl { name, statements }
+    }
+
+    fn statement(&mut self, pair: Pair<'_, Rule>) -> Spanned<Statement> {
+        let span = Span::from(pair.as_span());
+        let rule = pair.as_rule();
+        let statement = match rule {
+            Rule::account => Statement::Account(self.only_string(pair)),
+            Rule::region => Statement::Region(self.only_string(pair)),
+            Rule::secret => Statement::Secret(self.secret(pair, SecretReader::Pipeline)),
+            Rule::agent_secret => Statement::Secret(self.secret(pair, SecretReader::Agent)),
+            Rule::destination => {
+                Statement::Destination(parts(pair).map(|p| self.destination_field(p)).collect())
+            }
+            Rule::trust_service => Statement::TrustService(self.only_string(pair)),
+            Rule::trust_conditions => {
+                let switch = parts(pair).next().expect("grammar: trust conditions has a switch");
+                let on = switch.as_str() == "on";
+                Statement::TrustConditions(Spanned::new(on, switch.as_span().into()))
+            }
+            Rule::task_role => Statement::Role(self.role(pair, RoleKind::Task)),
+            Rule::execution_role => Statement::Role(self.role(pair, RoleKind::Execution)),
+            Rule::tag => {
+                let mut parts = parts(pair);
+                let key = self.string(parts.next().expect("grammar: tag has a key"));
+                let value = self.string(parts.next().expect("grammar: tag has a value"));
+                Statement::Tag { key, value }
+            }
+            other => unreachable!("grammar: {other:?} is not a statement"),
+        };
+        Spanned::new(statement, span)
+    }
+
+    fn secret(&mut self, pair: Pair<'_, Rule>, reader: SecretReader) -> SecretDecl {
+        let mut parts = parts(pair);
+        let target = parts.next().expect("grammar: secret has a target");
+        let target = match target.as_rule() {
+            Rule::every_secret => Spanned::new(SecretTarget::Every, target.as_span().into()),
+            _ => {
+                let name = self.string(target);
+                Spanned::new(SecretTarget::Named(name.node), name.span)
+            }
+        };
+        let kms = parts.next().map(|kms| self.only_string(kms));
+        SecretDecl {
+            reader,
+            target,
+            kms,
+        }
+    }
+
+    fn destination_field(&mut self, pair: Pair<'_, Rule>) -> Spanned<DestinationField> {
+        let span = Span::from(pair.as_span());
+        let field = match pair.as_rule() {
+            Rule::bucket => DestinationField::Bucket(self.only_string(pair)),
+            Rule::prefix => DestinationField::Prefix(self.only_string(pair)),
+            Rule::destination_kms => DestinationField::Kms(self.only_string(pair)),
+            other => unreachable!("grammar: {other:?} is not a destination field"),
+        };
+        Spanned::new(field, span)
+    }
+
+    fn role(&mut self, pair: Pair<'_, Rule>, kind: RoleKind) -> RoleDecl {
+        let fields = parts(pair).map(|p| self.role_field(p)).collect();
+        RoleDecl { kind, fields }
+    }
+
+    fn role_field(&mut self, pair: Pair<'_, Rule>) -> Spanned<RoleField> {
+        let span = Span::from(pair.as_span());
+        let field = match pair.as_rule() {
+            Rule::role_name => RoleField::Name(self.only_string(pair)),
+            Rule::role_path => RoleField::Path(self.only_string(pair)),
+            Rule::role_description => RoleField::Description(self.only_string(pair)),
+            Rule::permissions_boundary => RoleField::PermissionsBoundary(self.only_string(pair)),
+            Rule::max_session_duration => {
+                let digits = parts(pair).next().expect("grammar: a duration has digits");
+                RoleField::MaxSessionDuration(Spanned::new(
+                    digits.as_str().to_owned(),
+                    digits.as_span().into(),
+                ))
+            }
+            Rule::managed_policy => {
+                // The value is the last child: `none`, `default` (keywords) or a string.
+                let value = pair.into_inner().last().expect("grammar: managed-policy has a value");
+                let policy = match value.as_rule() {
+                    Rule::kw_none => Spanned::new(ManagedPolicy::None, value.as_span().into()),
+                    Rule::kw_default => Spanned::new(ManagedPolicy::Default, value.as_span().into()),
+                    _ => {
+                        let arn = self.string(value);
+                        Spanned::new(ManagedPolicy::Arn(arn.node), arn.span)
+                    }
+                };
+                RoleField::ManagedPolicy(policy)
+            }
+            other => unreachable!("grammar: {other:?} is not a role field"),
+        };
+        Spanned::new(field, span)
+    }
+
+    /// A statement whose only value is one string.
+    fn only_string(&mut self, pair: Pair<'_, Rule>) -> Str {
+        let value = parts(pair).next().expect("grammar: the statement has a string");
+        self.string(value)
+    }
+
+    /// A `string` pair, unescaped. Bad escapes are reported and kept as written.
+    fn string(&mut self, pair: Pair<'_, Rule>) -> Str {
+        let span = Span::from(pair.as_span());
+        let inner = pair.into_inner().next().expect("grammar: a string has an inner part");
+        let raw = inner.as_str();
+        let base = inner.as_span().start();
+        let mut value = String::with_capacity(raw.len());
+        let mut chars = raw.char_indices();
+        while let Some((index, c)) = chars.next() {
+            if c != '\\' {
+                value.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some((_, escaped @ ('"' | '\\'))) => value.push(escaped),
+                Some((next, other)) => {
+                    let start = base + index;
+                    let end = base + next + other.len_utf8();
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::InvalidEscape,
+                            Loc::new(self.file, Span::new(start, end)),
+                            format!("unknown escape `\\{other}` in a string"),
+                        )
+                        .with_label("unknown escape")
+                        .with_help(
+                            "only `\\\"` and `\\\\` are escapes; a line break may be written as is",
+                        ),
+                    );
+                    value.push('\\');
+                    value.push(other);
+                }
+                // The grammar pairs every backslash with a character.
+                None => value.push('\\'),
+            }
+        }
+        Spanned::new(value, span)
+    }
+}
+
+fn syntax_error(text: &str, file: FileId, error: &pest::error::Error<Rule>) -> Diagnostic {
+    let position = match error.location {
+        InputLocation::Pos(pos) => pos,
+        InputLocation::Span((start, _)) => start,
+    };
+    let found = describe_found(text, position);
+    let end = position + found.1;
+    let expected = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => expected_words(positives),
+        ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let message = format!("expected {expected}, found {}", found.0);
+    Diagnostic::new(Code::Syntax, Loc::new(file, Span::new(position, end)), message)
+        .with_label(format!("expected {expected}"))
+}
+
+/// What stands at the error position, for "found ...", and its length in bytes.
+fn describe_found(text: &str, position: usize) -> (String, usize) {
+    let rest = text.get(position..).unwrap_or("");
+    let Some(first) = rest.chars().next() else {
+        return ("the end of the file".to_owned(), 0);
+    };
+    if first == '"' {
+        return ("a string".to_owned(), 1);
+    }
+    if first.is_alphanumeric() || first == '-' || first == '_' {
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+            .take(40)
+            .collect();
+        let len = word.len();
+        return (format!("`{word}`"), len);
+    }
+    (format!("`{}`", first.escape_debug()), first.len_utf8())
+}
+
+/// Turns pest's rule names into the words a user writes, as one list: "`a`, `b` or `c`".
+fn expected_words(rules: &[Rule]) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    for rule in rules {
+        let word = rule_word(*rule);
+        if !words.contains(&word) {
+            words.push(word);
+        }
+    }
+    match words.as_slice() {
+        [] => "something else".to_owned(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn rule_word(rule: Rule) -> &'static str {
+    match rule {
+        Rule::file | Rule::runner | Rule::kw_runner => "`runner`",
+        Rule::account | Rule::kw_account => "`account`",
+        Rule::region | Rule::kw_region => "`region`",
+        Rule::secret | Rule::kw_secret => "`secret`",
+        Rule::agent_secret | Rule::kw_agent => "`agent`",
+        Rule::every_secret => "`*`",
+        Rule::secret_kms | Rule::destination_kms | Rule::kw_kms => "`kms`",
+        Rule::destination | Rule::kw_destination => "`destination`",
+        Rule::kw_s3 => "`s3`",
+        Rule::bucket | Rule::kw_bucket => "`bucket`",
+        Rule::prefix | Rule::kw_prefix => "`prefix`",
+        Rule::trust_service | Rule::trust_conditions | Rule::kw_trust => "`trust`",
+        Rule::kw_service => "`service`",
+        Rule::kw_conditions => "`conditions`",
+        Rule::switch | Rule::kw_on | Rule::kw_off => "`on` or `off`",
+        Rule::task_role | Rule::kw_task => "`task`",
+        Rule::execution_role | Rule::kw_execution => "`execution`",
+        Rule::kw_role => "`role`",
+        Rule::role_name | Rule::kw_name => "`name`",
+        Rule::role_path | Rule::kw_path => "`path`",
+        Rule::role_description | Rule::kw_description => "`description`",
+        Rule::permissions_boundary | Rule::kw_permissions_boundary => "`permissions-boundary`",
+        Rule::max_session_duration | Rule::kw_max_session_duration => "`max-session-duration`",
+        Rule::managed_policy | Rule::kw_managed_policy => "`managed-policy`",
+        Rule::kw_none => "`none`",
+        Rule::kw_default => "`default`",
+        Rule::tag | Rule::kw_tag => "`tag`",
+        Rule::string | Rule::string_inner => "a quoted string",
+        Rule::integer => "a whole number",
+        Rule::EOI => "the end of the file",
+        // Silent rules never reach an error; named here so the match stays exhaustive.
+        Rule::WHITESPACE
+        | Rule::COMMENT
+        | Rule::statement
+        | Rule::secret_target
+        | Rule::destination_field
+        | Rule::role_field
+        | Rule::word_char => "a statement",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> SpecFile {
+        parse(text, 0).unwrap_or_else(|d| panic!("{d:?}"))
+    }
+
+    #[test]
+    fn a_block_may_stand_on_one_line() {
+        let file = parse_ok(r#"runner "a" { account "123456789012" region "eu-west-1" }"#);
+        assert_eq!(file.runners.len(), 1);
+        assert_eq!(file.runners[0].statements.len(), 2);
+    }
+
+    #[test]
+    fn escapes_are_decoded_and_spans_cover_the_literal() {
+        let text = r#"runner "a\"b\\c" {}"#;
+        let file = parse_ok(text);
+        let name = &file.runners[0].name;
+        assert_eq!(name.node, "a\"b\\c");
+        assert_eq!(&text[name.span.start..name.span.end], r#""a\"b\\c""#);
+    }
+
+    #[test]
+    fn an_unknown_escape_is_reported_at_the_escape() {
+        let text = "runner \"a\\nb\" {}";
+        let errors = parse(text, 0).unwrap_err();
+        assert_eq!(errors[0].code, Code::InvalidEscape);
+        let span = errors[0].loc.span;
+        assert_eq!(&text[span.start..span.end], "\\n");
+    }
+
+    #[test]
+    fn keywords_end_at_a_word_boundary() {
+        let errors = parse(r#"runner "a" { trustservice "x" }"#, 0).unwrap_err();
+        assert_eq!(errors[0].code, Code::Syntax);
+    }
+
+    #[test]
+    fn syntax_errors_name_keywords_not_rules() {
+        let errors = parse(r#"runner "a" { secrets "x" }"#, 0).unwrap_err();
+        let message = &errors[0].message;
+        assert!(message.contains("`secret`"), "{message}");
+        assert!(message.contains("found `secrets`"), "{message}");
+        assert!(!message.contains("_"), "{message}");
+    }
+}

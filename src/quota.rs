@@ -1,0 +1,85 @@
+//! The IAM size quotas of the emitted documents, measured as IAM measures them: characters of
+//! the document with white space not counted.
+//!
+//! This runs after lowering, because only the documents themselves can be measured; a runner
+//! whose documents break a quota is an error like any other, reported at the runner's name.
+
+use crate::diag::{Code, Diagnostic};
+use crate::lower::iam::RoleDocuments;
+use crate::model::Runner;
+
+/// Role trust policy length: IAM's default quota (adjustable up to 4,096 on request).
+pub const TRUST_POLICY_QUOTA: usize = 2048;
+/// Aggregate inline policy size per role.
+pub const INLINE_POLICIES_QUOTA: usize = 10_240;
+
+/// `12345` -> `12,345`, as the IAM quotas page writes sizes.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn check(runner: &Runner, documents: &RoleDocuments) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let trust = documents.trust.iam_size();
+    if trust > TRUST_POLICY_QUOTA {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::TrustPolicyTooLarge,
+                runner.name_loc,
+                format!(
+                    "the trust policy of runner `{}` is {} characters, more than IAM's quota of {}",
+                    runner.name,
+                    thousands(trust),
+                    thousands(TRUST_POLICY_QUOTA)
+                ),
+            )
+            .with_label(format!("its trust policy measures {} characters without white space", thousands(trust)))
+            .with_help("trust fewer extra services; IAM counts the document without white space"),
+        );
+    }
+    let roles = [
+        ("task role", &runner.task_role.name, &documents.task),
+        ("execution role", &runner.execution_role.name, &documents.execution),
+    ];
+    for (kind, name, document) in roles {
+        let Some(document) = document else { continue };
+        let size = document.iam_size();
+        if size > INLINE_POLICIES_QUOTA {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::InlinePolicyTooLarge,
+                    runner.name_loc,
+                    format!(
+                        "the inline policy of the {kind} `{name}` is {} characters, more than IAM's quota of {} per role",
+                        thousands(size),
+                        thousands(INLINE_POLICIES_QUOTA)
+                    ),
+                )
+                .with_label(format!("its {kind} policy measures {} characters without white space", thousands(size)))
+                .with_help("split the runner, or cover several secrets with one ARN pattern such as `arn:aws:secretsmanager:REGION:ACCOUNT:secret:prod/*`"),
+            );
+        }
+    }
+    diagnostics
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn sizes_are_written_with_thousands_separators() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(2048), "2,048");
+        assert_eq!(thousands(10_240), "10,240");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}
