@@ -88,7 +88,7 @@ fn check_role_names(runners: &[Runner], diagnostics: &mut Vec<Diagnostic>) {
 
 /// User text in a message, shortened when it is long.
 fn shown(text: &str) -> String {
-    const MAX: usize = 60;
+    const MAX: usize = 160;
     if text.chars().count() <= MAX {
         text.escape_debug().to_string()
     } else {
@@ -528,6 +528,20 @@ impl<'a> RunnerChecker<'a> {
             return invalid(self, format!("`{}` is not allowed in a secret name", c.escape_debug()));
         }
         if aws::has_secret_suffix(name) {
+            let tail = &name[name.len() - 7..];
+            // Random suffixes mix case and digits; six lower-case letters read like a word.
+            if tail[1..].bytes().all(|b| b.is_ascii_lowercase()) {
+                let diagnostic = Diagnostic::new(
+                    Code::SecretNameLooksSuffixed,
+                    self.loc(value.span),
+                    format!("this secret ARN ends with `{tail}`, which is read as Secrets Manager's random suffix"),
+                )
+                .with_label("used as written, without `-??????`")
+                .with_help(format!(
+                    "if `{tail}` is part of the secret's name, append its random suffix or `-??????`"
+                ));
+                self.report(diagnostic);
+            }
             Some(text.to_owned())
         } else {
             Some(format!("{text}-??????"))
@@ -610,27 +624,25 @@ impl<'a> RunnerChecker<'a> {
                 }
             }
             let kms_key = kms.value.and_then(|(key, _)| self.kms_key(key, place));
-            let prefix = match prefix.value {
-                Some((value, _)) => match self.prefix(value) {
-                    Some(prefix) => Some(prefix),
-                    None => continue,
-                },
-                None => None,
+            // Check every field before giving up on the destination, so all problems show.
+            let prefix = prefix.value.map(|(value, _)| self.prefix(value));
+            let bucket_name = match bucket.value {
+                Some((bucket, _)) => self.bucket(bucket),
+                None => {
+                    // `destination` is the first word of the statement.
+                    let keyword = Span::new(span.start, span.start + "destination".len());
+                    let diagnostic = Diagnostic::new(
+                        Code::MissingStatement,
+                        self.loc(keyword),
+                        "this destination has no `bucket`",
+                    )
+                    .with_label("`bucket` is required")
+                    .with_help("add `bucket \"BUCKET-NAME\"` inside `destination s3 { ... }`");
+                    self.report(diagnostic);
+                    None
+                }
             };
-            let Some((bucket, _)) = bucket.value else {
-                // `destination` is the first word of the statement.
-                let keyword = Span::new(span.start, span.start + "destination".len());
-                let diagnostic = Diagnostic::new(
-                    Code::MissingStatement,
-                    self.loc(keyword),
-                    "this destination has no `bucket`",
-                )
-                .with_label("`bucket` is required")
-                .with_help("add `bucket \"BUCKET-NAME\"` inside `destination s3 { ... }`");
-                self.report(diagnostic);
-                continue;
-            };
-            let Some(bucket_name) = self.bucket(bucket) else {
+            let (Some(bucket_name), Some(prefix)) = (bucket_name, prefix.unwrap_or(Some(None))) else {
                 continue;
             };
             let key = (bucket_name.clone(), prefix.clone());
@@ -671,7 +683,7 @@ impl<'a> RunnerChecker<'a> {
                 self.loc(bucket.span),
                 format!("`{}` is a bucket and a folder, not a bucket", shown(text)),
             )
-            .with_label("the bucket must be the base of the bucket")
+            .with_label("a bucket name and a folder")
             .with_help(format!(
                 "write `bucket \"{}\"` and `prefix \"{}/\"`",
                 shown(name),
@@ -710,7 +722,8 @@ impl<'a> RunnerChecker<'a> {
         Some(text.to_owned())
     }
 
-    fn prefix(&mut self, prefix: &Str) -> Option<String> {
+    /// The prefix as a folder ending in `/`; `None` when it is invalid.
+    fn prefix(&mut self, prefix: &Str) -> Option<Option<String>> {
         let text = prefix.node.as_str();
         let (problem, help) = if text.is_empty() {
             (
@@ -747,7 +760,7 @@ impl<'a> RunnerChecker<'a> {
             if !folder.ends_with('/') {
                 folder.push('/');
             }
-            return Some(folder);
+            return Some(Some(folder));
         };
         let diagnostic = Diagnostic::new(
             Code::InvalidPrefix,

@@ -4,7 +4,8 @@
 //! diagnostics and writes the outputs. Exit statuses are a type, [`Status`].
 
 use crate::compile::{Compilation, compile};
-use crate::diag::{self, Sources};
+use crate::ast::Span;
+use crate::diag::{self, Code, Diagnostic, Loc, Sources};
 use crate::lower::{self, Emit};
 use crate::output;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -106,23 +107,23 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Status {
     match cli.command {
         Command::Check { files, format } => {
-            let sources = match read_sources(&files) {
-                Ok(sources) => sources,
+            let (sources, input_diagnostics) = match read_sources(&files) {
+                Ok(read) => read,
                 Err(status) => return status,
             };
-            let compilation = compile(&sources);
+            let compilation = compile_inputs(&sources, input_diagnostics);
             report(&compilation, &sources, format);
             status_of(&compilation)
         }
         Command::Build { files, out, emit } => {
-            let sources = match read_sources(&files) {
-                Ok(sources) => sources,
+            let (sources, input_diagnostics) = match read_sources(&files) {
+                Ok(read) => read,
                 Err(status) => return status,
             };
             let mut emit: Vec<Emit> = emit.into_iter().map(Emit::from).collect();
             emit.sort();
             emit.dedup();
-            build(&sources, &out, &emit)
+            build(&sources, input_diagnostics, &out, &emit)
         }
     }
 }
@@ -135,12 +136,17 @@ fn status_of(compilation: &Compilation) -> Status {
     }
 }
 
-fn build(sources: &Sources, out: &Path, emit: &[Emit]) -> Status {
+fn build(
+    sources: &Sources,
+    input_diagnostics: Vec<Diagnostic>,
+    out: &Path,
+    emit: &[Emit],
+) -> Status {
     if out.exists() && !out.is_dir() {
         eprintln!("runnerc: `{}` is not a folder", out.display());
         return Status::Usage;
     }
-    let compilation = compile(sources);
+    let compilation = compile_inputs(sources, input_diagnostics);
     report(&compilation, sources, Format::Human);
     if compilation.has_errors() {
         eprintln!("runnerc: nothing written: the specs have errors");
@@ -192,41 +198,56 @@ fn summary(compilation: &Compilation) -> String {
     format!("runnerc: {}, {}", plural(errors, "error"), plural(warnings, "warning"))
 }
 
-/// Reads every input. On the first unreadable one prints a one-line message and returns the
-/// status to exit with: 2 for a file that cannot be read, 1 for one that is not UTF-8 text.
-fn read_sources(files: &[PathBuf]) -> Result<Sources, Status> {
+/// Reads every input. A file that cannot be read stops the command with a one-line message
+/// (status 2); a file that is not UTF-8 is kept, decoded lossily, with an `E003` diagnostic at
+/// its first bad byte.
+fn read_sources(files: &[PathBuf]) -> Result<(Sources, Vec<Diagnostic>), Status> {
     let mut sources = Sources::new();
+    let mut diagnostics = Vec::new();
     for path in files {
         if path.is_dir() {
             eprintln!("runnerc: `{}` is a folder, not a .runner file", path.display());
             return Err(Status::Usage);
         }
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                let text = match String::from_utf8(bytes) {
-                    Ok(text) => text,
-                    Err(error) => {
-                        let offset = error.utf8_error().valid_up_to();
-                        let (line, column) = {
-                            let mut scratch = Sources::new();
-                            let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
-                            let id = scratch.add("", lossy);
-                            scratch.line_column(id, offset)
-                        };
-                        eprintln!(
-                            "runnerc: {}:{line}:{column}: error: the file is not UTF-8 text",
-                            path.display()
-                        );
-                        return Err(Status::SpecErrors);
-                    }
-                };
-                sources.add(path.display().to_string(), text);
-            }
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
             Err(error) => {
                 eprintln!("runnerc: cannot read `{}`: {error}", path.display());
                 return Err(Status::Usage);
             }
+        };
+        let name = path.display().to_string();
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                sources.add(name, text);
+            }
+            Err(error) => {
+                let offset = error.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+                let id = sources.add(name, text);
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::NotUtf8,
+                        Loc::new(id, Span::new(offset, offset + 1)),
+                        "the file is not UTF-8 text",
+                    )
+                    .with_label("the first byte that is not UTF-8")
+                    .with_help("save the spec as UTF-8"),
+                );
+            }
         }
     }
-    Ok(sources)
+    Ok((sources, diagnostics))
+}
+
+/// Compiles, unless a file could not be decoded: then its diagnostics are the whole result.
+fn compile_inputs(sources: &Sources, input_diagnostics: Vec<Diagnostic>) -> Compilation {
+    if input_diagnostics.is_empty() {
+        compile(sources)
+    } else {
+        Compilation {
+            diagnostics: input_diagnostics,
+            runners: Vec::new(),
+        }
+    }
 }

@@ -123,6 +123,7 @@ macro_rules! codes {
 codes! {
     Syntax = "E001", Error, "the text is not valid `.runner` syntax";
     InvalidEscape = "E002", Error, "a string holds an escape other than `\\\"` or `\\\\`";
+    NotUtf8 = "E003", Error, "a file is not UTF-8 text";
     InvalidRunnerName = "E010", Error, "a runner name uses characters outside `[A-Za-z0-9+=,.@_-]`, or is empty, `.` or `..`";
     DuplicateRunner = "E011", Error, "two runners share a name across the files of one invocation";
     MissingStatement = "E012", Error, "a required statement (`account`, `region`, `bucket`) is missing";
@@ -249,12 +250,11 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) 
     let config = Config::default()
         .with_index_type(IndexType::Byte)
         .with_color(color);
-    let cache = ariadne::sources(
+    let mut cache = ariadne::sources(
         sources
             .iter()
             .map(|(_, file)| (file.name.clone(), file.text.clone())),
     );
-    let mut cache = cache;
     let mut out = Vec::new();
     for diagnostic in diagnostics {
         let kind = match diagnostic.severity() {
@@ -272,13 +272,15 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) 
             .with_label(
                 AriadneLabel::new(span_of(diagnostic.loc, sources))
                     .with_message(diagnostic.label.as_deref().unwrap_or(&diagnostic.message))
-                    .with_color(primary_color),
+                    .with_color(primary_color)
+                    .with_order(text_order(diagnostic.loc)),
             );
         for label in &diagnostic.secondary {
             report = report.with_label(
                 AriadneLabel::new(span_of(label.loc, sources))
                     .with_message(&label.message)
-                    .with_color(Color::Blue),
+                    .with_color(Color::Blue)
+                    .with_order(text_order(label.loc)),
             );
         }
         if let Some(help) = &diagnostic.help {
@@ -288,6 +290,11 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) 
         let _ = report.finish().write(&mut cache, &mut out);
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Labels drawn in the order they stand in the text, so labels of one file share one snippet.
+fn text_order(loc: Loc) -> i32 {
+    i32::try_from(loc.span.start).unwrap_or(i32::MAX)
 }
 
 type AriadneSpan = (String, std::ops::Range<usize>);

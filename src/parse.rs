@@ -49,13 +49,13 @@ struct Walker {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// The children of a pair that carry meaning: keywords are matched, not read.
+/// The children of a pair that carry meaning: keywords and braces are matched, not read.
 fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
-    pair.into_inner().filter(|p| !is_keyword(p.as_rule()))
+    pair.into_inner().filter(|p| !is_punctuation(p.as_rule()))
 }
 
-fn is_keyword(rule: Rule) -> bool {
-    format!("{rule:?}").starts_with("kw_")
+fn is_punctuation(rule: Rule) -> bool {
+    matches!(rule, Rule::open_brace | Rule::close_brace) || format!("{rule:?}").starts_with("kw_")
 }
 
 impl Walker {
@@ -248,12 +248,13 @@ fn describe_found(text: &str, position: usize) -> (String, usize) {
 /// Turns pest's rule names into the words a user writes, as one list: "`a`, `b` or `c`".
 fn expected_words(rules: &[Rule]) -> String {
     let mut words: Vec<&str> = Vec::new();
-    for rule in rules {
-        let word = rule_word(*rule);
+    for word in rules.iter().map(|rule| rule_word(*rule)) {
         if !words.contains(&word) {
             words.push(word);
         }
     }
+    // A closing brace reads best last: "expected `secret`, `tag` or `}`".
+    words.sort_by_key(|word| *word == "`}`");
     match words.as_slice() {
         [] => "something else".to_owned(),
         [one] => (*one).to_owned(),
@@ -293,6 +294,8 @@ fn rule_word(rule: Rule) -> &'static str {
         Rule::string | Rule::string_inner => "a quoted string",
         Rule::integer => "a whole number",
         Rule::EOI => "the end of the file",
+        Rule::open_brace => "`{`",
+        Rule::close_brace => "`}`",
         // Silent rules never reach an error; named here so the match stays exhaustive.
         Rule::WHITESPACE
         | Rule::COMMENT

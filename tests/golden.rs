@@ -1,0 +1,104 @@
+//! Golden outputs: every example compiles without error, and every file `build --emit
+//! json,aws-cli` writes for it is compared byte for byte with `tests/golden/<example>/`.
+//! Run with `UPDATE_GOLDEN=1` to rewrite the golden files after an intended change, then
+//! review the diff.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn examples() -> Vec<PathBuf> {
+    let mut examples: Vec<PathBuf> = fs::read_dir("examples")
+        .expect("examples/ exists")
+        .map(|entry| entry.expect("readable").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "runner"))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 4, "at least four examples ship");
+    examples
+}
+
+/// Every file under `root`, by path relative to it.
+fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.expect("readable").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path.strip_prefix(root).expect("below root").to_path_buf();
+                files.insert(relative, fs::read(&path).expect("readable"));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn every_example_matches_its_golden_files() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut failures = Vec::new();
+    for example in examples() {
+        let stem = example.file_stem().unwrap().to_string_lossy().into_owned();
+        let out = tempfile::tempdir().unwrap();
+        let result = Command::new(env!("CARGO_BIN_EXE_runnerc"))
+            .args(["build", "--emit", "json,aws-cli", "--out"])
+            .arg(out.path())
+            .arg(&example)
+            .output()
+            .unwrap();
+        assert!(
+            result.status.success(),
+            "{} does not compile:\n{}",
+            example.display(),
+            String::from_utf8_lossy(&result.stderr)
+        );
+        assert!(
+            result.stderr.is_empty(),
+            "{} compiles with warnings:\n{}",
+            example.display(),
+            String::from_utf8_lossy(&result.stderr)
+        );
+        let golden_dir = Path::new("tests/golden").join(&stem);
+        let actual = tree(out.path());
+        if update {
+            let _ = fs::remove_dir_all(&golden_dir);
+            for (path, bytes) in &actual {
+                let target = golden_dir.join(path);
+                fs::create_dir_all(target.parent().unwrap()).unwrap();
+                fs::write(target, bytes).unwrap();
+            }
+            continue;
+        }
+        let expected = tree(&golden_dir);
+        if expected.is_empty() {
+            failures.push(format!("{stem}: no golden files; run with UPDATE_GOLDEN=1"));
+            continue;
+        }
+        let expected_names: Vec<_> = expected.keys().collect();
+        let actual_names: Vec<_> = actual.keys().collect();
+        if expected_names != actual_names {
+            failures.push(format!(
+                "{stem}: files differ\n  expected {expected_names:?}\n  actual   {actual_names:?}"
+            ));
+            continue;
+        }
+        for (path, bytes) in &expected {
+            if &actual[path] != bytes {
+                failures.push(format!(
+                    "{stem}/{}: content differs\n--- expected\n{}\n--- actual\n{}",
+                    path.display(),
+                    String::from_utf8_lossy(bytes),
+                    String::from_utf8_lossy(&actual[path])
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
