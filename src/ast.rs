@@ -78,7 +78,10 @@ pub enum Statement {
     /// `trust conditions on|off`
     TrustConditions(Spanned<bool>),
     Role(RoleDecl),
-    Tag { key: Str, value: Str },
+    Tag {
+        key: Str,
+        value: Str,
+    },
 }
 
 /// Who reads a secret: the agent at run time, or ECS when it starts the container.

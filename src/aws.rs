@@ -88,9 +88,7 @@ pub fn is_well_formed_region(region: &str) -> bool {
             .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
         && parts[0].len() >= 2
-        && parts[parts.len() - 1]
-            .bytes()
-            .all(|b| b.is_ascii_digit())
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
         && !parts[parts.len() - 1].is_empty()
 }
 
@@ -149,7 +147,14 @@ impl<'a> Arn<'a> {
 pub fn is_partition_name(text: &str) -> bool {
     matches!(
         text,
-        "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b" | "aws-iso-e" | "aws-iso-f" | "aws-eusc"
+        "aws"
+            | "aws-cn"
+            | "aws-us-gov"
+            | "aws-iso"
+            | "aws-iso-b"
+            | "aws-iso-e"
+            | "aws-iso-f"
+            | "aws-eusc"
     )
 }
 
@@ -171,7 +176,9 @@ pub fn role_name_problem(name: &str) -> Option<String> {
     }
     let length = name.chars().count();
     if length > 64 {
-        return Some(format!("it is {length} characters long, more than IAM's 64"));
+        return Some(format!(
+            "it is {length} characters long, more than IAM's 64"
+        ));
     }
     None
 }
@@ -179,7 +186,10 @@ pub fn role_name_problem(name: &str) -> Option<String> {
 /// Why a role path is refused: it must be `/` or `/.../` of `!`..`~`, at most 512 characters.
 pub fn role_path_problem(path: &str) -> Option<String> {
     if path.len() > 512 {
-        return Some(format!("it is {} characters long, more than IAM's 512", path.len()));
+        return Some(format!(
+            "it is {} characters long, more than IAM's 512",
+            path.len()
+        ));
     }
     if !path.starts_with('/') || !path.ends_with('/') {
         return Some("it must start and end with `/`".to_owned());
@@ -201,11 +211,12 @@ pub fn role_path_problem(path: &str) -> Option<String> {
 pub fn description_problem(description: &str) -> Option<String> {
     let length = description.chars().count();
     if length > 1000 {
-        return Some(format!("it is {length} characters long, more than IAM's 1000"));
+        return Some(format!(
+            "it is {length} characters long, more than IAM's 1000"
+        ));
     }
-    let allowed = |c: char| {
-        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}')
-    };
+    let allowed =
+        |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}');
     description.chars().find(|c| !allowed(*c)).map(|c| {
         format!(
             "`{}` (U+{:04X}) is not allowed; IAM accepts printable Latin-1 text, tabs and line breaks",
@@ -224,14 +235,8 @@ pub fn is_tag_char(c: char) -> bool {
 fn is_unicode_separator(c: char) -> bool {
     matches!(
         c,
-        ' ' | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
+        ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
     )
 }
 
@@ -241,7 +246,9 @@ pub fn tag_key_problem(key: &str) -> Option<String> {
         return Some("it is empty".to_owned());
     }
     if length > 128 {
-        return Some(format!("it is {length} characters long, more than IAM's 128"));
+        return Some(format!(
+            "it is {length} characters long, more than IAM's 128"
+        ));
     }
     if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
         return Some("the `aws:` prefix is reserved for AWS".to_owned());
@@ -252,7 +259,9 @@ pub fn tag_key_problem(key: &str) -> Option<String> {
 pub fn tag_value_problem(value: &str) -> Option<String> {
     let length = value.chars().count();
     if length > 256 {
-        return Some(format!("it is {length} characters long, more than IAM's 256"));
+        return Some(format!(
+            "it is {length} characters long, more than IAM's 256"
+        ));
     }
     bad_tag_char(value)
 }
@@ -270,7 +279,9 @@ fn bad_tag_char(text: &str) -> Option<String> {
 pub fn bucket_name_problem(bucket: &str) -> Option<String> {
     let length = bucket.len();
     if !(3..=63).contains(&length) {
-        return Some(format!("it is {length} characters long; a bucket name has 3 to 63"));
+        return Some(format!(
+            "it is {length} characters long; a bucket name has 3 to 63"
+        ));
     }
     if let Some(c) = bucket
         .chars()
@@ -382,7 +393,15 @@ mod tests {
         assert!(is_well_formed_region("eu-west-1"));
         assert!(is_well_formed_region("us-gov-west-1"));
         assert!(is_well_formed_region("xx-mars-9"));
-        for bad in ["eu-west", "EU-WEST-1", "euwest1", "eu--1", "e-west-1", "eu-west-1a", ""] {
+        for bad in [
+            "eu-west",
+            "EU-WEST-1",
+            "euwest1",
+            "eu--1",
+            "e-west-1",
+            "eu-west-1a",
+            "",
+        ] {
             assert!(!is_well_formed_region(bad), "{bad}");
         }
     }
@@ -398,7 +417,13 @@ mod tests {
 
     #[test]
     fn bucket_names_follow_the_s3_rules() {
-        for good in ["acme-cdc-landing", "a.b.c", "abc", "123", "my-bucket-123456789012-eu-west-1-an"] {
+        for good in [
+            "acme-cdc-landing",
+            "a.b.c",
+            "abc",
+            "123",
+            "my-bucket-123456789012-eu-west-1-an",
+        ] {
             assert_eq!(bucket_name_problem(good), None, "{good}");
         }
         let cases = [
@@ -450,7 +475,11 @@ mod tests {
         assert!(role_path_problem("/a//b/").is_some());
         assert_eq!(description_problem("Orders CDC agent\n\tcafé"), None);
         assert!(description_problem("emoji 🚀").unwrap().contains("U+1F680"));
-        assert!(description_problem(&"x".repeat(1001)).unwrap().contains("1001"));
+        assert!(
+            description_problem(&"x".repeat(1001))
+                .unwrap()
+                .contains("1001")
+        );
     }
 
     #[test]

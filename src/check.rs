@@ -195,7 +195,12 @@ impl<'a> RunnerChecker<'a> {
             confused_deputy_conditions: conditions.value.is_none_or(|(on, _)| on.node),
             extra_services: self.trust_services(&gathered.services, &place),
         };
-        let task_role = self.role(RoleKind::Task, task_role.value.map(|(r, _)| r), decl, &place);
+        let task_role = self.role(
+            RoleKind::Task,
+            task_role.value.map(|(r, _)| r),
+            decl,
+            &place,
+        );
         let execution_role = self.role(
             RoleKind::Execution,
             execution_role.value.map(|(r, _)| r),
@@ -270,10 +275,15 @@ impl<'a> RunnerChecker<'a> {
         let diagnostic = Diagnostic::new(
             Code::InvalidAccount,
             self.loc(account.span),
-            format!("account `{}` is not a 12-digit AWS account ID", shown(&account.node)),
+            format!(
+                "account `{}` is not a 12-digit AWS account ID",
+                shown(&account.node)
+            ),
         )
         .with_label("not 12 digits")
-        .with_help("an account ID is exactly 12 digits, leading zeros included, like `012345678901`");
+        .with_help(
+            "an account ID is exactly 12 digits, leading zeros included, like `012345678901`",
+        );
         self.report(diagnostic);
         None
     }
@@ -318,7 +328,9 @@ impl<'a> RunnerChecker<'a> {
                 format!("region `{text}` is not one runnerc knows"),
             )
             .with_label(format!("unknown region, read as partition `{partition}`"))
-            .with_help("check the spelling; a new region compiles, with ARNs in the partition shown");
+            .with_help(
+                "check the spelling; a new region compiles, with ARNs in the partition shown",
+            );
             self.report(diagnostic);
         }
         (Some(text), Some(partition))
@@ -398,10 +410,14 @@ impl<'a> RunnerChecker<'a> {
                 let diagnostic = Diagnostic::new(
                     Code::EverySecret,
                     self.loc(target.span),
-                    format!("`{statement}` lets the {role} read every secret in the account and region"),
+                    format!(
+                        "`{statement}` lets the {role} read every secret in the account and region"
+                    ),
                 )
                 .with_label("every secret")
-                .with_help("name the secrets the runner reads, so a leaked task cannot read the others");
+                .with_help(
+                    "name the secrets the runner reads, so a leaked task cannot read the others",
+                );
                 self.report(diagnostic);
                 return Some(SecretResource::Every);
             }
@@ -421,14 +437,18 @@ impl<'a> RunnerChecker<'a> {
         let problem = if text.is_empty() {
             Some("it is empty".to_owned())
         } else if length > 512 {
-            Some(format!("it is {length} characters long, more than Secrets Manager's 512"))
+            Some(format!(
+                "it is {length} characters long, more than Secrets Manager's 512"
+            ))
         } else {
-            text.chars().find(|c| !aws::is_secret_name_char(*c)).map(|c| {
-                format!(
-                    "`{}` is not allowed; use ASCII letters, digits and `/_+=.@-`",
-                    c.escape_debug()
-                )
-            })
+            text.chars()
+                .find(|c| !aws::is_secret_name_char(*c))
+                .map(|c| {
+                    format!(
+                        "`{}` is not allowed; use ASCII letters, digits and `/_+=.@-`",
+                        c.escape_debug()
+                    )
+                })
         };
         if let Some(problem) = problem {
             let diagnostic = Diagnostic::new(
@@ -482,11 +502,17 @@ impl<'a> RunnerChecker<'a> {
         if arn.service != "secretsmanager" {
             return invalid(
                 self,
-                format!("it names service `{}`, not `secretsmanager`", shown(arn.service)),
+                format!(
+                    "it names service `{}`, not `secretsmanager`",
+                    shown(arn.service)
+                ),
             );
         }
         if !aws::is_partition_name(arn.partition) {
-            return invalid(self, format!("`{}` is not a partition", shown(arn.partition)));
+            return invalid(
+                self,
+                format!("`{}` is not a partition", shown(arn.partition)),
+            );
         }
         if !self.same_partition(&arn, value, place) {
             return None;
@@ -501,14 +527,21 @@ impl<'a> RunnerChecker<'a> {
             );
         }
         let Some(name) = arn.resource.strip_prefix("secret:") else {
-            return invalid(self, "its resource does not start with `secret:`".to_owned());
+            return invalid(
+                self,
+                "its resource does not start with `secret:`".to_owned(),
+            );
         };
         if let Some((secret, _selector)) = name.split_once(':') {
-            let bare = format!("{}secret:{secret}", &text[..text.len() - arn.resource.len()]);
+            let bare = format!(
+                "{}secret:{secret}",
+                &text[..text.len() - arn.resource.len()]
+            );
             let diagnostic = Diagnostic::new(
                 Code::SecretArnWithSelector,
                 self.loc(value.span),
-                "this secret ARN carries a `:json-key:version-stage:version-id` selector".to_owned(),
+                "this secret ARN carries a `:json-key:version-stage:version-id` selector"
+                    .to_owned(),
             )
             .with_label("a task definition `valueFrom`, not an IAM resource")
             .with_help(format!(
@@ -525,7 +558,10 @@ impl<'a> RunnerChecker<'a> {
             .chars()
             .find(|c| !(aws::is_secret_name_char(*c) || *c == '*' || *c == '?'))
         {
-            return invalid(self, format!("`{}` is not allowed in a secret name", c.escape_debug()));
+            return invalid(
+                self,
+                format!("`{}` is not allowed in a secret name", c.escape_debug()),
+            );
         }
         if aws::has_secret_suffix(name) {
             let tail = &name[name.len() - 7..];
@@ -568,10 +604,16 @@ impl<'a> RunnerChecker<'a> {
             return invalid(self, "it does not have the six fields of an ARN".to_owned());
         };
         if arn.service != "kms" {
-            return invalid(self, format!("it names service `{}`, not `kms`", shown(arn.service)));
+            return invalid(
+                self,
+                format!("it names service `{}`, not `kms`", shown(arn.service)),
+            );
         }
         if !aws::is_partition_name(arn.partition) {
-            return invalid(self, format!("`{}` is not a partition", shown(arn.partition)));
+            return invalid(
+                self,
+                format!("`{}` is not a partition", shown(arn.partition)),
+            );
         }
         if !self.same_partition(&arn, key, place) {
             return None;
@@ -642,7 +684,8 @@ impl<'a> RunnerChecker<'a> {
                     None
                 }
             };
-            let (Some(bucket_name), Some(prefix)) = (bucket_name, prefix.unwrap_or(Some(None))) else {
+            let (Some(bucket_name), Some(prefix)) = (bucket_name, prefix.unwrap_or(Some(None)))
+            else {
                 continue;
             };
             let key = (bucket_name.clone(), prefix.clone());
@@ -733,11 +776,17 @@ impl<'a> RunnerChecker<'a> {
         } else if text.starts_with('/') {
             (
                 "it starts with `/`".to_owned(),
-                format!("S3 keys do not start with `/`; write `{}`", shown(text.trim_start_matches('/'))),
+                format!(
+                    "S3 keys do not start with `/`; write `{}`",
+                    shown(text.trim_start_matches('/'))
+                ),
             )
         } else if text.len() > 1024 {
             (
-                format!("it is {} characters long, more than an S3 key's 1024", text.len()),
+                format!(
+                    "it is {} characters long, more than an S3 key's 1024",
+                    text.len()
+                ),
                 "use a shorter folder name".to_owned(),
             )
         } else if text.contains('*') || text.contains('?') {
@@ -807,14 +856,20 @@ impl<'a> RunnerChecker<'a> {
                 .or_else(|| text.strip_suffix(".amazonaws.com"));
             stem.is_some_and(|stem| {
                 !stem.is_empty()
-                    && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+                    && stem.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'
+                    })
                     && stem.as_bytes()[0].is_ascii_alphanumeric()
             })
         };
         let invalid = |checker: &mut Self, message: String, help: String| {
-            let diagnostic = Diagnostic::new(Code::InvalidTrustService, checker.loc(service.span), message)
-                .with_label("invalid service principal")
-                .with_help(help);
+            let diagnostic = Diagnostic::new(
+                Code::InvalidTrustService,
+                checker.loc(service.span),
+                message,
+            )
+            .with_label("invalid service principal")
+            .with_help(help);
             checker.report(diagnostic);
             None
         };
@@ -977,21 +1032,27 @@ impl<'a> RunnerChecker<'a> {
             self.report(diagnostic);
         }
 
-        if let Some((value, _)) = description.value {
-            if let Some(problem) = aws::description_problem(&value.node) {
-                let diagnostic = Diagnostic::new(
-                    Code::InvalidDescription,
-                    self.loc(value.span),
-                    format!("the {} description is not valid: {problem}", kind.keyword()),
-                )
-                .with_label("invalid description")
-                .with_help("IAM takes up to 1000 characters of printable Latin-1 text, tabs and line breaks");
-                self.report(diagnostic);
-            }
+        if let Some((value, _)) = description.value
+            && let Some(problem) = aws::description_problem(&value.node)
+        {
+            let diagnostic = Diagnostic::new(
+                Code::InvalidDescription,
+                self.loc(value.span),
+                format!("the {} description is not valid: {problem}", kind.keyword()),
+            )
+            .with_label("invalid description")
+            .with_help(
+                "IAM takes up to 1000 characters of printable Latin-1 text, tabs and line breaks",
+            );
+            self.report(diagnostic);
         }
 
         let max_session_duration = duration.value.and_then(|(digits, _)| {
-            let seconds = digits.node.parse::<u32>().ok().filter(|s| (3600..=43200).contains(s));
+            let seconds = digits
+                .node
+                .parse::<u32>()
+                .ok()
+                .filter(|s| (3600..=43200).contains(s));
             if seconds.is_none() {
                 let diagnostic = Diagnostic::new(
                     Code::InvalidSessionDuration,
@@ -1084,7 +1145,10 @@ impl<'a> RunnerChecker<'a> {
             let diagnostic = Diagnostic::new(
                 Code::TooManyManagedPolicies,
                 self.loc(written[20].span),
-                format!("the execution role attaches {} managed policies, more than IAM's limit of 20", result.len()),
+                format!(
+                    "the execution role attaches {} managed policies, more than IAM's limit of 20",
+                    result.len()
+                ),
             )
             .with_label("the 21st")
             .with_help("merge policies; IAM never attaches more than 20 to one role");
@@ -1124,16 +1188,25 @@ impl<'a> RunnerChecker<'a> {
             None
         };
         if text.len() < 20 || text.len() > 2048 {
-            return invalid(self, format!("it is {} characters long; IAM takes 20 to 2048", text.len()));
+            return invalid(
+                self,
+                format!("it is {} characters long; IAM takes 20 to 2048", text.len()),
+            );
         }
         let Some(arn) = Arn::parse(text) else {
             return invalid(self, "it does not have the six fields of an ARN".to_owned());
         };
         if arn.service != "iam" {
-            return invalid(self, format!("it names service `{}`, not `iam`", shown(arn.service)));
+            return invalid(
+                self,
+                format!("it names service `{}`, not `iam`", shown(arn.service)),
+            );
         }
         if !aws::is_partition_name(arn.partition) {
-            return invalid(self, format!("`{}` is not a partition", shown(arn.partition)));
+            return invalid(
+                self,
+                format!("`{}` is not a partition", shown(arn.partition)),
+            );
         }
         if !self.same_partition(&arn, value, place) {
             return None;
@@ -1144,17 +1217,28 @@ impl<'a> RunnerChecker<'a> {
         if !(arn.account == "aws" || aws::is_account_id(arn.account)) {
             return invalid(
                 self,
-                format!("`{}` is neither a 12-digit account ID nor `aws`", shown(arn.account)),
+                format!(
+                    "`{}` is neither a 12-digit account ID nor `aws`",
+                    shown(arn.account)
+                ),
             );
         }
         let Some(name) = arn.resource.strip_prefix("policy/") else {
-            return invalid(self, "its resource does not start with `policy/`".to_owned());
+            return invalid(
+                self,
+                "its resource does not start with `policy/`".to_owned(),
+            );
         };
         let name_ok = !name.is_empty()
             && !name.ends_with('/')
-            && name.split('/').all(|part| !part.is_empty() && part.chars().all(aws::is_iam_name_char));
+            && name
+                .split('/')
+                .all(|part| !part.is_empty() && part.chars().all(aws::is_iam_name_char));
         if !name_ok {
-            return invalid(self, format!("`{}` is not a policy path and name", shown(name)));
+            return invalid(
+                self,
+                format!("`{}` is not a policy path and name", shown(name)),
+            );
         }
         Some(text.to_owned())
     }
@@ -1164,7 +1248,11 @@ impl<'a> RunnerChecker<'a> {
             let diagnostic = Diagnostic::new(
                 Code::TooManyTags,
                 self.loc(tags[50].2),
-                format!("runner `{}` has {} tags, more than IAM's 50 per role", shown(self.runner), tags.len()),
+                format!(
+                    "runner `{}` has {} tags, more than IAM's 50 per role",
+                    shown(self.runner),
+                    tags.len()
+                ),
             )
             .with_label("the 51st tag")
             .with_help("IAM allows at most 50 tags on a role");
@@ -1227,4 +1315,130 @@ struct Place<'a> {
     account: &'a str,
     region: &'a str,
     partition: Partition,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Sources;
+
+    /// Compiles one runner's body and returns the runner (if valid) and the codes reported.
+    fn check_body(body: &str) -> (Option<Runner>, Vec<Code>) {
+        let text = format!(
+            "runner \"r\" {{\n account \"123456789012\"\n region \"eu-west-1\"\n{body}\n}}\n"
+        );
+        let mut sources = Sources::new();
+        let id = sources.add("t.runner", text.clone());
+        let spec = crate::parse::parse(&text, id).expect("parses");
+        let (mut runners, diagnostics) = check(&[(id, &spec)]);
+        (runners.pop(), diagnostics.iter().map(|d| d.code).collect())
+    }
+
+    fn pipeline_secret(body: &str) -> String {
+        let (runner, codes) = check_body(body);
+        let runner = runner.unwrap_or_else(|| panic!("{body}: {codes:?}"));
+        match &runner.pipeline_secrets[0].resource {
+            SecretResource::Arn(arn) => arn.clone(),
+            SecretResource::Every => "*".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_secret_name_gets_the_six_character_suffix_pattern() {
+        assert_eq!(
+            pipeline_secret(r#"secret "prod/db""#),
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-??????"
+        );
+    }
+
+    #[test]
+    fn a_full_secret_arn_is_used_as_written() {
+        let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbC123";
+        assert_eq!(pipeline_secret(&format!("secret \"{arn}\"")), arn);
+    }
+
+    #[test]
+    fn an_arn_without_suffix_gets_the_pattern_appended() {
+        let arn = "arn:aws:secretsmanager:us-east-1:210987654321:secret:prod/db";
+        assert_eq!(
+            pipeline_secret(&format!("secret \"{arn}\"")),
+            format!("{arn}-??????")
+        );
+    }
+
+    #[test]
+    fn secret_arn_errors_have_their_codes() {
+        let cases = [
+            (
+                "secret \"arn:aws:secretsmanager:eu-west-1:123456789012:db\"",
+                Code::InvalidSecretArn,
+            ),
+            (
+                "secret \"arn:aws:secretsmanager:eu-west-1:1234:secret:db\"",
+                Code::InvalidSecretArn,
+            ),
+            ("secret \"arn:aws:s3:::bucket\"", Code::InvalidSecretArn),
+            (
+                "secret \"arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db\"",
+                Code::PartitionMismatch,
+            ),
+            (
+                "secret \"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123:user::\"",
+                Code::SecretArnWithSelector,
+            ),
+            ("secret \"prod/db-AbC123\"", Code::SecretNameLooksSuffixed),
+            ("secret *", Code::EverySecret),
+        ];
+        for (body, code) in cases {
+            let (_, codes) = check_body(body);
+            assert_eq!(codes, vec![code], "{body}");
+        }
+    }
+
+    #[test]
+    fn agent_secrets_are_kept_apart_from_pipeline_secrets() {
+        let (runner, _) = check_body("secret \"a\"\n agent secret \"b\"\n agent secret \"a\"");
+        let runner = runner.unwrap();
+        assert_eq!(runner.pipeline_secrets.len(), 1);
+        assert_eq!(runner.agent_secrets.len(), 2);
+    }
+
+    #[test]
+    fn prefixes_become_folders_and_ec2_is_written_for_china() {
+        let (runner, codes) = check_body("destination s3 { bucket \"b-1\" prefix \"p\" }");
+        assert_eq!(
+            runner.unwrap().destinations[0].prefix.as_deref(),
+            Some("p/"),
+            "{codes:?}"
+        );
+        let text = "runner \"r\" { account \"123456789012\" region \"cn-north-1\" trust service \"ec2.amazonaws.com\" }";
+        let spec = crate::parse::parse(text, 0).unwrap();
+        let (runners, _) = check(&[(0, &spec)]);
+        assert_eq!(
+            runners[0].trust.extra_services,
+            vec!["ec2.amazonaws.com.cn"]
+        );
+        assert_eq!(runners[0].partition, Partition::AwsCn);
+        assert_eq!(
+            runners[0].execution_role.managed_policies,
+            vec!["arn:aws-cn:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"]
+        );
+    }
+
+    #[test]
+    fn every_problem_of_a_runner_is_reported_in_one_run() {
+        let (runner, codes) = check_body(
+            "secret \"a b\"\n destination s3 { bucket \"B\" prefix \"/p\" }\n tag \"aws:k\" \"v\"\n task role { max-session-duration 1 }",
+        );
+        assert!(runner.is_none());
+        for code in [
+            Code::InvalidSecretName,
+            Code::InvalidBucket,
+            Code::InvalidPrefix,
+            Code::InvalidTagKey,
+            Code::InvalidSessionDuration,
+        ] {
+            assert!(codes.contains(&code), "{code} missing from {codes:?}");
+        }
+    }
 }

@@ -3,8 +3,8 @@
 //! This module reads the input files, calls [`compile`](crate::compile::compile), prints the
 //! diagnostics and writes the outputs. Exit statuses are a type, [`Status`].
 
-use crate::compile::{Compilation, compile};
 use crate::ast::Span;
+use crate::compile::{Compilation, compile};
 use crate::diag::{self, Code, Diagnostic, Loc, Sources};
 use crate::lower::{self, Emit};
 use crate::output;
@@ -44,7 +44,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Parse and validate specs; diagnostics go to stderr (or stdout with --format json)
-    #[command(after_help = "Example:\n  runnerc check examples/orders.runner\n  runnerc check --format json specs/*.runner")]
+    #[command(
+        after_help = "Example:\n  runnerc check examples/orders.runner\n  runnerc check --format json specs/*.runner"
+    )]
     Check {
         /// The .runner files
         #[arg(required = true, value_name = "FILE")]
@@ -54,7 +56,9 @@ enum Command {
         format: Format,
     },
     /// Compile specs and write each runner's documents to OUT/<runner>/
-    #[command(after_help = "Example:\n  runnerc build examples/orders.runner --out out\n  runnerc build specs/*.runner --out out --emit json,aws-cli")]
+    #[command(
+        after_help = "Example:\n  runnerc build examples/orders.runner --out out\n  runnerc build specs/*.runner --out out --emit json,aws-cli"
+    )]
     Build {
         /// The .runner files
         #[arg(required = true, value_name = "FILE")]
@@ -192,10 +196,18 @@ fn report(compilation: &Compilation, sources: &Sources, format: Format) {
 }
 
 fn summary(compilation: &Compilation) -> String {
-    let errors = compilation.diagnostics.iter().filter(|d| d.is_error()).count();
+    let errors = compilation
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .count();
     let warnings = compilation.diagnostics.len() - errors;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!("runnerc: {}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "runnerc: {}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }
 
 /// Reads every input. A file that cannot be read stops the command with a one-line message
@@ -206,7 +218,10 @@ fn read_sources(files: &[PathBuf]) -> Result<(Sources, Vec<Diagnostic>), Status>
     let mut diagnostics = Vec::new();
     for path in files {
         if path.is_dir() {
-            eprintln!("runnerc: `{}` is a folder, not a .runner file", path.display());
+            eprintln!(
+                "runnerc: `{}` is a folder, not a .runner file",
+                path.display()
+            );
             return Err(Status::Usage);
         }
         let bytes = match std::fs::read(path) {

@@ -136,7 +136,7 @@ codes! {
     InvalidSecretName = "E030", Error, "a secret name is empty, too long, or uses characters Secrets Manager refuses";
     InvalidSecretArn = "E031", Error, "a secret ARN is not a Secrets Manager secret ARN";
     SecretArnWithSelector = "E032", Error, "a secret ARN carries the `:json-key:version-stage:version-id` selector of a task definition";
-    SecretNameLooksSuffixed = "W033", Warning, "a secret name ends with `-` and six characters, like Secrets Manager's random suffix";
+    SecretNameLooksSuffixed = "W033", Warning, "a secret name, or an ARN's, ends with `-` and six characters that read as Secrets Manager's random suffix";
     EverySecret = "W034", Warning, "`secret *` or `agent secret *` grants every secret of the account and region";
     DuplicateSecret = "E035", Error, "the same secret is listed twice for one role";
     InvalidKmsKey = "E040", Error, "a KMS key is not a key ARN";

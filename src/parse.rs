@@ -79,7 +79,9 @@ impl Walker {
             }
             Rule::trust_service => Statement::TrustService(self.only_string(pair)),
             Rule::trust_conditions => {
-                let switch = parts(pair).next().expect("grammar: trust conditions has a switch");
+                let switch = parts(pair)
+                    .next()
+                    .expect("grammar: trust conditions has a switch");
                 let on = switch.as_str() == "on";
                 Statement::TrustConditions(Spanned::new(on, switch.as_span().into()))
             }
@@ -146,10 +148,15 @@ impl Walker {
             }
             Rule::managed_policy => {
                 // The value is the last child: `none`, `default` (keywords) or a string.
-                let value = pair.into_inner().last().expect("grammar: managed-policy has a value");
+                let value = pair
+                    .into_inner()
+                    .last()
+                    .expect("grammar: managed-policy has a value");
                 let policy = match value.as_rule() {
                     Rule::kw_none => Spanned::new(ManagedPolicy::None, value.as_span().into()),
-                    Rule::kw_default => Spanned::new(ManagedPolicy::Default, value.as_span().into()),
+                    Rule::kw_default => {
+                        Spanned::new(ManagedPolicy::Default, value.as_span().into())
+                    }
                     _ => {
                         let arn = self.string(value);
                         Spanned::new(ManagedPolicy::Arn(arn.node), arn.span)
@@ -164,14 +171,19 @@ impl Walker {
 
     /// A statement whose only value is one string.
     fn only_string(&mut self, pair: Pair<'_, Rule>) -> Str {
-        let value = parts(pair).next().expect("grammar: the statement has a string");
+        let value = parts(pair)
+            .next()
+            .expect("grammar: the statement has a string");
         self.string(value)
     }
 
     /// A `string` pair, unescaped. Bad escapes are reported and kept as written.
     fn string(&mut self, pair: Pair<'_, Rule>) -> Str {
         let span = Span::from(pair.as_span());
-        let inner = pair.into_inner().next().expect("grammar: a string has an inner part");
+        let inner = pair
+            .into_inner()
+            .next()
+            .expect("grammar: a string has an inner part");
         let raw = inner.as_str();
         let base = inner.as_span().start();
         let mut value = String::with_capacity(raw.len());
@@ -220,8 +232,12 @@ fn syntax_error(text: &str, file: FileId, error: &pest::error::Error<Rule>) -> D
         ErrorVariant::CustomError { message } => message.clone(),
     };
     let message = format!("expected {expected}, found {}", found.0);
-    Diagnostic::new(Code::Syntax, Loc::new(file, Span::new(position, end)), message)
-        .with_label(format!("expected {expected}"))
+    Diagnostic::new(
+        Code::Syntax,
+        Loc::new(file, Span::new(position, end)),
+        message,
+    )
+    .with_label(format!("expected {expected}"))
 }
 
 /// What stands at the error position, for "found ...", and its length in bytes.

@@ -18,7 +18,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -41,13 +41,20 @@ pub fn check(runner: &Runner, documents: &RoleDocuments) -> Vec<Diagnostic> {
                     thousands(TRUST_POLICY_QUOTA)
                 ),
             )
-            .with_label(format!("its trust policy measures {} characters without white space", thousands(trust)))
+            .with_label(format!(
+                "its trust policy measures {} characters without white space",
+                thousands(trust)
+            ))
             .with_help("trust fewer extra services; IAM counts the document without white space"),
         );
     }
     let roles = [
         ("task role", &runner.task_role.name, &documents.task),
-        ("execution role", &runner.execution_role.name, &documents.execution),
+        (
+            "execution role",
+            &runner.execution_role.name,
+            &documents.execution,
+        ),
     ];
     for (kind, name, document) in roles {
         let Some(document) = document else { continue };
@@ -81,5 +88,59 @@ mod tests {
         assert_eq!(thousands(2048), "2,048");
         assert_eq!(thousands(10_240), "10,240");
         assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+    use crate::diag::Sources;
+
+    fn compile(text: &str) -> crate::compile::Compilation {
+        let mut sources = Sources::new();
+        sources.add("t.runner", text);
+        crate::compile::compile(&sources)
+    }
+
+    #[test]
+    fn white_space_is_not_counted() {
+        let compilation = compile(r#"runner "r" { account "123456789012" region "eu-west-1" }"#);
+        let trust = &compilation.runners[0].documents.trust;
+        let pretty = trust.to_pretty_json();
+        let without_space: String = pretty.chars().filter(|c| !c.is_whitespace()).collect();
+        assert_eq!(trust.iam_size(), without_space.chars().count());
+        assert!(trust.iam_size() < pretty.len());
+    }
+
+    #[test]
+    fn the_trust_quota_is_checked_at_the_exact_limit() {
+        // Each extra service adds a statement; find the count that crosses 2,048 characters.
+        let spec = |services: usize| {
+            let lines: String = (0..services)
+                .map(|i| format!("trust service \"service-{i:03}.amazonaws.com\"\n"))
+                .collect();
+            format!("runner \"r\" {{ account \"123456789012\" region \"eu-west-1\"\n{lines}}}")
+        };
+        let mut crossed = None;
+        for services in 0..40 {
+            let compilation = compile(&spec(services));
+            let size = compilation.runners[0].documents.trust.iam_size();
+            let reported = compilation
+                .diagnostics
+                .iter()
+                .any(|d| d.code == Code::TrustPolicyTooLarge);
+            assert_eq!(
+                reported,
+                size > TRUST_POLICY_QUOTA,
+                "{services} services, {size} characters"
+            );
+            if reported {
+                let message = &compilation.diagnostics[0].message;
+                assert!(message.contains(&thousands(size)), "{message}");
+                crossed = Some(services);
+                break;
+            }
+        }
+        assert!(crossed.is_some(), "the quota was never crossed");
     }
 }

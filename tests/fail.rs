@@ -67,7 +67,10 @@ fn every_case_reports_its_code_and_matches_its_snapshot() {
     let mut failures = Vec::new();
     for case in cases() {
         let Some(code) = Code::ALL.iter().find(|c| c.as_str() == case.code) else {
-            failures.push(format!("{}: `{}` is not a diagnostic code", case.name, case.code));
+            failures.push(format!(
+                "{}: `{}` is not a diagnostic code",
+                case.name, case.code
+            ));
             continue;
         };
         let json = runnerc(&["check", "--format", "json"], &case.inputs);
@@ -96,7 +99,11 @@ fn every_case_reports_its_code_and_matches_its_snapshot() {
             }
         }
         let rendered = String::from_utf8(human.stderr).unwrap();
-        assert!(!rendered.contains('\u{1b}'), "{}: colour in a pipe", case.name);
+        assert!(
+            !rendered.contains('\u{1b}'),
+            "{}: colour in a pipe",
+            case.name
+        );
         if update {
             fs::write(&case.snapshot, &rendered).unwrap();
             continue;
@@ -125,5 +132,17 @@ fn every_code_has_a_failing_case() {
         .map(|c| c.as_str())
         .filter(|c| !covered.contains(*c))
         .collect();
-    assert!(missing.is_empty(), "codes without a case in tests/fail: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without a case in tests/fail: {missing:?}"
+    );
+}
+
+#[test]
+fn the_readme_lists_every_code() {
+    let readme = fs::read_to_string("README.md").unwrap();
+    for code in Code::ALL {
+        let row = format!("| `{}` | ", code.as_str());
+        assert!(readme.contains(&row), "README.md has no row for {code}");
+    }
 }

@@ -109,7 +109,10 @@ fn allow(sid: &str, actions: &[&str], resources: Vec<String>) -> Statement {
 /// Keeps the first of each item, in order.
 fn unique(items: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
-    items.into_iter().filter(|item| seen.insert(item.clone())).collect()
+    items
+        .into_iter()
+        .filter(|item| seen.insert(item.clone()))
+        .collect()
 }
 
 /// The trust policy of both roles: ECS tasks, under the confused-deputy conditions unless they
@@ -204,7 +207,11 @@ pub fn task_role_policy(runner: &Runner) -> Option<PolicyDocument> {
             secret_resources(secrets.iter().map(|s| &s.resource)),
         ));
         // ListSecrets supports no resource-level permission: it takes "*" or never matches.
-        statements.push(allow("ListSecrets", &["secretsmanager:ListSecrets"], vec!["*".to_owned()]));
+        statements.push(allow(
+            "ListSecrets",
+            &["secretsmanager:ListSecrets"],
+            vec!["*".to_owned()],
+        ));
         let keys = unique(secrets.iter().filter_map(|s| s.kms_key.clone()));
         if !keys.is_empty() {
             statements.push(allow("DecryptPipelineSecrets", &["kms:Decrypt"], keys));
@@ -320,7 +327,8 @@ mod tests {
     fn one_item_is_a_string() {
         let json = serde_json::to_string(&OneOrMany::from_vec(vec!["a".into()])).unwrap();
         assert_eq!(json, "\"a\"");
-        let json = serde_json::to_string(&OneOrMany::from_vec(vec!["a".into(), "b".into()])).unwrap();
+        let json =
+            serde_json::to_string(&OneOrMany::from_vec(vec!["a".into(), "b".into()])).unwrap();
         assert_eq!(json, "[\"a\",\"b\"]");
     }
 }

@@ -52,12 +52,20 @@ pub fn output_files(runner: &Runner, documents: &RoleDocuments, emit: &[Emit]) -
     };
     let mut files = Vec::new();
     if emit.contains(&Emit::Json) {
-        files.push(file(TRUST_POLICY_FILE, documents.trust.to_pretty_json(), false));
+        files.push(file(
+            TRUST_POLICY_FILE,
+            documents.trust.to_pretty_json(),
+            false,
+        ));
         if let Some(task) = &documents.task {
             files.push(file(TASK_ROLE_POLICY_FILE, task.to_pretty_json(), false));
         }
         if let Some(execution) = &documents.execution {
-            files.push(file(EXECUTION_ROLE_POLICY_FILE, execution.to_pretty_json(), false));
+            files.push(file(
+                EXECUTION_ROLE_POLICY_FILE,
+                execution.to_pretty_json(),
+                false,
+            ));
         }
     }
     files

@@ -1,0 +1,289 @@
+//! End-to-end tests of the real binary: exit statuses, what is written and what is not,
+//! determinism, and where diagnostics point.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn runnerc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_runnerc"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+const GOOD: &str = r#"runner "orders-cdc" {
+    account "123456789012"
+    region  "eu-west-1"
+    secret "prod/orders-db"
+    agent secret "matillion/agent-credentials"
+    destination s3 { bucket "acme-cdc-landing" prefix "orders/" }
+}
+"#;
+
+#[test]
+fn build_writes_the_three_documents_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = runnerc(&[
+        "build",
+        "examples/orders.runner",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    for name in [
+        "trust-policy.json",
+        "task-role-policy.json",
+        "execution-role-policy.json",
+    ] {
+        let path = out.join("orders-cdc").join(name);
+        assert!(path.is_file(), "{} missing", path.display());
+        assert!(stdout(&output).contains(&path.display().to_string()));
+        let json: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+        assert_eq!(json["Version"], "2012-10-17");
+    }
+}
+
+#[test]
+fn check_exits_0_on_a_good_spec_and_1_on_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "good.runner", GOOD);
+    let ok = runnerc(&["check", &good]);
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(stderr(&ok).is_empty());
+    let bad = write(
+        dir.path(),
+        "bad.runner",
+        &GOOD.replace("123456789012", "1234"),
+    );
+    let failed = runnerc(&["check", &bad]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(stderr(&failed).contains("E020"), "{}", stderr(&failed));
+    assert!(
+        stderr(&failed).contains(&format!("{bad}:2:13")),
+        "{}",
+        stderr(&failed)
+    );
+}
+
+#[test]
+fn warnings_do_not_fail_the_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write(
+        dir.path(),
+        "w.runner",
+        &GOOD.replace("\"prod/orders-db\"", "*"),
+    );
+    let output = runnerc(&[
+        "build",
+        &spec,
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stderr(&output).contains("W034"));
+    let task = fs::read_to_string(dir.path().join("out/orders-cdc/task-role-policy.json")).unwrap();
+    assert!(task.contains("\"Resource\": \"*\""));
+}
+
+#[test]
+fn a_non_ascii_comment_does_not_shift_the_reported_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "# Überprüfung — ünïcödé 🚀\nrunner \"x\" { account \"1\" region \"eu-west-1\" }\n";
+    let spec = write(dir.path(), "u.runner", text);
+    let human = runnerc(&["check", &spec]);
+    assert!(
+        stderr(&human).contains(&format!("{spec}:2:22")),
+        "{}",
+        stderr(&human)
+    );
+    let json = runnerc(&["check", "--format", "json", &spec]);
+    let diagnostics: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let first = &diagnostics[0];
+    assert_eq!(first["code"], "E020");
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(2), Some(22))
+    );
+    assert_eq!(
+        (first["end_line"].as_u64(), first["end_column"].as_u64()),
+        (Some(2), Some(25))
+    );
+    assert_eq!(first["severity"], "error");
+    assert!(first["help"].is_string());
+}
+
+#[test]
+fn json_format_prints_an_empty_array_for_a_clean_spec() {
+    let output = runnerc(&["check", "--format", "json", "examples/orders.runner"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output).trim(), "[]");
+}
+
+#[test]
+fn an_error_in_any_input_writes_nothing_and_leaves_out_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir_all(out.join("keep")).unwrap();
+    fs::write(out.join("keep/file.txt"), "untouched").unwrap();
+    let good = write(dir.path(), "good.runner", GOOD);
+    let bad = write(
+        dir.path(),
+        "bad.runner",
+        &GOOD
+            .replace("orders-cdc", "other")
+            .replace("acme-cdc-landing", "Bad_Bucket"),
+    );
+    let output = runnerc(&["build", &good, &bad, "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).is_empty());
+    let entries: Vec<_> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, vec!["keep"]);
+    assert_eq!(
+        fs::read_to_string(out.join("keep/file.txt")).unwrap(),
+        "untouched"
+    );
+    // And an --out that did not exist is not created.
+    let fresh = dir.path().join("fresh");
+    runnerc(&["build", &bad, "--out", fresh.to_str().unwrap()]);
+    assert!(!fresh.exists());
+}
+
+#[test]
+fn the_same_input_gives_byte_identical_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut trees = Vec::new();
+    for run in ["a", "b"] {
+        let out = dir.path().join(run);
+        let examples: Vec<String> = fs::read_dir("examples")
+            .unwrap()
+            .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+            .filter(|p| p.ends_with(".runner"))
+            .collect();
+        let mut args = vec![
+            "build",
+            "--emit",
+            "json,aws-cli",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(examples.iter().map(String::as_str));
+        assert_eq!(runnerc(&args).status.code(), Some(0));
+        let mut files = Vec::new();
+        for runner in fs::read_dir(&out).unwrap() {
+            for file in fs::read_dir(runner.unwrap().path()).unwrap() {
+                let path = file.unwrap().path();
+                let relative = path.strip_prefix(&out).unwrap().to_path_buf();
+                files.push((relative, fs::read(&path).unwrap()));
+            }
+        }
+        files.sort();
+        trees.push(files);
+    }
+    assert!(!trees[0].is_empty());
+    assert_eq!(trees[0], trees[1]);
+}
+
+#[test]
+fn a_second_build_replaces_files_and_removes_ones_no_longer_emitted() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let spec = write(dir.path(), "s.runner", GOOD);
+    assert_eq!(
+        runnerc(&["build", &spec, "--out", out.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert!(out.join("orders-cdc/execution-role-policy.json").exists());
+    // Without agent secrets the execution role has no inline policy: its file must go.
+    fs::write(
+        &spec,
+        GOOD.replace("    agent secret \"matillion/agent-credentials\"\n", ""),
+    )
+    .unwrap();
+    assert_eq!(
+        runnerc(&["build", &spec, "--out", out.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert!(!out.join("orders-cdc/execution-role-policy.json").exists());
+    assert!(out.join("orders-cdc/trust-policy.json").exists());
+    let leftovers: Vec<_> = fs::read_dir(out.join("orders-cdc"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn usage_and_io_problems_exit_2_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write(dir.path(), "s.runner", GOOD);
+    let file_as_out = write(dir.path(), "file", "");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["check", "no/such/file.runner"],
+        vec!["check", dir.path().to_str().unwrap()],
+        vec!["build", &spec, "--out", &file_as_out],
+        vec!["build", &spec, "--out", "x", "--emit", "yaml"],
+        vec!["check"],
+        vec!["frobnicate"],
+    ];
+    for args in cases {
+        let output = runnerc(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(!stderr(&output).is_empty(), "{args:?}");
+    }
+    let missing = runnerc(&["check", "no/such/file.runner"]);
+    assert_eq!(stderr(&missing).lines().count(), 1, "{}", stderr(&missing));
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.runner");
+    fs::write(&path, b"# caf\xe9\nrunner \"x\" {}\n").unwrap();
+    let output = runnerc(&["check", "--format", "json", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let diagnostics: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(diagnostics[0]["code"], "E003");
+    assert_eq!(diagnostics[0]["line"], 1);
+    assert_eq!(diagnostics[0]["column"], 6);
+}
+
+#[test]
+fn runner_names_must_be_unique_across_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.runner", GOOD);
+    let b = write(dir.path(), "b.runner", GOOD);
+    let output = runnerc(&["check", &a, &b]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("E011"));
+    assert!(stderr(&output).contains(&format!("{a}:1:8")));
+}
