@@ -27,7 +27,8 @@ pub fn check(files: &[(FileId, &SpecFile)]) -> (Vec<Runner>, Vec<Diagnostic>) {
     for (file, spec) in files {
         for decl in &spec.runners {
             let loc = Loc::new(*file, decl.name.span);
-            if let Some(first) = names.get(decl.name.node.as_str()) {
+            let duplicate = names.get(decl.name.node.as_str()).copied();
+            if let Some(first) = duplicate {
                 diagnostics.push(
                     Diagnostic::new(
                         Code::DuplicateRunner,
@@ -35,7 +36,7 @@ pub fn check(files: &[(FileId, &SpecFile)]) -> (Vec<Runner>, Vec<Diagnostic>) {
                         format!("runner `{}` is defined twice", shown(&decl.name.node)),
                     )
                     .with_label("defined again here")
-                    .with_secondary(*first, "first defined here")
+                    .with_secondary(first, "first defined here")
                     .with_help("runner names name the output folders; give each runner its own"),
                 );
             } else {
@@ -49,7 +50,8 @@ pub fn check(files: &[(FileId, &SpecFile)]) -> (Vec<Runner>, Vec<Diagnostic>) {
             let runner = checker.runner(decl);
             let has_error = checker.diagnostics.iter().any(Diagnostic::is_error);
             diagnostics.append(&mut checker.diagnostics);
-            if let Some(runner) = runner.filter(|_| !has_error) {
+            // A duplicate is already an error; its roles are not compared again.
+            if let Some(runner) = runner.filter(|_| !has_error && duplicate.is_none()) {
                 runners.push(runner);
             }
         }
@@ -1073,7 +1075,11 @@ impl<'a> RunnerChecker<'a> {
             .value
             .and_then(|(value, _)| self.policy_arn(value, place, Code::InvalidPermissionsBoundary));
 
-        let managed_policies = self.managed_policies(&managed, place);
+        // The task role gets exactly the grants the spec implies: no managed policy.
+        let managed_policies = match kind {
+            RoleKind::Task => Vec::new(),
+            RoleKind::Execution => self.managed_policies(&managed, place),
+        };
 
         Role {
             name: role_name,

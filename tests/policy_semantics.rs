@@ -124,7 +124,11 @@ fn every_example_meets_the_contract_table() {
             }
         }
 
-        // Task role.
+        // Task role: no managed policy, only what the spec implies.
+        assert!(
+            runner.task_role.managed_policies.is_empty(),
+            "{name}: managed policy on the task role"
+        );
         let pipeline = secret_arns(&runner.pipeline_secrets);
         let agent = secret_arns(&runner.agent_secrets);
         match &documents.task {

@@ -3,6 +3,7 @@
 //! [`iam`] builds the policy documents; this module names the files they are written to. Every
 //! file belongs to one runner and lives in `OUT/<runner>/`.
 
+pub mod aws_cli;
 pub mod iam;
 
 use crate::model::Runner;
@@ -67,6 +68,18 @@ pub fn output_files(runner: &Runner, documents: &RoleDocuments, emit: &[Emit]) -
                 false,
             ));
         }
+    }
+    if emit.contains(&Emit::AwsCli) {
+        files.push(file(
+            CREATE_ROLES_FILE,
+            aws_cli::create_script(runner, documents),
+            true,
+        ));
+        files.push(file(
+            DELETE_ROLES_FILE,
+            aws_cli::delete_script(runner),
+            true,
+        ));
     }
     files
 }
