@@ -62,10 +62,19 @@ pub struct SpecFile {
 }
 
 /// `runner "NAME" { ... }`: the statements in the order they were written.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RunnerDecl {
     pub name: Str,
     pub statements: Vec<Spanned<Statement>>,
+    /// From `runner` to the closing `}`.
+    pub span: Span,
+}
+
+impl PartialEq for RunnerDecl {
+    /// Like every node, compared by meaning: the span is left out.
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.statements == other.statements
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -34,11 +34,36 @@ impl From<Status> for ExitCode {
 #[command(
     name = "runnerc",
     version,
-    about = "Compile .runner specs into least-privilege IAM documents for streaming runners on ECS Fargate"
+    about = "Compile .runner specs into least-privilege IAM documents for streaming runners on ECS Fargate",
+    after_help = "Example:\n  runnerc build examples/orders.runner --out out --emit json,aws-cli"
 )]
 struct Cli {
+    /// When to colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour what goes to stderr.
+    fn for_stderr(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stderr().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,7 +76,7 @@ enum Command {
         /// The .runner files
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
-        /// How to print diagnostics
+        /// How to print diagnostics: human (stderr), json or sarif (stdout)
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
@@ -70,12 +95,46 @@ enum Command {
         #[arg(long, value_enum, value_delimiter = ',', default_value = "json")]
         emit: Vec<EmitArg>,
     },
+    /// Rewrite specs in the canonical layout, keeping every comment; `-` reads stdin
+    #[command(
+        after_help = "Examples:\n  runnerc fmt examples/*.runner\n  runnerc fmt --check specs/*.runner\n  runnerc fmt - < orders.runner"
+    )]
+    Fmt {
+        /// The .runner files, or `-` for standard input (formatted to standard output)
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Change nothing; exit 1 and name the files that would change
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the long explanation of a diagnostic code, with a failing and a fixed example
+    #[command(after_help = "Example:\n  runnerc explain E052")]
+    Explain {
+        /// A diagnostic code, such as E052 or W034
+        code: String,
+    },
+    /// Write a commented starter spec, NAME.runner, in the current folder
+    #[command(
+        after_help = "Example:\n  runnerc init orders-cdc\n  runnerc check orders-cdc.runner"
+    )]
+    Init {
+        /// The runner's name (and the file's)
+        #[arg(default_value = "my-runner")]
+        name: String,
+    },
+    /// Print shell completions for bash, zsh, fish, elvish or powershell
+    #[command(after_help = "Example:\n  runnerc completions bash > /etc/bash_completion.d/runnerc")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Human,
     Json,
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,6 +168,7 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Status {
+    let color = cli.color.for_stderr();
     match cli.command {
         Command::Check { files, format } => {
             let (sources, input_diagnostics) = match read_sources(&files) {
@@ -116,7 +176,7 @@ fn run(cli: Cli) -> Status {
                 Err(status) => return status,
             };
             let compilation = compile_inputs(&sources, input_diagnostics);
-            report(&compilation, &sources, format);
+            report(&compilation, &sources, format, color);
             status_of(&compilation)
         }
         Command::Build { files, out, emit } => {
@@ -127,7 +187,153 @@ fn run(cli: Cli) -> Status {
             let mut emit: Vec<Emit> = emit.into_iter().map(Emit::from).collect();
             emit.sort();
             emit.dedup();
-            build(&sources, input_diagnostics, &out, &emit)
+            build(&sources, input_diagnostics, &out, &emit, color)
+        }
+        Command::Fmt { files, check } => fmt(&files, check, color),
+        Command::Explain { code } => explain(&code),
+        Command::Init { name } => init(&name),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "runnerc", &mut std::io::stdout());
+            Status::Ok
+        }
+    }
+}
+
+/// `runnerc fmt`: every file is formatted on its own; one that does not parse is left as it
+/// is, with its error, and the others are still formatted.
+fn fmt(files: &[PathBuf], check: bool, color: bool) -> Status {
+    use crate::format::{FormatError, format};
+    let mut status = Status::Ok;
+    let mut would_change = Vec::new();
+    for path in files {
+        let stdin = path.as_os_str() == "-";
+        let name = if stdin {
+            "<stdin>".to_owned()
+        } else {
+            path.display().to_string()
+        };
+        let text = if stdin {
+            let mut text = String::new();
+            if let Err(error) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+                eprintln!("runnerc: cannot read standard input: {error}");
+                return Status::Usage;
+            }
+            text
+        } else {
+            let (sources, input_diagnostics) = match read_sources(std::slice::from_ref(path)) {
+                Ok(read) => read,
+                Err(status) => return status,
+            };
+            if !input_diagnostics.is_empty() {
+                eprint!(
+                    "{}",
+                    diag::render_human(&input_diagnostics, &sources, color)
+                );
+                status = Status::SpecErrors;
+                continue;
+            }
+            sources.get(0).text.clone()
+        };
+        match format(&text) {
+            Ok(formatted) if stdin => {
+                if check && formatted != text {
+                    would_change.push(name);
+                } else if !check {
+                    print!("{formatted}");
+                }
+            }
+            Ok(formatted) if formatted == text => {}
+            Ok(_) if check => would_change.push(name),
+            Ok(formatted) => {
+                if let Err(error) = output::replace_file(path, formatted.as_bytes()) {
+                    eprintln!("runnerc: cannot write `{name}`: {error}");
+                    return Status::Usage;
+                }
+                println!("formatted {name}");
+            }
+            Err(FormatError::Parse(diagnostics)) => {
+                let mut sources = Sources::new();
+                sources.add(name.clone(), text);
+                eprint!("{}", diag::render_human(&diagnostics, &sources, color));
+                eprintln!("runnerc: `{name}` left as it is: it does not parse");
+                status = Status::SpecErrors;
+            }
+            Err(FormatError::Unsound(why)) => {
+                eprintln!(
+                    "runnerc: internal error: `{name}` left as it is: {why}; please report it"
+                );
+                return Status::Usage;
+            }
+        }
+    }
+    if !would_change.is_empty() {
+        for name in &would_change {
+            println!("{name}");
+        }
+        eprintln!(
+            "runnerc: {} file{} would be reformatted",
+            would_change.len(),
+            if would_change.len() == 1 { "" } else { "s" }
+        );
+        status = Status::SpecErrors;
+    }
+    status
+}
+
+fn explain(code: &str) -> Status {
+    let Some(code) = Code::parse(code) else {
+        eprintln!(
+            "runnerc: `{code}` is not a diagnostic code; the codes are listed in docs/diagnostics.md"
+        );
+        return Status::Usage;
+    };
+    match crate::explain::explanation(code) {
+        Some(text) => {
+            println!("{text}");
+            Status::Ok
+        }
+        None => {
+            eprintln!("runnerc: {code} has no explanation yet");
+            Status::Usage
+        }
+    }
+}
+
+/// The starter spec of `runnerc init`, with the runner's name filled in.
+pub fn starter_spec(name: &str) -> String {
+    include_str!("starter.runner").replace("RUNNER_NAME", name)
+}
+
+fn init(name: &str) -> Status {
+    if name.is_empty()
+        || !name.chars().all(crate::aws::is_iam_name_char)
+        || name == "."
+        || name == ".."
+    {
+        eprintln!("runnerc: `{name}` is not a runner name: use letters, digits and `+=,.@_-`");
+        return Status::Usage;
+    }
+    let path = PathBuf::from(format!("{name}.runner"));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path);
+    match file.and_then(|mut file| file.write_all(starter_spec(name).as_bytes())) {
+        Ok(()) => {
+            println!("wrote {}", path.display());
+            Status::Ok
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            eprintln!(
+                "runnerc: `{}` already exists; not overwritten",
+                path.display()
+            );
+            Status::Usage
+        }
+        Err(error) => {
+            eprintln!("runnerc: cannot write `{}`: {error}", path.display());
+            Status::Usage
         }
     }
 }
@@ -145,13 +351,14 @@ fn build(
     input_diagnostics: Vec<Diagnostic>,
     out: &Path,
     emit: &[Emit],
+    color: bool,
 ) -> Status {
     if out.exists() && !out.is_dir() {
         eprintln!("runnerc: `{}` is not a folder", out.display());
         return Status::Usage;
     }
     let compilation = compile_inputs(sources, input_diagnostics);
-    report(&compilation, sources, Format::Human);
+    report(&compilation, sources, Format::Human, color);
     if compilation.has_errors() {
         eprintln!("runnerc: nothing written: the specs have errors");
         return Status::SpecErrors;
@@ -176,13 +383,12 @@ fn build(
     }
 }
 
-fn report(compilation: &Compilation, sources: &Sources, format: Format) {
+fn report(compilation: &Compilation, sources: &Sources, format: Format, color: bool) {
     match format {
         Format::Human => {
             if compilation.diagnostics.is_empty() {
                 return;
             }
-            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let text = diag::render_human(&compilation.diagnostics, sources, color);
             let mut stderr = std::io::stderr().lock();
             let _ = stderr.write_all(text.as_bytes());
@@ -190,6 +396,10 @@ fn report(compilation: &Compilation, sources: &Sources, format: Format) {
         }
         Format::Json => {
             let text = diag::render_json(&compilation.diagnostics, sources);
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+        Format::Sarif => {
+            let text = diag::render_sarif(&compilation.diagnostics, sources);
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
         }
     }

@@ -110,6 +110,13 @@ macro_rules! codes {
                 }
             }
 
+            /// The code's name in PascalCase (SARIF's rule name).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Code::$variant => stringify!($variant),)*
+                }
+            }
+
             /// One line that says what the code is about.
             pub fn summary(self) -> &'static str {
                 match self {
@@ -171,6 +178,16 @@ codes! {
 impl std::fmt::Display for Code {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Code {
+    /// The code named by `text` (`E020`, `e020`).
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str().eq_ignore_ascii_case(text.trim()))
     }
 }
 
@@ -343,4 +360,88 @@ pub fn render_json(diagnostics: &[Diagnostic], sources: &Sources) -> String {
     let mut text = serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_owned());
     text.push('\n');
     text
+}
+
+/// SARIF 2.1.0, as GitHub code scanning reads it: one run, a rule for every code, a result
+/// for every diagnostic with its region (columns in Unicode code points, as the JSON form).
+pub fn render_sarif(diagnostics: &[Diagnostic], sources: &Sources) -> String {
+    use serde_json::json;
+    let level = |severity: Severity| match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let rules: Vec<_> = Code::ALL
+        .iter()
+        .map(|code| {
+            json!({
+                "id": code.as_str(),
+                "name": code.name(),
+                "shortDescription": { "text": code.summary() },
+                "fullDescription": { "text": format!("{}; run `runnerc explain {}` for more", code.summary(), code.as_str()) },
+                "defaultConfiguration": { "level": level(code.severity()) },
+                "help": { "text": format!("runnerc explain {}", code.as_str()) },
+            })
+        })
+        .collect();
+    let results: Vec<_> = diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let d = to_json(diagnostic, sources);
+            let rule_index = Code::ALL
+                .iter()
+                .position(|c| *c == diagnostic.code)
+                .unwrap_or(0);
+            let text = match d.help {
+                Some(help) => format!("{}\nhelp: {help}", d.message),
+                None => d.message.to_owned(),
+            };
+            json!({
+                "ruleId": d.code,
+                "ruleIndex": rule_index,
+                "level": level(d.severity),
+                "message": { "text": text },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": artifact_uri(d.file) },
+                        "region": {
+                            "startLine": d.line,
+                            "startColumn": d.column,
+                            "endLine": d.end_line,
+                            "endColumn": d.end_column,
+                        }
+                    }
+                }],
+            })
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "runnerc",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://github.com/runnerc/runnerc",
+                    "rules": rules,
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// A file name as a SARIF URI: relative paths stay relative (GitHub resolves them against the
+/// repository), with `/` separators.
+fn artifact_uri(file: &str) -> String {
+    let path = file.replace('\\', "/");
+    if path.starts_with('/') {
+        format!("file://{path}")
+    } else {
+        path.trim_start_matches("./").to_owned()
+    }
 }

@@ -18,6 +18,8 @@ pub mod check;
 pub mod cli;
 pub mod compile;
 pub mod diag;
+pub mod explain;
+pub mod format;
 pub mod lower;
 pub mod model;
 pub mod output;

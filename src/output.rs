@@ -40,6 +40,23 @@ pub fn write_all(out: &Path, files: &[OutputFile]) -> io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// Replaces one file atomically, keeping its permissions (for `runnerc fmt`).
+pub fn replace_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let executable = executable(path);
+    replace(path, contents, executable)
+}
+
+#[cfg(unix)]
+fn executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn executable(_path: &Path) -> bool {
+    false
+}
+
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Replaces `path` with `contents` atomically: write a temporary file in the same folder, then

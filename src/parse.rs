@@ -49,6 +49,18 @@ struct Walker {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// A pair's span without the white space and comments pest matched after its last token (an
+/// optional part that is absent still consumes the implicit white space before it).
+fn content_span(pair: &Pair<'_, Rule>) -> Span {
+    let span = pair.as_span();
+    let end = pair
+        .clone()
+        .into_inner()
+        .last()
+        .map_or(span.end(), |last| last.as_span().end());
+    Span::new(span.start(), end)
+}
+
 /// The children of a pair that carry meaning: keywords and braces are matched, not read.
 fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| !is_punctuation(p.as_rule()))
@@ -60,14 +72,19 @@ fn is_punctuation(rule: Rule) -> bool {
 
 impl Walker {
     fn runner(&mut self, pair: Pair<'_, Rule>) -> RunnerDecl {
+        let span = Span::from(pair.as_span());
         let mut parts = parts(pair);
         let name = self.string(parts.next().expect("grammar: runner has a name"));
         let statements = parts.map(|p| self.statement(p)).collect();
-        RunnerDecl { name, statements }
+        RunnerDecl {
+            name,
+            statements,
+            span,
+        }
     }
 
     fn statement(&mut self, pair: Pair<'_, Rule>) -> Spanned<Statement> {
-        let span = Span::from(pair.as_span());
+        let span = content_span(&pair);
         let rule = pair.as_rule();
         let statement = match rule {
             Rule::account => Statement::Account(self.only_string(pair)),
@@ -117,7 +134,7 @@ impl Walker {
     }
 
     fn destination_field(&mut self, pair: Pair<'_, Rule>) -> Spanned<DestinationField> {
-        let span = Span::from(pair.as_span());
+        let span = content_span(&pair);
         let field = match pair.as_rule() {
             Rule::bucket => DestinationField::Bucket(self.only_string(pair)),
             Rule::prefix => DestinationField::Prefix(self.only_string(pair)),
@@ -133,7 +150,7 @@ impl Walker {
     }
 
     fn role_field(&mut self, pair: Pair<'_, Rule>) -> Spanned<RoleField> {
-        let span = Span::from(pair.as_span());
+        let span = content_span(&pair);
         let field = match pair.as_rule() {
             Rule::role_name => RoleField::Name(self.only_string(pair)),
             Rule::role_path => RoleField::Path(self.only_string(pair)),
