@@ -156,15 +156,39 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() {
-                Status::Usage.into()
-            } else {
-                Status::Ok.into()
-            };
+            use clap::error::ErrorKind;
+            if !error.use_stderr()
+                || error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            {
+                // --help, --version, or no command at all: clap's own text.
+                let _ = error.print();
+                return if error.use_stderr() {
+                    Status::Usage
+                } else {
+                    Status::Ok
+                }
+                .into();
+            }
+            eprintln!("runnerc: {}", one_line(&error.render().to_string()));
+            return Status::Usage.into();
         }
     };
     run(cli).into()
+}
+
+/// A clap error on one line: its message and details, without the usage block.
+fn one_line(rendered: &str) -> String {
+    let parts: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            !line.is_empty()
+                && !line.starts_with("Usage:")
+                && !line.starts_with("For more information")
+        })
+        .map(|line| line.strip_prefix("error: ").unwrap_or(line))
+        .collect();
+    format!("{} (see --help)", parts.join(" "))
 }
 
 fn run(cli: Cli) -> Status {

@@ -242,19 +242,144 @@ fn syntax_error(text: &str, file: FileId, error: &pest::error::Error<Rule>) -> D
         InputLocation::Pos(pos) => pos,
         InputLocation::Span((start, _)) => start,
     };
-    let found = describe_found(text, position);
-    let end = position + found.1;
-    let expected = match &error.variant {
-        ErrorVariant::ParsingError { positives, .. } => expected_words(positives),
-        ErrorVariant::CustomError { message } => message.clone(),
+    let loc = |start: usize, end: usize| Loc::new(file, Span::new(start, end));
+
+    // A string that is never closed swallows the rest of the file: point at its opening quote.
+    if let Some(open) = unclosed_string(text) {
+        return Diagnostic::new(
+            Code::Syntax,
+            loc(open, open + 1),
+            "this string is never closed",
+        )
+        .with_label("the string starts here")
+        .with_secondary(loc(text.len(), text.len()), "the file ends inside it")
+        .with_help("add the closing `\"`; a `\"` inside a string is written `\\\"`");
+    }
+
+    let (found, found_len) = describe_found(text, position);
+    let positives: &[Rule] = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives,
+        ErrorVariant::CustomError { .. } => &[],
     };
-    let message = format!("expected {expected}, found {}", found.0);
-    Diagnostic::new(
+    let expected = expected_words(positives);
+    let mut diagnostic = Diagnostic::new(
         Code::Syntax,
-        Loc::new(file, Span::new(position, end)),
-        message,
+        loc(position, position + found_len),
+        format!("expected {expected}, found {found}"),
     )
-    .with_label(format!("expected {expected}"))
+    .with_label(format!("expected {expected}"));
+
+    if position >= text.len()
+        && positives.contains(&Rule::close_brace)
+        && let Some(open) = unclosed_brace(text)
+    {
+        diagnostic.message =
+            format!("this block is never closed: expected {expected}, found the end of the file");
+        diagnostic = diagnostic
+            .with_secondary(loc(open, open + 1), "the block opened here")
+            .with_help("add the closing `}`");
+    } else if let Some(word) = found.strip_prefix('`').and_then(|w| w.strip_suffix('`'))
+        && let Some(keyword) = closest_keyword(word, positives)
+    {
+        diagnostic = diagnostic.with_help(format!("did you mean `{keyword}`?"));
+    }
+    diagnostic
+}
+
+/// The offset of the opening quote of a string that is never closed, if any.
+fn unclosed_string(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                let open = i;
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None => return Some(open),
+                        Some(b'"') => break,
+                        Some(b'\\') => i += 2,
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The offset of the innermost `{` that is never closed, strings and comments skipped.
+fn unclosed_brace(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut open = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' => open.push(i),
+            b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.pop()
+}
+
+/// The keyword the user probably meant: among those expected, the one within a small edit
+/// distance of what was written (`secrets`, `acount`, `Region`).
+fn closest_keyword(word: &str, positives: &[Rule]) -> Option<&'static str> {
+    // Keywords are lower case: `Region` is one edit from nothing but still deserves the hint.
+    let lower = word.to_ascii_lowercase();
+    let candidates = positives.iter().flat_map(|rule| keyword_of(*rule));
+    let (distance, keyword) = candidates
+        .map(|keyword| (edit_distance(&lower, keyword), keyword))
+        .min()?;
+    let limit = if keyword.len() <= 4 { 1 } else { 2 };
+    (distance <= limit && word != keyword).then_some(keyword)
+}
+
+/// The keywords a rule starts with, as written.
+fn keyword_of(rule: Rule) -> Vec<&'static str> {
+    let word = rule_word(rule);
+    if !word.starts_with('`') || word == "`{`" || word == "`}`" || word == "`*`" {
+        return Vec::new();
+    }
+    word.split(" or ").map(|w| w.trim_matches('`')).collect()
+}
+
+/// Levenshtein distance, for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 /// What stands at the error position, for "found ...", and its length in bytes.
@@ -377,6 +502,45 @@ mod tests {
     fn keywords_end_at_a_word_boundary() {
         let errors = parse(r#"runner "a" { trustservice "x" }"#, 0).unwrap_err();
         assert_eq!(errors[0].code, Code::Syntax);
+    }
+
+    #[test]
+    fn a_misspelt_keyword_gets_a_suggestion() {
+        for (text, keyword) in [
+            (r#"runner "a" { secrets "x" }"#, "secret"),
+            (r#"runner "a" { acount "x" }"#, "account"),
+            (r#"runner "a" { Region "x" }"#, "region"),
+            (r#"runner "a" { destination s3 { buckt "x" } }"#, "bucket"),
+            (r#"runer "a" {}"#, "runner"),
+        ] {
+            let errors = parse(text, 0).unwrap_err();
+            let help = errors[0].help.clone().unwrap_or_default();
+            assert_eq!(help, format!("did you mean `{keyword}`?"), "{text}");
+        }
+        let errors = parse(r#"runner "a" { banana "x" }"#, 0).unwrap_err();
+        assert_eq!(errors[0].help, None);
+    }
+
+    #[test]
+    fn an_unclosed_string_points_at_its_opening_quote() {
+        let text = "runner \"a\" {\n  secret \"prod/db\n}\n";
+        let errors = parse(text, 0).unwrap_err();
+        assert_eq!(errors[0].loc.span.start, text.find("\"prod").unwrap());
+        assert!(errors[0].message.contains("never closed"));
+    }
+
+    #[test]
+    fn an_unclosed_block_points_at_its_opening_brace() {
+        let text = "runner \"a\" {\n  destination s3 {\n    bucket \"b\"\n}\n";
+        let errors = parse(text, 0).unwrap_err();
+        // The destination closes on the last line; the runner's block does not.
+        let secondary = &errors[0].secondary[0];
+        assert_eq!(secondary.loc.span.start, text.find('{').unwrap());
+        assert!(
+            errors[0].message.contains("never closed"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]
