@@ -19,45 +19,86 @@ use crate::model::{
 use std::collections::HashMap;
 
 /// Checks every runner of every file. Returns the runners that have no error, and every
-/// diagnostic found.
+/// diagnostic found. This is [`check_runner`] on each runner, then [`check_across`].
 pub fn check(files: &[(FileId, &SpecFile)]) -> (Vec<Runner>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-    let mut runners = Vec::new();
-    let mut names: HashMap<&str, Loc> = HashMap::new();
+    let mut checked = Vec::new();
     for (file, spec) in files {
         for decl in &spec.runners {
-            let loc = Loc::new(*file, decl.name.span);
-            let duplicate = names.get(decl.name.node.as_str()).copied();
-            if let Some(first) = duplicate {
+            let (runner, mut found) = check_runner(*file, decl);
+            diagnostics.append(&mut found);
+            checked.push(Checked::new(*file, decl, runner));
+        }
+    }
+    let runners = check_across(checked, &mut diagnostics);
+    (runners, diagnostics)
+}
+
+/// A runner as [`check_runner`] left it: its name and where it was written, and the model when
+/// it has no error.
+#[derive(Debug)]
+pub struct Checked {
+    pub name: String,
+    pub name_loc: Loc,
+    pub runner: Option<Runner>,
+}
+
+impl Checked {
+    pub fn new(file: FileId, decl: &RunnerDecl, runner: Option<Runner>) -> Self {
+        Checked {
+            name: decl.name.node.clone(),
+            name_loc: Loc::new(file, decl.name.span),
+            runner,
+        }
+    }
+}
+
+/// Checks one runner on its own: every rule that does not look at other runners. Returns the
+/// runner when it has no error.
+pub fn check_runner(file: FileId, decl: &RunnerDecl) -> (Option<Runner>, Vec<Diagnostic>) {
+    let mut checker = RunnerChecker {
+        file,
+        runner: &decl.name.node,
+        diagnostics: Vec::new(),
+    };
+    let runner = checker.runner(decl);
+    let has_error = checker.diagnostics.iter().any(Diagnostic::is_error);
+    (runner.filter(|_| !has_error), checker.diagnostics)
+}
+
+/// The rules across runners, in the order written: unique runner names over every file, and
+/// unique role names per account. Returns the runners without error.
+pub fn check_across(checked: Vec<Checked>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Runner> {
+    let mut names: HashMap<&str, Loc> = HashMap::new();
+    let mut duplicates = vec![false; checked.len()];
+    for (index, entry) in checked.iter().enumerate() {
+        match names.get(entry.name.as_str()) {
+            Some(first) => {
                 diagnostics.push(
                     Diagnostic::new(
                         Code::DuplicateRunner,
-                        loc,
-                        format!("runner `{}` is defined twice", shown(&decl.name.node)),
+                        entry.name_loc,
+                        format!("runner `{}` is defined twice", shown(&entry.name)),
                     )
                     .with_label("defined again here")
-                    .with_secondary(first, "first defined here")
+                    .with_secondary(*first, "first defined here")
                     .with_help("runner names name the output folders; give each runner its own"),
                 );
-            } else {
-                names.insert(&decl.name.node, loc);
+                duplicates[index] = true;
             }
-            let mut checker = RunnerChecker {
-                file: *file,
-                runner: &decl.name.node,
-                diagnostics: Vec::new(),
-            };
-            let runner = checker.runner(decl);
-            let has_error = checker.diagnostics.iter().any(Diagnostic::is_error);
-            diagnostics.append(&mut checker.diagnostics);
-            // A duplicate is already an error; its roles are not compared again.
-            if let Some(runner) = runner.filter(|_| !has_error && duplicate.is_none()) {
-                runners.push(runner);
+            None => {
+                names.insert(&entry.name, entry.name_loc);
             }
         }
     }
-    check_role_names(&runners, &mut diagnostics);
-    (runners, diagnostics)
+    // A duplicate is already an error; its roles are not compared again.
+    let runners: Vec<Runner> = checked
+        .into_iter()
+        .zip(duplicates)
+        .filter_map(|(entry, duplicate)| entry.runner.filter(|_| !duplicate))
+        .collect();
+    check_role_names(&runners, diagnostics);
+    runners
 }
 
 /// IAM role names are unique per account, ignoring case.

@@ -387,24 +387,34 @@ fn build(
         eprintln!("runnerc: nothing written: the specs have errors");
         return Status::SpecErrors;
     }
-    let files: Vec<_> = compilation
-        .runners
-        .iter()
-        .flat_map(|c| lower::output_files(&c.runner, &c.documents, emit))
-        .collect();
-    match output::write_all(out, &files) {
-        Ok(paths) => {
-            let mut stdout = std::io::stdout().lock();
-            for path in paths {
-                let _ = writeln!(stdout, "wrote {}", path.display());
-            }
-            Status::Ok
-        }
+    let dir = match output::OutputDir::open(out) {
+        Ok(dir) => dir,
         Err(error) => {
             eprintln!("runnerc: cannot write to `{}`: {error}", out.display());
-            Status::Usage
+            return Status::Usage;
+        }
+    };
+    // Each runner is lowered again here and written at once, so only the documents of the
+    // runners being written are in memory.
+    let written = crate::compile::parallel_map(&compilation.runners, |runner| {
+        let documents = crate::lower::iam::documents(runner);
+        dir.write_runner(&runner.name, &lower::output_files(runner, &documents, emit))
+    });
+    let mut stdout = std::io::stdout().lock();
+    for result in written {
+        match result {
+            Ok(paths) => {
+                for path in paths {
+                    let _ = writeln!(stdout, "wrote {}", path.display());
+                }
+            }
+            Err(error) => {
+                eprintln!("runnerc: cannot write to `{}`: {error}", out.display());
+                return Status::Usage;
+            }
         }
     }
+    Status::Ok
 }
 
 fn report(compilation: &Compilation, sources: &Sources, format: Format, color: bool) {

@@ -1,58 +1,143 @@
-//! The pipeline, from source texts to documents: parse every file, check every runner, lower
-//! the valid ones and measure what was lowered. Nothing here reads or writes files.
+//! The pipeline, from source texts to checked runners: parse every file, check every runner,
+//! lower each valid runner once to measure its documents against IAM's quotas, and run the
+//! rules across runners. Nothing here reads or writes files.
+//!
+//! A file is cut into pieces of whole `runner` blocks ([`parse::chunks`]); each piece is parsed,
+//! checked and measured on its own, on as many threads as the machine has, so pest's tokens and
+//! the syntax tree of one piece are all that is alive of it at a time. Documents are not kept:
+//! `build` lowers each runner again as it writes it.
 
-use crate::check;
-use crate::diag::{self, Diagnostic, Sources};
-use crate::lower::iam::{self, RoleDocuments};
+use crate::check::{self, Checked};
+use crate::diag::{self, Diagnostic, FileId, Sources};
+use crate::lower::iam;
 use crate::model::Runner;
 use crate::parse;
 use crate::quota;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// A runner and its documents.
-#[derive(Debug, Clone)]
-pub struct CompiledRunner {
-    pub runner: Runner,
-    pub documents: RoleDocuments,
-}
-
-/// Everything one invocation found and made.
+/// Everything one invocation found.
 #[derive(Debug, Clone)]
 pub struct Compilation {
     /// Sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
     /// The runners without errors, in the order written. Only complete when there is no error.
-    pub runners: Vec<CompiledRunner>,
+    pub runners: Vec<Runner>,
 }
 
 impl Compilation {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
+
+    /// Every runner with its documents, lowered now.
+    pub fn lowered(&self) -> Vec<CompiledRunner> {
+        self.runners
+            .iter()
+            .map(|runner| CompiledRunner {
+                runner: runner.clone(),
+                documents: iam::documents(runner),
+            })
+            .collect()
+    }
 }
+
+/// A runner and its documents.
+#[derive(Debug, Clone)]
+pub struct CompiledRunner {
+    pub runner: Runner,
+    pub documents: iam::RoleDocuments,
+}
+
+/// Pieces of about this many bytes are parsed apart; smaller files are one piece.
+const CHUNK_BYTES: usize = 256 * 1024;
 
 pub fn compile(sources: &Sources) -> Compilation {
     let mut diagnostics = Vec::new();
-    let mut specs = Vec::new();
+    let mut checked = Vec::new();
     for (id, file) in sources.iter() {
-        match parse::parse(&file.text, id) {
-            Ok(spec) => specs.push((id, spec)),
-            Err(mut errors) => diagnostics.append(&mut errors),
+        let pieces = parse::chunks(&file.text, CHUNK_BYTES);
+        let results = parallel_map(&pieces, |range| {
+            compile_piece(&file.text[range.clone()], id, range.start)
+        });
+        if results.iter().all(Result::is_ok) {
+            for result in results.into_iter().flatten() {
+                let (mut found, mut entries) = result;
+                diagnostics.append(&mut found);
+                checked.append(&mut entries);
+            }
+        } else {
+            // A piece that does not parse: parse the whole file, so the error is reported as
+            // for any file (pest stops at the first one).
+            match compile_piece(&file.text, id, 0) {
+                Ok((mut found, mut entries)) => {
+                    diagnostics.append(&mut found);
+                    checked.append(&mut entries);
+                }
+                Err(mut errors) => diagnostics.append(&mut errors),
+            }
         }
     }
-    let spec_refs: Vec<_> = specs.iter().map(|(id, spec)| (*id, spec)).collect();
-    let (runners, mut check_diagnostics) = check::check(&spec_refs);
-    diagnostics.append(&mut check_diagnostics);
-    let runners: Vec<CompiledRunner> = runners
-        .into_iter()
-        .map(|runner| {
-            let documents = iam::documents(&runner);
-            diagnostics.extend(quota::check(&runner, &documents));
-            CompiledRunner { runner, documents }
-        })
-        .collect();
+    let runners = check::check_across(checked, &mut diagnostics);
     diag::sort(&mut diagnostics);
     Compilation {
         diagnostics,
         runners,
     }
+}
+
+type Piece = (Vec<Diagnostic>, Vec<Checked>);
+
+/// Parses, checks and measures the runners of one piece of a file.
+fn compile_piece(text: &str, file: FileId, base: usize) -> Result<Piece, Vec<Diagnostic>> {
+    let spec = parse::parse_at(text, file, base)?;
+    let mut diagnostics = Vec::new();
+    let mut checked = Vec::with_capacity(spec.runners.len());
+    for decl in &spec.runners {
+        let (runner, mut found) = check::check_runner(file, decl);
+        diagnostics.append(&mut found);
+        if let Some(runner) = &runner {
+            diagnostics.extend(quota::check(runner, &iam::documents(runner)));
+        }
+        checked.push(Checked::new(file, decl, runner));
+    }
+    Ok((diagnostics, checked))
+}
+
+/// How many threads to use: the machine's cores, or one for a single item.
+fn threads_for(items: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.min(items).clamp(1, 16)
+}
+
+/// Maps `work` over `items` on several threads, keeping the order of the items.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads_for(items.len());
+    if threads <= 1 {
+        return items.iter().map(work).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(index) else { break };
+                        done.push((index, work(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| match worker.join() {
+                Ok(done) => done,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
 }

@@ -8,6 +8,7 @@
 use crate::ast::Span;
 use ariadne::{Color, Config, IndexType, Label as AriadneLabel, Report, ReportKind};
 use serde::Serialize;
+use std::io::Write as _;
 
 /// Index of a file in [`Sources`].
 pub type FileId = usize;
@@ -17,6 +18,31 @@ pub type FileId = usize;
 pub struct SourceFile {
     pub name: String,
     pub text: String,
+    /// Byte offsets where lines start, computed the first time a position is asked for.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
+}
+
+impl SourceFile {
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+
+    /// The text of the line holding a byte offset.
+    pub fn line_of(&self, offset: usize) -> &str {
+        let starts = self.line_starts();
+        let index = starts
+            .partition_point(|start| *start <= offset)
+            .saturating_sub(1);
+        let start = starts[index];
+        let end = starts
+            .get(index + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        &self.text[start..end.max(start)]
+    }
 }
 
 /// Every input file of one invocation.
@@ -34,6 +60,7 @@ impl Sources {
         self.files.push(SourceFile {
             name: name.into(),
             text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
         });
         self.files.len() - 1
     }
@@ -48,11 +75,12 @@ impl Sources {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_column(&self, file: FileId, offset: usize) -> (usize, usize) {
-        let text = &self.get(file).text;
+        let source = self.get(file);
+        let text = &source.text;
         let offset = clamp_to_char_boundary(text, offset);
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let starts = source.line_starts();
+        let line = starts.partition_point(|start| *start <= offset);
+        let line_start = starts[line - 1];
         let column = text[line_start..offset].chars().count() + 1;
         (line, column)
     }
@@ -273,7 +301,11 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) 
             .map(|(_, file)| (file.name.clone(), file.text.clone())),
     );
     let mut out = Vec::new();
-    for diagnostic in diagnostics {
+    for diagnostic in diagnostics.iter().take(MAX_RENDERED) {
+        if has_long_line(diagnostic, sources) {
+            out.extend_from_slice(render_compact(diagnostic, sources).as_bytes());
+            continue;
+        }
         let kind = match diagnostic.severity() {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
@@ -306,7 +338,59 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) 
         // Writing into a Vec cannot fail; a failure to find a source would only lose this report.
         let _ = report.finish().write(&mut cache, &mut out);
     }
+    if diagnostics.len() > MAX_RENDERED {
+        let rest = diagnostics.len() - MAX_RENDERED;
+        let _ = writeln!(
+            out,
+            "... and {rest} more diagnostics not shown; `--format json` lists them all"
+        );
+    }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// How many diagnostics are drawn for people; the JSON and SARIF forms hold them all.
+pub const MAX_RENDERED: usize = 200;
+
+/// Lines longer than this are not drawn: a diagnostic on a 50 MB line names its place instead.
+const MAX_DRAWN_LINE: usize = 500;
+
+fn has_long_line(diagnostic: &Diagnostic, sources: &Sources) -> bool {
+    std::iter::once(diagnostic.loc)
+        .chain(diagnostic.secondary.iter().map(|label| label.loc))
+        .any(|loc| {
+            let file = sources.get(loc.file);
+            let start = clamp_to_char_boundary(&file.text, loc.span.start);
+            file.line_of(start).len() > MAX_DRAWN_LINE
+        })
+}
+
+/// A diagnostic without its source snippet: `file:line:column` for each place, and the help.
+fn render_compact(diagnostic: &Diagnostic, sources: &Sources) -> String {
+    let kind = match diagnostic.severity() {
+        Severity::Error => "Error",
+        Severity::Warning => "Warning",
+    };
+    let place = |loc: Loc| {
+        let (line, column) = sources.line_column(loc.file, loc.span.start);
+        format!("{}:{line}:{column}", sources.get(loc.file).name)
+    };
+    let mut text = format!("[{}] {kind}: {}\n", diagnostic.code, diagnostic.message);
+    text.push_str(&format!(
+        "   --> {} ({})\n",
+        place(diagnostic.loc),
+        diagnostic.label.as_deref().unwrap_or("here")
+    ));
+    for label in &diagnostic.secondary {
+        text.push_str(&format!(
+            "   --> {} ({})\n",
+            place(label.loc),
+            label.message
+        ));
+    }
+    if let Some(help) = &diagnostic.help {
+        text.push_str(&format!("   help: {help}\n"));
+    }
+    text
 }
 
 /// Labels drawn in the order they stand in the text, so labels of one file share one snippet.

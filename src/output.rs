@@ -10,32 +10,70 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Writes every file under `out`, creating folders as needed. Returns the paths written, in
-/// order.
-pub fn write_all(out: &Path, files: &[OutputFile]) -> io::Result<Vec<PathBuf>> {
-    let mut by_runner: BTreeMap<&str, Vec<&OutputFile>> = BTreeMap::new();
-    for file in files {
-        by_runner.entry(&file.runner).or_default().push(file);
+/// An output folder, locked for one build: two builds into the same folder at once take turns,
+/// so the folder ends with one build's complete set, never a mix.
+pub struct OutputDir {
+    root: PathBuf,
+    _lock: fs::File,
+}
+
+impl OutputDir {
+    /// Creates the folder if needed and waits for the lock, taken on the folder itself so that
+    /// nothing is left in it.
+    pub fn open(root: &Path) -> io::Result<OutputDir> {
+        fs::create_dir_all(root)?;
+        let lock = fs::File::open(root)?;
+        lock.lock()?;
+        Ok(OutputDir {
+            root: root.to_path_buf(),
+            _lock: lock,
+        })
     }
-    let mut written = Vec::with_capacity(files.len());
-    fs::create_dir_all(out)?;
-    for file in files {
-        let folder = out.join(&file.runner);
-        fs::create_dir_all(&folder)?;
-        let path = folder.join(file.name);
-        replace(&path, file.contents.as_bytes(), file.executable)?;
-        written.push(path);
-    }
-    for (runner, emitted) in by_runner {
-        let folder = out.join(runner);
+
+    /// Writes the files of one runner into `ROOT/<runner>/` and removes the files of that
+    /// folder this build does not emit. Returns the paths written.
+    pub fn write_runner(&self, runner: &str, files: &[OutputFile]) -> io::Result<Vec<PathBuf>> {
+        let folder = self.root.join(runner);
+        // A folder this build creates holds nothing stale.
+        let created = match fs::create_dir(&folder) {
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
+            Err(e) => return Err(e),
+        };
+        let mut written = Vec::with_capacity(files.len());
+        for file in files {
+            let path = folder.join(file.name);
+            replace(&path, file.contents.as_bytes(), file.executable)?;
+            written.push(path);
+        }
+        if created {
+            return Ok(written);
+        }
         for name in ALL_FILES {
-            if !emitted.iter().any(|f| f.name == *name) {
+            if !files.iter().any(|f| f.name == *name) {
                 match fs::remove_file(folder.join(name)) {
                     Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                     _ => {}
                 }
             }
         }
+        Ok(written)
+    }
+}
+
+/// Writes every file under `out`, runner by runner. Returns the paths written, in order.
+pub fn write_all(out: &Path, files: &[OutputFile]) -> io::Result<Vec<PathBuf>> {
+    let dir = OutputDir::open(out)?;
+    let mut by_runner: BTreeMap<&str, Vec<OutputFile>> = BTreeMap::new();
+    for file in files {
+        by_runner
+            .entry(&file.runner)
+            .or_default()
+            .push(file.clone());
+    }
+    let mut written = Vec::with_capacity(files.len());
+    for (runner, files) in by_runner {
+        written.extend(dir.write_runner(runner, &files)?);
     }
     Ok(written)
 }
@@ -67,9 +105,8 @@ fn replace(path: &Path, contents: &[u8], executable: bool) -> io::Result<()> {
     let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
     let temporary = folder.join(format!(".{name}.{}.{unique}.tmp", std::process::id()));
     let result = (|| {
-        let mut file = fs::File::create(&temporary)?;
+        let mut file = create_with_mode(&temporary, executable)?;
         file.write_all(contents)?;
-        set_mode(&file, executable)?;
         drop(file);
         fs::rename(&temporary, path)
     })();
@@ -79,14 +116,21 @@ fn replace(path: &Path, contents: &[u8], executable: bool) -> io::Result<()> {
     result
 }
 
+/// Creates a file readable by all, and executable when asked (the umask still applies).
 #[cfg(unix)]
-fn set_mode(file: &fs::File, executable: bool) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = if executable { 0o755 } else { 0o644 };
-    file.set_permissions(fs::Permissions::from_mode(mode))
+fn create_with_mode(path: &Path, executable: bool) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(if executable { 0o755 } else { 0o644 })
+        .open(path)
 }
 
 #[cfg(not(unix))]
-fn set_mode(_file: &fs::File, _executable: bool) -> io::Result<()> {
-    Ok(())
+fn create_with_mode(path: &Path, _executable: bool) -> io::Result<fs::File> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
 }

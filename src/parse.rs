@@ -21,12 +21,20 @@ struct RunnerParser;
 /// Parses one file. On failure returns every diagnostic found: one syntax error, or all the bad
 /// escapes.
 pub fn parse(text: &str, file: FileId) -> Result<SpecFile, Vec<Diagnostic>> {
+    parse_at(text, file, 0)
+}
+
+/// Parses a piece of a file that starts at byte `base` of it, such as one of its [`chunks`]:
+/// every span is a span of the whole file. A syntax error's position is only right for a
+/// whole file (`base` 0): callers parse the whole file again to report one.
+pub fn parse_at(text: &str, file: FileId, base: usize) -> Result<SpecFile, Vec<Diagnostic>> {
     let mut pairs = match RunnerParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
         Err(error) => return Err(vec![syntax_error(text, file, &error)]),
     };
     let mut walker = Walker {
         file,
+        base,
         diagnostics: Vec::new(),
     };
     let runners = match pairs.next() {
@@ -44,21 +52,84 @@ pub fn parse(text: &str, file: FileId) -> Result<SpecFile, Vec<Diagnostic>> {
     }
 }
 
-struct Walker {
-    file: FileId,
-    diagnostics: Vec<Diagnostic>,
+/// Splits a file into pieces that each hold whole `runner` blocks, cut after the `}` that closes
+/// a top-level block (strings and comments skipped), so they can be parsed apart and in
+/// parallel, with pest's tokens for one piece alive at a time. A file whose braces do not
+/// balance is one piece, and parses as a whole.
+pub fn chunks(text: &str, target: usize) -> Vec<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut cuts = Vec::new();
+    let mut depth = 0usize;
+    let mut last_cut = 0;
+    // Whether a block opened since the last cut: text after the last block stays with it.
+    let mut opened_since_cut = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => match memchr_newline(&bytes[i..]) {
+                Some(n) => i += n,
+                None => break,
+            },
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if i >= bytes.len() {
+                    return whole(text);
+                }
+            }
+            b'{' => {
+                opened_since_cut |= depth == 0;
+                depth += 1;
+            }
+            b'}' => {
+                if depth == 0 {
+                    return whole(text);
+                }
+                depth -= 1;
+                if depth == 0 && i + 1 - last_cut >= target {
+                    cuts.push(i + 1);
+                    last_cut = i + 1;
+                    opened_since_cut = false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if depth != 0 {
+        return whole(text);
+    }
+    // The text after the last block (comments, white space) stays with it.
+    if !opened_since_cut {
+        cuts.pop();
+    }
+    let mut start = 0;
+    let mut pieces = Vec::with_capacity(cuts.len() + 1);
+    for cut in cuts {
+        pieces.push(start..cut);
+        start = cut;
+    }
+    pieces.push(start..text.len());
+    pieces
 }
 
-/// A pair's span without the white space and comments pest matched after its last token (an
-/// optional part that is absent still consumes the implicit white space before it).
-fn content_span(pair: &Pair<'_, Rule>) -> Span {
-    let span = pair.as_span();
-    let end = pair
-        .clone()
-        .into_inner()
-        .last()
-        .map_or(span.end(), |last| last.as_span().end());
-    Span::new(span.start(), end)
+/// The whole text as its only piece.
+#[expect(clippy::single_range_in_vec_init, reason = "one piece, a range of bytes")]
+fn whole(text: &str) -> Vec<std::ops::Range<usize>> {
+    vec![0..text.len()]
+}
+
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|b| *b == b'\n')
+}
+
+struct Walker {
+    file: FileId,
+    /// Where the parsed text starts in its file.
+    base: usize,
+    diagnostics: Vec<Diagnostic>,
 }
 
 /// The children of a pair that carry meaning: keywords and braces are matched, not read.
@@ -67,12 +138,60 @@ fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
 }
 
 fn is_punctuation(rule: Rule) -> bool {
-    matches!(rule, Rule::open_brace | Rule::close_brace) || format!("{rule:?}").starts_with("kw_")
+    matches!(
+        rule,
+        Rule::open_brace
+            | Rule::close_brace
+            | Rule::kw_runner
+            | Rule::kw_account
+            | Rule::kw_region
+            | Rule::kw_secret
+            | Rule::kw_agent
+            | Rule::kw_kms
+            | Rule::kw_destination
+            | Rule::kw_s3
+            | Rule::kw_bucket
+            | Rule::kw_prefix
+            | Rule::kw_trust
+            | Rule::kw_service
+            | Rule::kw_conditions
+            | Rule::kw_on
+            | Rule::kw_off
+            | Rule::kw_task
+            | Rule::kw_execution
+            | Rule::kw_role
+            | Rule::kw_name
+            | Rule::kw_path
+            | Rule::kw_description
+            | Rule::kw_permissions_boundary
+            | Rule::kw_max_session_duration
+            | Rule::kw_managed_policy
+            | Rule::kw_none
+            | Rule::kw_default
+            | Rule::kw_tag
+    )
 }
 
 impl Walker {
+    /// A pest span as a span of the file.
+    fn span(&self, span: pest::Span<'_>) -> Span {
+        Span::new(self.base + span.start(), self.base + span.end())
+    }
+
+    /// A pair's span without the white space and comments pest matched after its last token
+    /// (an optional part that is absent still consumes the implicit white space before it).
+    fn content_span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let span = pair.as_span();
+        let end = pair
+            .clone()
+            .into_inner()
+            .last()
+            .map_or(span.end(), |last| last.as_span().end());
+        Span::new(self.base + span.start(), self.base + end)
+    }
+
     fn runner(&mut self, pair: Pair<'_, Rule>) -> RunnerDecl {
-        let span = Span::from(pair.as_span());
+        let span = self.span(pair.as_span());
         let mut parts = parts(pair);
         let name = self.string(parts.next().expect("grammar: runner has a name"));
         let statements = parts.map(|p| self.statement(p)).collect();
@@ -84,7 +203,7 @@ impl Walker {
     }
 
     fn statement(&mut self, pair: Pair<'_, Rule>) -> Spanned<Statement> {
-        let span = content_span(&pair);
+        let span = self.content_span(&pair);
         let rule = pair.as_rule();
         let statement = match rule {
             Rule::account => Statement::Account(self.only_string(pair)),
@@ -100,7 +219,7 @@ impl Walker {
                     .next()
                     .expect("grammar: trust conditions has a switch");
                 let on = switch.as_str() == "on";
-                Statement::TrustConditions(Spanned::new(on, switch.as_span().into()))
+                Statement::TrustConditions(Spanned::new(on, self.span(switch.as_span())))
             }
             Rule::task_role => Statement::Role(self.role(pair, RoleKind::Task)),
             Rule::execution_role => Statement::Role(self.role(pair, RoleKind::Execution)),
@@ -119,7 +238,7 @@ impl Walker {
         let mut parts = parts(pair);
         let target = parts.next().expect("grammar: secret has a target");
         let target = match target.as_rule() {
-            Rule::every_secret => Spanned::new(SecretTarget::Every, target.as_span().into()),
+            Rule::every_secret => Spanned::new(SecretTarget::Every, self.span(target.as_span())),
             _ => {
                 let name = self.string(target);
                 Spanned::new(SecretTarget::Named(name.node), name.span)
@@ -134,7 +253,7 @@ impl Walker {
     }
 
     fn destination_field(&mut self, pair: Pair<'_, Rule>) -> Spanned<DestinationField> {
-        let span = content_span(&pair);
+        let span = self.content_span(&pair);
         let field = match pair.as_rule() {
             Rule::bucket => DestinationField::Bucket(self.only_string(pair)),
             Rule::prefix => DestinationField::Prefix(self.only_string(pair)),
@@ -150,7 +269,7 @@ impl Walker {
     }
 
     fn role_field(&mut self, pair: Pair<'_, Rule>) -> Spanned<RoleField> {
-        let span = content_span(&pair);
+        let span = self.content_span(&pair);
         let field = match pair.as_rule() {
             Rule::role_name => RoleField::Name(self.only_string(pair)),
             Rule::role_path => RoleField::Path(self.only_string(pair)),
@@ -160,7 +279,7 @@ impl Walker {
                 let digits = parts(pair).next().expect("grammar: a duration has digits");
                 RoleField::MaxSessionDuration(Spanned::new(
                     digits.as_str().to_owned(),
-                    digits.as_span().into(),
+                    self.span(digits.as_span()),
                 ))
             }
             Rule::managed_policy => {
@@ -170,9 +289,9 @@ impl Walker {
                     .last()
                     .expect("grammar: managed-policy has a value");
                 let policy = match value.as_rule() {
-                    Rule::kw_none => Spanned::new(ManagedPolicy::None, value.as_span().into()),
+                    Rule::kw_none => Spanned::new(ManagedPolicy::None, self.span(value.as_span())),
                     Rule::kw_default => {
-                        Spanned::new(ManagedPolicy::Default, value.as_span().into())
+                        Spanned::new(ManagedPolicy::Default, self.span(value.as_span()))
                     }
                     _ => {
                         let arn = self.string(value);
@@ -196,13 +315,11 @@ impl Walker {
 
     /// A `string` pair, unescaped. Bad escapes are reported and kept as written.
     fn string(&mut self, pair: Pair<'_, Rule>) -> Str {
-        let span = Span::from(pair.as_span());
-        let inner = pair
-            .into_inner()
-            .next()
-            .expect("grammar: a string has an inner part");
-        let raw = inner.as_str();
-        let base = inner.as_span().start();
+        let span = self.span(pair.as_span());
+        // The literal without its quotes.
+        let literal = pair.as_str();
+        let raw = &literal[1..literal.len() - 1];
+        let base = span.start + 1;
         let mut value = String::with_capacity(raw.len());
         let mut chars = raw.char_indices();
         while let Some((index, c)) = chars.next() {
@@ -449,7 +566,7 @@ fn rule_word(rule: Rule) -> &'static str {
         Rule::kw_none => "`none`",
         Rule::kw_default => "`default`",
         Rule::tag | Rule::kw_tag => "`tag`",
-        Rule::string | Rule::string_inner => "a quoted string",
+        Rule::string => "a quoted string",
         Rule::integer => "a whole number",
         Rule::EOI => "the end of the file",
         Rule::open_brace => "`{`",

@@ -105,7 +105,7 @@ mod size_tests {
     #[test]
     fn white_space_is_not_counted() {
         let compilation = compile(r#"runner "r" { account "123456789012" region "eu-west-1" }"#);
-        let trust = &compilation.runners[0].documents.trust;
+        let trust = &compilation.lowered()[0].documents.trust;
         let pretty = trust.to_pretty_json();
         let without_space: String = pretty.chars().filter(|c| !c.is_whitespace()).collect();
         assert_eq!(trust.iam_size(), without_space.chars().count());
@@ -124,7 +124,7 @@ mod size_tests {
         let mut crossed = None;
         for services in 0..40 {
             let compilation = compile(&spec(services));
-            let size = compilation.runners[0].documents.trust.iam_size();
+            let size = compilation.lowered()[0].documents.trust.iam_size();
             let reported = compilation
                 .diagnostics
                 .iter()

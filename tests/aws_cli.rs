@@ -184,7 +184,7 @@ fn compile_files(paths: &[PathBuf]) -> Vec<CompiledRunner> {
     }
     let compilation = compile(&sources);
     assert!(!compilation.has_errors());
-    compilation.runners
+    compilation.lowered()
 }
 
 fn build(paths: &[PathBuf], out: &Path) {

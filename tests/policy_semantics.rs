@@ -25,7 +25,7 @@ fn compiled_examples() -> Vec<CompiledRunner> {
     }
     let compilation = compile(&sources);
     assert!(!compilation.has_errors());
-    compilation.runners
+    compilation.lowered()
 }
 
 fn items(value: &Option<OneOrMany>) -> Vec<String> {

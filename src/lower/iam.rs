@@ -86,12 +86,31 @@ impl PolicyDocument {
         serde_json::to_string(self).expect("policy documents serialise")
     }
 
-    /// The size IAM counts against its quotas: characters, white space not counted.
+    /// The size IAM counts against its quotas: characters, white space not counted. The
+    /// compact JSON is counted as it is written, without building it.
     pub fn iam_size(&self) -> usize {
-        self.to_compact_json()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .count()
+        let mut counter = NonSpaceCounter(0);
+        serde_json::to_writer(&mut counter, self).expect("policy documents serialise");
+        counter.0
+    }
+}
+
+/// Counts the characters written to it that are not white space.
+struct NonSpaceCounter(usize);
+
+impl std::io::Write for NonSpaceCounter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        // A UTF-8 continuation byte is part of a character already counted; JSON white space
+        // is ASCII.
+        self.0 += bytes
+            .iter()
+            .filter(|b| (**b & 0xC0) != 0x80 && !b.is_ascii_whitespace())
+            .count();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -145,13 +164,13 @@ pub fn trust_policy(runner: &Runner) -> PolicyDocument {
         resource: None,
         condition,
     }];
-    let mut sids = vec!["EcsTasksAssumeRole".to_owned()];
+    let mut sids = std::collections::HashSet::from(["EcsTasksAssumeRole".to_owned()]);
     for service in &runner.trust.extra_services {
         let mut sid = format!("{}AssumeRole", service_word(service));
         if sids.contains(&sid) {
             sid = format!("{sid}{}", sids.len() + 1);
         }
-        sids.push(sid.clone());
+        sids.insert(sid.clone());
         statements.push(Statement {
             sid,
             effect: "Allow",
@@ -220,13 +239,17 @@ pub fn task_role_policy(runner: &Runner) -> Option<PolicyDocument> {
 
     let partition = runner.partition;
     let buckets = unique(runner.destinations.iter().map(|d| d.bucket.clone()));
+    // Each bucket's prefixes, in the order written.
+    let mut prefixes_of: std::collections::HashMap<&str, Vec<Option<&str>>> =
+        std::collections::HashMap::new();
+    for destination in &runner.destinations {
+        prefixes_of
+            .entry(&destination.bucket)
+            .or_default()
+            .push(destination.prefix.as_deref());
+    }
     for (index, bucket) in buckets.iter().enumerate() {
-        let prefixes: Vec<Option<&str>> = runner
-            .destinations
-            .iter()
-            .filter(|d| &d.bucket == bucket)
-            .map(|d| d.prefix.as_deref())
-            .collect();
+        let prefixes = &prefixes_of[bucket.as_str()];
         let mut statement = allow(
             &format!("ListDestinationBucket{}", index + 1),
             &["s3:ListBucket"],

@@ -1,0 +1,76 @@
+//! Throughput of each stage and of the whole `build`, on generated specs of about 10 KB, 1 MB
+//! and 10 MB (`examples/gen-spec.rs`). Criterion reports MiB/s of input.
+//!
+//!     cargo bench --bench pipeline
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use runnerc::diag::Sources;
+use runnerc::lower::{self, Emit};
+use std::hint::black_box;
+
+#[path = "../examples/gen-spec.rs"]
+#[allow(dead_code)]
+mod gen_spec;
+
+const SIZES: &[(&str, usize)] = &[("10KB", 10_000), ("1MB", 1_000_000), ("10MB", 10_000_000)];
+
+fn stages(c: &mut Criterion) {
+    for &(label, bytes) in SIZES {
+        let text = gen_spec::spec(None, Some(bytes), 42);
+        let mut group = c.benchmark_group(format!("pipeline/{label}"));
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        if bytes >= 1_000_000 {
+            group.sample_size(10);
+        }
+
+        group.bench_function(BenchmarkId::from_parameter("parse"), |b| {
+            b.iter(|| runnerc::parse::parse(black_box(&text), 0).unwrap())
+        });
+
+        let spec = runnerc::parse::parse(&text, 0).unwrap();
+        group.bench_function(BenchmarkId::from_parameter("check"), |b| {
+            b.iter(|| runnerc::check::check(&[(0, black_box(&spec))]))
+        });
+
+        let (runners, _) = runnerc::check::check(&[(0, &spec)]);
+        group.bench_function(BenchmarkId::from_parameter("lower"), |b| {
+            b.iter(|| {
+                runners
+                    .iter()
+                    .map(|runner| {
+                        let documents = runnerc::lower::iam::documents(runner);
+                        lower::output_files(runner, &documents, &[Emit::Json, Emit::AwsCli]).len()
+                    })
+                    .sum::<usize>()
+            })
+        });
+
+        // What `runnerc check` does: parse, check, lower and measure, diagnostics included.
+        let mut sources = Sources::new();
+        sources.add("big.runner", text.clone());
+        group.bench_function(BenchmarkId::from_parameter("compile"), |b| {
+            b.iter(|| runnerc::compile::compile(black_box(&sources)))
+        });
+
+        // What `runnerc build` does, files written included.
+        let out = tempfile::tempdir().unwrap();
+        group.bench_function(BenchmarkId::from_parameter("build"), |b| {
+            b.iter(|| {
+                let compilation = runnerc::compile::compile(&sources);
+                let files: Vec<_> = compilation
+                    .runners
+                    .iter()
+                    .flat_map(|runner| {
+                        let documents = runnerc::lower::iam::documents(runner);
+                        lower::output_files(runner, &documents, &[Emit::Json])
+                    })
+                    .collect();
+                runnerc::output::write_all(out.path(), &files).unwrap()
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);
