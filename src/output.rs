@@ -49,6 +49,7 @@ impl OutputDir {
         if created {
             return Ok(written);
         }
+        remove_leftover_temporaries(&folder)?;
         for name in ALL_FILES {
             if !files.iter().any(|f| f.name == *name) {
                 match fs::remove_file(folder.join(name)) {
@@ -59,6 +60,23 @@ impl OutputDir {
         }
         Ok(written)
     }
+}
+
+/// Removes the temporary files a killed build left in a folder (`.NAME.PID.N.tmp`). The
+/// folder is locked, so no other build is writing them.
+fn remove_leftover_temporaries(folder: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(folder)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours = ALL_FILES
+            .iter()
+            .any(|file| name.starts_with(&format!(".{file}.")));
+        if ours && name.ends_with(".tmp") {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes every file under `out`, runner by runner. Returns the paths written, in order.

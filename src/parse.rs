@@ -116,7 +116,10 @@ pub fn chunks(text: &str, target: usize) -> Vec<std::ops::Range<usize>> {
 }
 
 /// The whole text as its only piece.
-#[expect(clippy::single_range_in_vec_init, reason = "one piece, a range of bytes")]
+#[expect(
+    clippy::single_range_in_vec_init,
+    reason = "one piece, a range of bytes"
+)]
 fn whole(text: &str) -> Vec<std::ops::Range<usize>> {
     vec![0..text.len()]
 }
