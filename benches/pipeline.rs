@@ -21,6 +21,7 @@ fn stages(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(text.len() as u64));
         if bytes >= 1_000_000 {
             group.sample_size(10);
+            group.measurement_time(std::time::Duration::from_secs(8));
         }
 
         group.bench_function(BenchmarkId::from_parameter("parse"), |b| {

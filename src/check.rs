@@ -16,7 +16,7 @@ use crate::model::{
     ECS_TASKS_SERVICE, Role, Runner, S3Destination, SecretGrant, SecretResource, Tag, Trust,
     default_execution_policy,
 };
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Checks every runner of every file. Returns the runners that have no error, and every
 /// diagnostic found. This is [`check_runner`] on each runner, then [`check_across`].
@@ -69,7 +69,7 @@ pub fn check_runner(file: FileId, decl: &RunnerDecl) -> (Option<Runner>, Vec<Dia
 /// The rules across runners, in the order written: unique runner names over every file, and
 /// unique role names per account. Returns the runners without error.
 pub fn check_across(checked: Vec<Checked>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Runner> {
-    let mut names: HashMap<&str, Loc> = HashMap::new();
+    let mut names: HashMap<&str, Loc> = HashMap::default();
     let mut duplicates = vec![false; checked.len()];
     for (index, entry) in checked.iter().enumerate() {
         match names.get(entry.name.as_str()) {
@@ -103,7 +103,7 @@ pub fn check_across(checked: Vec<Checked>, diagnostics: &mut Vec<Diagnostic>) ->
 
 /// IAM role names are unique per account, ignoring case.
 fn check_role_names(runners: &[Runner], diagnostics: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<(&str, String), Loc> = HashMap::new();
+    let mut seen: HashMap<(&str, String), Loc> = HashMap::default();
     for runner in runners {
         for role in [&runner.task_role, &runner.execution_role] {
             let key = (runner.account.as_str(), role.name.to_ascii_lowercase());
@@ -408,7 +408,7 @@ impl<'a> RunnerChecker<'a> {
     ) -> (Vec<SecretGrant>, Vec<SecretGrant>) {
         let mut pipeline = Vec::new();
         let mut agent = Vec::new();
-        let mut seen: HashMap<(SecretReader, SecretResource), Span> = HashMap::new();
+        let mut seen: HashMap<(SecretReader, SecretResource), Span> = HashMap::default();
         for decl in decls {
             let kms_key = decl.kms.as_ref().and_then(|key| self.kms_key(key, place));
             let Some(resource) = self.secret_resource(&decl.target, decl.reader, place) else {
@@ -696,7 +696,7 @@ impl<'a> RunnerChecker<'a> {
         place: &Place<'_>,
     ) -> Vec<S3Destination> {
         let mut result = Vec::new();
-        let mut seen: HashMap<(String, Option<String>), Span> = HashMap::new();
+        let mut seen: HashMap<(String, Option<String>), Span> = HashMap::default();
         for (fields, span) in destinations {
             let mut bucket = Once::new();
             let mut prefix = Once::new();
@@ -867,7 +867,7 @@ impl<'a> RunnerChecker<'a> {
 
     fn trust_services(&mut self, services: &[&'a Str], place: &Place<'_>) -> Vec<String> {
         let mut result: Vec<String> = Vec::new();
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: HashMap<String, Span> = HashMap::default();
         for service in services {
             let Some(principal) = self.trust_service(service, place) else {
                 continue;
@@ -1159,7 +1159,7 @@ impl<'a> RunnerChecker<'a> {
             return Vec::new();
         }
         let mut result: Vec<String> = Vec::new();
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: HashMap<String, Span> = HashMap::default();
         for policy in written {
             let arn = match &policy.node {
                 ManagedPolicy::None => continue,
@@ -1306,7 +1306,7 @@ impl<'a> RunnerChecker<'a> {
             self.report(diagnostic);
         }
         let mut result = Vec::new();
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: HashMap<String, Span> = HashMap::default();
         for (key, value, _) in tags {
             let mut ok = true;
             if let Some(problem) = aws::tag_key_problem(&key.node) {

@@ -17,13 +17,18 @@ pub struct OutputDir {
     _lock: fs::File,
 }
 
+/// The suffix of every temporary file or folder `build` makes; a build killed half way leaves
+/// them, and the next build into the same folder removes them.
+const TEMPORARY: &str = "runnerc-tmp";
+
 impl OutputDir {
-    /// Creates the folder if needed and waits for the lock, taken on the folder itself so that
-    /// nothing is left in it.
+    /// Creates the folder if needed, waits for the lock (taken on the folder itself, so that
+    /// nothing is left in it) and removes what a killed build left at its top.
     pub fn open(root: &Path) -> io::Result<OutputDir> {
         fs::create_dir_all(root)?;
         let lock = fs::File::open(root)?;
         lock.lock()?;
+        remove_temporaries(root)?;
         Ok(OutputDir {
             root: root.to_path_buf(),
             _lock: lock,
@@ -32,48 +37,59 @@ impl OutputDir {
 
     /// Writes the files of one runner into `ROOT/<runner>/` and removes the files of that
     /// folder this build does not emit. Returns the paths written.
+    ///
+    /// A new folder is filled under a temporary name and renamed into place whole: a killed
+    /// build leaves no half-filled folder, and no file needs a rename of its own. In a folder
+    /// that exists, each file is written to a temporary name and renamed over the old one.
     pub fn write_runner(&self, runner: &str, files: &[OutputFile]) -> io::Result<Vec<PathBuf>> {
         let folder = self.root.join(runner);
-        // A folder this build creates holds nothing stale.
-        let created = match fs::create_dir(&folder) {
-            Ok(()) => true,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
-            Err(e) => return Err(e),
-        };
-        let mut written = Vec::with_capacity(files.len());
-        for file in files {
-            let path = folder.join(file.name);
-            replace(&path, file.contents.as_bytes(), file.executable)?;
-            written.push(path);
-        }
-        if created {
-            return Ok(written);
-        }
-        remove_leftover_temporaries(&folder)?;
-        for name in ALL_FILES {
-            if !files.iter().any(|f| f.name == *name) {
-                match fs::remove_file(folder.join(name)) {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                    _ => {}
+        let written: Vec<PathBuf> = files.iter().map(|file| folder.join(file.name)).collect();
+        if fs::symlink_metadata(&folder).is_err() {
+            let staging = self
+                .root
+                .join(format!(".{runner}.{}.{TEMPORARY}", std::process::id()));
+            fs::create_dir(&staging)?;
+            let filled = files.iter().try_for_each(|file| {
+                let mut out = create_with_mode(&staging.join(file.name), file.executable)?;
+                out.write_all(file.contents.as_bytes())
+            });
+            match filled.and_then(|()| fs::rename(&staging, &folder)) {
+                Ok(()) => return Ok(written),
+                Err(error) => {
+                    let _ = fs::remove_dir_all(&staging);
+                    return Err(error);
                 }
+            }
+        }
+        for (file, path) in files.iter().zip(&written) {
+            replace(path, file.contents.as_bytes(), file.executable)?;
+        }
+        // What this build does not emit goes: files of an earlier build, temporaries of a
+        // killed one.
+        for entry in fs::read_dir(&folder)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let stale = ALL_FILES.contains(&name.as_ref()) && !files.iter().any(|f| f.name == name);
+            if stale || name.ends_with(TEMPORARY) {
+                fs::remove_file(entry.path())?;
             }
         }
         Ok(written)
     }
 }
 
-/// Removes the temporary files a killed build left in a folder (`.NAME.PID.N.tmp`). The
-/// folder is locked, so no other build is writing them.
-fn remove_leftover_temporaries(folder: &Path) -> io::Result<()> {
+/// Removes the temporary folders and files a killed build left directly in `folder`.
+fn remove_temporaries(folder: &Path) -> io::Result<()> {
     for entry in fs::read_dir(folder)? {
         let entry = entry?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let ours = ALL_FILES
-            .iter()
-            .any(|file| name.starts_with(&format!(".{file}.")));
-        if ours && name.ends_with(".tmp") {
-            fs::remove_file(entry.path())?;
+        if entry.file_name().to_string_lossy().ends_with(TEMPORARY) {
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                fs::remove_dir_all(path)?;
+            } else {
+                fs::remove_file(path)?;
+            }
         }
     }
     Ok(())
@@ -121,7 +137,10 @@ fn replace(path: &Path, contents: &[u8], executable: bool) -> io::Result<()> {
     let folder = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let temporary = folder.join(format!(".{name}.{}.{unique}.tmp", std::process::id()));
+    let temporary = folder.join(format!(
+        ".{name}.{}.{unique}.{TEMPORARY}",
+        std::process::id()
+    ));
     let result = (|| {
         let mut file = create_with_mode(&temporary, executable)?;
         file.write_all(contents)?;

@@ -323,6 +323,9 @@ impl Walker {
         let literal = pair.as_str();
         let raw = &literal[1..literal.len() - 1];
         let base = span.start + 1;
+        if !raw.contains('\\') {
+            return Spanned::new(raw.to_owned(), span);
+        }
         let mut value = String::with_capacity(raw.len());
         let mut chars = raw.char_indices();
         while let Some((index, c)) = chars.next() {

@@ -28,8 +28,13 @@ pub fn thousands(n: usize) -> String {
 
 pub fn check(runner: &Runner, documents: &RoleDocuments) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    let trust = documents.trust.iam_size();
-    if trust > TRUST_POLICY_QUOTA {
+    // The exact size is measured only when the cheap bound does not settle it.
+    let over = |document: &crate::lower::iam::PolicyDocument, quota: usize| {
+        (document.size_bound() > quota)
+            .then(|| document.iam_size())
+            .filter(|size| *size > quota)
+    };
+    if let Some(trust) = over(&documents.trust, TRUST_POLICY_QUOTA) {
         diagnostics.push(
             Diagnostic::new(
                 Code::TrustPolicyTooLarge,
@@ -58,8 +63,7 @@ pub fn check(runner: &Runner, documents: &RoleDocuments) -> Vec<Diagnostic> {
     ];
     for (kind, name, document) in roles {
         let Some(document) = document else { continue };
-        let size = document.iam_size();
-        if size > INLINE_POLICIES_QUOTA {
+        if let Some(size) = over(document, INLINE_POLICIES_QUOTA) {
             diagnostics.push(
                 Diagnostic::new(
                     Code::InlinePolicyTooLarge,
@@ -100,6 +104,26 @@ mod size_tests {
         let mut sources = Sources::new();
         sources.add("t.runner", text);
         crate::compile::compile(&sources)
+    }
+
+    #[test]
+    fn the_size_bound_is_never_below_the_size() {
+        for path in std::fs::read_dir("examples").unwrap() {
+            let path = path.unwrap().path();
+            if path.extension().is_none_or(|e| e != "runner") {
+                continue;
+            }
+            let compilation = compile(&std::fs::read_to_string(&path).unwrap());
+            for compiled in compilation.lowered() {
+                let documents = compiled.documents;
+                for document in [Some(documents.trust), documents.task, documents.execution]
+                    .into_iter()
+                    .flatten()
+                {
+                    assert!(document.size_bound() >= document.to_compact_json().len());
+                }
+            }
+        }
     }
 
     #[test]

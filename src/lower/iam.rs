@@ -86,6 +86,43 @@ impl PolicyDocument {
         serde_json::to_string(self).expect("policy documents serialise")
     }
 
+    /// A bound that the compact JSON's length never exceeds, cheap to compute: each statement's
+    /// keys and punctuation, and every string at six times its length (JSON's longest escape,
+    /// `\u0000`). When it is under a quota, the exact size need not be measured.
+    pub fn size_bound(&self) -> usize {
+        let string = |s: &str| 6 * s.len() + 3;
+        let items = |value: &OneOrMany| value.items().iter().map(|s| string(s)).sum::<usize>() + 2;
+        let statements: usize = self
+            .statement
+            .iter()
+            .map(|statement| {
+                let principal = statement
+                    .principal
+                    .as_ref()
+                    .map_or(0, |p| string(&p.service) + 30);
+                let resource = statement.resource.as_ref().map_or(0, items);
+                let condition: usize = statement
+                    .condition
+                    .iter()
+                    .map(|(operator, keys)| {
+                        string(operator)
+                            + 3
+                            + keys
+                                .iter()
+                                .map(|(key, values)| string(key) + items(values) + 1)
+                                .sum::<usize>()
+                    })
+                    .sum();
+                100 + string(&statement.sid)
+                    + principal
+                    + items(&statement.action)
+                    + resource
+                    + condition
+            })
+            .sum();
+        40 + statements
+    }
+
     /// The size IAM counts against its quotas: characters, white space not counted. The
     /// compact JSON is counted as it is written, without building it.
     pub fn iam_size(&self) -> usize {
@@ -127,7 +164,7 @@ fn allow(sid: &str, actions: &[&str], resources: Vec<String>) -> Statement {
 
 /// Keeps the first of each item, in order.
 fn unique(items: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     items
         .into_iter()
         .filter(|item| seen.insert(item.clone()))
@@ -240,8 +277,8 @@ pub fn task_role_policy(runner: &Runner) -> Option<PolicyDocument> {
     let partition = runner.partition;
     let buckets = unique(runner.destinations.iter().map(|d| d.bucket.clone()));
     // Each bucket's prefixes, in the order written.
-    let mut prefixes_of: std::collections::HashMap<&str, Vec<Option<&str>>> =
-        std::collections::HashMap::new();
+    let mut prefixes_of: rustc_hash::FxHashMap<&str, Vec<Option<&str>>> =
+        rustc_hash::FxHashMap::default();
     for destination in &runner.destinations {
         prefixes_of
             .entry(&destination.bucket)
