@@ -66,17 +66,22 @@ pub fn chunks(text: &str, target: usize) -> Vec<std::ops::Range<usize>> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'#' => match memchr_newline(&bytes[i..]) {
+            b'#' => match memchr::memchr(b'\n', &bytes[i..]) {
                 Some(n) => i += n,
                 None => break,
             },
             b'"' => {
+                // To the closing quote, stepping over escapes.
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                if i >= bytes.len() {
-                    return whole(text);
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &bytes[i.min(bytes.len())..]) {
+                        None => return whole(text),
+                        Some(n) if bytes[i + n] == b'"' => {
+                            i += n;
+                            break;
+                        }
+                        Some(n) => i += n + 2,
+                    }
                 }
             }
             b'{' => {
@@ -122,10 +127,6 @@ pub fn chunks(text: &str, target: usize) -> Vec<std::ops::Range<usize>> {
 )]
 fn whole(text: &str) -> Vec<std::ops::Range<usize>> {
     vec![0..text.len()]
-}
-
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|b| *b == b'\n')
 }
 
 struct Walker {
