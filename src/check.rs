@@ -401,6 +401,36 @@ impl<'a> RunnerChecker<'a> {
         false
     }
 
+    /// The fields of an ARN of `service` in the runner's partition. `Err(Some(problem))` when it
+    /// is not such an ARN, for the caller to report under its own code; `Err(None)` when it is
+    /// in another partition, already reported.
+    fn arn_of<'v>(
+        &mut self,
+        value: &'v Str,
+        service: &str,
+        place: &Place<'_>,
+    ) -> Result<Arn<'v>, Option<String>> {
+        let Some(arn) = Arn::parse(&value.node) else {
+            return Err(Some("it does not have the six fields of an ARN".to_owned()));
+        };
+        if arn.service != service {
+            return Err(Some(format!(
+                "it names service `{}`, not `{service}`",
+                shown(arn.service)
+            )));
+        }
+        if !aws::is_partition_name(arn.partition) {
+            return Err(Some(format!(
+                "`{}` is not a partition",
+                shown(arn.partition)
+            )));
+        }
+        if !self.same_partition(&arn, value, place) {
+            return Err(None);
+        }
+        Ok(arn)
+    }
+
     fn secrets(
         &mut self,
         decls: &[&'a crate::ast::SecretDecl],
@@ -539,27 +569,11 @@ impl<'a> RunnerChecker<'a> {
             checker.report(diagnostic);
             None
         };
-        let Some(arn) = Arn::parse(text) else {
-            return invalid(self, "it does not have the six fields of an ARN".to_owned());
+        let arn = match self.arn_of(value, "secretsmanager", place) {
+            Ok(arn) => arn,
+            Err(Some(problem)) => return invalid(self, problem),
+            Err(None) => return None,
         };
-        if arn.service != "secretsmanager" {
-            return invalid(
-                self,
-                format!(
-                    "it names service `{}`, not `secretsmanager`",
-                    shown(arn.service)
-                ),
-            );
-        }
-        if !aws::is_partition_name(arn.partition) {
-            return invalid(
-                self,
-                format!("`{}` is not a partition", shown(arn.partition)),
-            );
-        }
-        if !self.same_partition(&arn, value, place) {
-            return None;
-        }
         if !aws::is_well_formed_region(arn.region) {
             return invalid(self, format!("`{}` is not a region", shown(arn.region)));
         }
@@ -643,24 +657,11 @@ impl<'a> RunnerChecker<'a> {
             checker.report(diagnostic);
             None
         };
-        let Some(arn) = Arn::parse(text) else {
-            return invalid(self, "it does not have the six fields of an ARN".to_owned());
+        let arn = match self.arn_of(key, "kms", place) {
+            Ok(arn) => arn,
+            Err(Some(problem)) => return invalid(self, problem),
+            Err(None) => return None,
         };
-        if arn.service != "kms" {
-            return invalid(
-                self,
-                format!("it names service `{}`, not `kms`", shown(arn.service)),
-            );
-        }
-        if !aws::is_partition_name(arn.partition) {
-            return invalid(
-                self,
-                format!("`{}` is not a partition", shown(arn.partition)),
-            );
-        }
-        if !self.same_partition(&arn, key, place) {
-            return None;
-        }
         if arn.resource.starts_with("alias/") {
             let diagnostic = Diagnostic::new(
                 Code::KmsAlias,
@@ -1240,24 +1241,11 @@ impl<'a> RunnerChecker<'a> {
                 format!("it is {} characters long; IAM takes 20 to 2048", text.len()),
             );
         }
-        let Some(arn) = Arn::parse(text) else {
-            return invalid(self, "it does not have the six fields of an ARN".to_owned());
+        let arn = match self.arn_of(value, "iam", place) {
+            Ok(arn) => arn,
+            Err(Some(problem)) => return invalid(self, problem),
+            Err(None) => return None,
         };
-        if arn.service != "iam" {
-            return invalid(
-                self,
-                format!("it names service `{}`, not `iam`", shown(arn.service)),
-            );
-        }
-        if !aws::is_partition_name(arn.partition) {
-            return invalid(
-                self,
-                format!("`{}` is not a partition", shown(arn.partition)),
-            );
-        }
-        if !self.same_partition(&arn, value, place) {
-            return None;
-        }
         if !arn.region.is_empty() {
             return invalid(self, "IAM ARNs have an empty region field".to_owned());
         }

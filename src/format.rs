@@ -131,21 +131,7 @@ impl Printer<'_> {
 
     /// Whether the source between the last printed item and `start` holds a blank line.
     fn blank_line_before(&self, start: usize) -> bool {
-        let gap = &self.text[self.last_end.min(start)..start];
-        let mut newlines = 0;
-        for c in gap.chars() {
-            match c {
-                '\n' => {
-                    newlines += 1;
-                    if newlines >= 2 {
-                        return true;
-                    }
-                }
-                c if c.is_whitespace() => {}
-                _ => newlines = 0,
-            }
-        }
-        false
+        has_blank_line(&self.text[self.last_end.min(start)..start])
     }
 
     /// Prints the comments that start before `position` on lines of their own.
@@ -310,6 +296,7 @@ impl Printer<'_> {
     }
 }
 
+/// Whether a stretch of source holds an empty line (white space aside).
 fn has_blank_line(gap: &str) -> bool {
     let mut newlines = 0;
     for c in gap.chars() {
