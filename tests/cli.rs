@@ -291,3 +291,11 @@ fn runner_names_must_be_unique_across_files() {
     assert!(stderr(&output).contains("E011"));
     assert!(stderr(&output).contains(&format!("{a}:1:8")));
 }
+
+#[test]
+fn a_byte_order_mark_is_white_space() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write(dir.path(), "bom.runner", &format!("\u{feff}{GOOD}"));
+    let output = runnerc(&["check", &spec]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
