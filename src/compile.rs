@@ -49,7 +49,7 @@ pub struct CompiledRunner {
 }
 
 /// Pieces of about this many bytes are parsed apart; smaller files are one piece.
-const CHUNK_BYTES: usize = 256 * 1024;
+const CHUNK_BYTES: usize = 64 * 1024;
 
 pub fn compile(sources: &Sources) -> Compilation {
     let mut diagnostics = Vec::new();
@@ -140,4 +140,34 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync
     });
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of many pieces reports the same syntax error as a whole-file parse would.
+    #[test]
+    fn an_error_in_a_later_piece_is_reported_as_for_the_whole_file() {
+        let mut text = String::new();
+        for i in 0..2000 {
+            text.push_str(&format!(
+                "runner \"r{i}\" {{ account \"123456789012\" region \"eu-west-1\" }}\n"
+            ));
+        }
+        assert!(parse::chunks(&text, CHUNK_BYTES).len() > 1);
+        let bad = text.clone() + "runner \"last\" { acount \"1\" }\n";
+        let mut sources = Sources::new();
+        sources.add("many.runner", bad.clone());
+        let compilation = compile(&sources);
+        let whole = parse::parse(&bad, 0).unwrap_err();
+        assert_eq!(compilation.diagnostics, whole);
+        // And a clean file gives every runner, in order.
+        let mut sources = Sources::new();
+        sources.add("many.runner", text);
+        let compilation = compile(&sources);
+        assert!(compilation.diagnostics.is_empty());
+        assert_eq!(compilation.runners.len(), 2000);
+        assert_eq!(compilation.runners[1999].name, "r1999");
+    }
 }

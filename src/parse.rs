@@ -668,6 +668,37 @@ mod tests {
     }
 
     #[test]
+    fn pieces_cover_the_file_and_parse_to_the_same_tree_and_spans() {
+        let text = "# head\nrunner \"a\" { account \"1\" tag \"}\" \"#{\" } # c {\n\
+                    runner \"b\" { destination s3 { bucket \"x\" } }\n# tail }\n";
+        let pieces = chunks(text, 1);
+        assert_eq!(pieces.len(), 2, "{pieces:?}");
+        assert_eq!(pieces[0].start, 0);
+        assert_eq!(pieces[1].end, text.len());
+        assert_eq!(pieces[0].end, pieces[1].start);
+        let whole = parse(text, 0).unwrap();
+        let mut names = Vec::new();
+        for piece in &pieces {
+            let part = parse_at(&text[piece.clone()], 0, piece.start).unwrap();
+            names.extend(part.runners.into_iter().map(|r| r.name));
+        }
+        let whole_names: Vec<_> = whole.runners.into_iter().map(|r| r.name).collect();
+        assert_eq!(names, whole_names);
+        // Spans too, which equality leaves out.
+        assert_eq!(
+            names.iter().map(|n| n.span).collect::<Vec<_>>(),
+            whole_names.iter().map(|n| n.span).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn unbalanced_text_is_one_piece() {
+        for text in ["runner \"a\" {", "runner \"a\" {}}", "runner \"a {}"] {
+            assert_eq!(chunks(text, 1), vec![0..text.len()], "{text}");
+        }
+    }
+
+    #[test]
     fn syntax_errors_name_keywords_not_rules() {
         let errors = parse(r#"runner "a" { secrets "x" }"#, 0).unwrap_err();
         let message = &errors[0].message;
