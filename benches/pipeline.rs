@@ -58,15 +58,8 @@ fn stages(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter("build"), |b| {
             b.iter(|| {
                 let compilation = runnerc::compile::compile(&sources);
-                let files: Vec<_> = compilation
-                    .runners
-                    .iter()
-                    .flat_map(|runner| {
-                        let documents = runnerc::lower::iam::documents(runner);
-                        lower::output_files(runner, &documents, &[Emit::Json])
-                    })
-                    .collect();
-                runnerc::output::write_all(out.path(), &files).unwrap()
+                runnerc::output::write_runners(out.path(), &compilation.runners, &[Emit::Json])
+                    .unwrap()
             })
         });
         group.finish();

@@ -6,7 +6,7 @@
 use crate::ast::Span;
 use crate::compile::{Compilation, compile};
 use crate::diag::{self, Code, Diagnostic, Loc, Sources};
-use crate::lower::{self, Emit};
+use crate::lower::Emit;
 use crate::output;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -392,34 +392,19 @@ fn build(
         eprintln!("runnerc: nothing written: the specs have errors");
         return Status::SpecErrors;
     }
-    let dir = match output::OutputDir::open(out) {
-        Ok(dir) => dir,
+    match output::write_runners(out, &compilation.runners, emit) {
+        Ok(paths) => {
+            let mut stdout = std::io::stdout().lock();
+            for path in paths {
+                let _ = writeln!(stdout, "wrote {}", path.display());
+            }
+            Status::Ok
+        }
         Err(error) => {
             eprintln!("runnerc: cannot write to `{}`: {error}", out.display());
-            return Status::Usage;
-        }
-    };
-    // Each runner is lowered again here and written at once, so only the documents of the
-    // runners being written are in memory.
-    let written = crate::compile::parallel_map(&compilation.runners, |runner| {
-        let documents = crate::lower::iam::documents(runner);
-        dir.write_runner(&runner.name, &lower::output_files(runner, &documents, emit))
-    });
-    let mut stdout = std::io::stdout().lock();
-    for result in written {
-        match result {
-            Ok(paths) => {
-                for path in paths {
-                    let _ = writeln!(stdout, "wrote {}", path.display());
-                }
-            }
-            Err(error) => {
-                eprintln!("runnerc: cannot write to `{}`: {error}", out.display());
-                return Status::Usage;
-            }
+            Status::Usage
         }
     }
-    Status::Ok
 }
 
 fn report(compilation: &Compilation, sources: &Sources, format: Format, color: bool) {

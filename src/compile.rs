@@ -11,9 +11,9 @@ use crate::check::{self, Checked};
 use crate::diag::{self, Diagnostic, FileId, Sources};
 use crate::lower::iam;
 use crate::model::Runner;
+use crate::parallel::parallel_map;
 use crate::parse;
 use crate::quota;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Everything one invocation found.
 #[derive(Debug, Clone)]
@@ -101,45 +101,6 @@ fn compile_piece(text: &str, file: FileId, base: usize) -> Result<Piece, Vec<Dia
         checked.push(Checked::new(file, decl, runner));
     }
     Ok((diagnostics, checked))
-}
-
-/// How many threads to use: the machine's cores, or one for a single item.
-fn threads_for(items: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    cores.min(items).clamp(1, 16)
-}
-
-/// Maps `work` over `items` on several threads, keeping the order of the items.
-pub fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = threads_for(items.len());
-    if threads <= 1 {
-        return items.iter().map(work).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(index) else { break };
-                        done.push((index, work(item)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| match worker.join() {
-                Ok(done) => done,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    });
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, result)| result).collect()
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@
 //! 5. [`output`]: files to disk, atomically.
 //!
 //! [`compile`] runs stages 1 to 4; [`diag`] holds the diagnostics every stage reports and the
-//! one place that renders them; [`cli`] is the command line.
+//! one place that renders them; [`parallel`] spreads work over the cores; [`cli`] is the
+//! command line.
 
 pub mod ast;
 pub mod aws;
@@ -23,5 +24,6 @@ pub mod format;
 pub mod lower;
 pub mod model;
 pub mod output;
+pub mod parallel;
 pub mod parse;
 pub mod quota;

@@ -1,10 +1,13 @@
-//! Output files to disk. Each file is written to a temporary name beside its final one and
-//! renamed into place, so a reader (or a build killed half way) never sees a half-written
+//! Output files to disk. A new runner folder is filled under a temporary name and renamed into
+//! place whole; in a folder that exists, each file is written to a temporary name and renamed
+//! over the old one. So a reader (or a build killed half way) never sees a half-written
 //! document. Files of a runner's folder that this build does not emit are removed, so a folder
-//! never mixes two builds.
+//! never mixes two builds, and the output folder is locked while a build writes into it.
 
-use crate::lower::{ALL_FILES, OutputFile};
-use std::collections::BTreeMap;
+use crate::lower::iam;
+use crate::lower::{ALL_FILES, Emit, OutputFile, output_files};
+use crate::model::Runner;
+use crate::parallel::parallel_map;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -95,21 +98,20 @@ fn remove_temporaries(folder: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes every file under `out`, runner by runner. Returns the paths written, in order.
-pub fn write_all(out: &Path, files: &[OutputFile]) -> io::Result<Vec<PathBuf>> {
+/// What `build` writes: every runner's files under `out`, lowered again runner by runner as
+/// they are written (so only the documents being written are in memory), on every core.
+/// Returns the paths written, in the runners' order, or the first error.
+pub fn write_runners(out: &Path, runners: &[Runner], emit: &[Emit]) -> io::Result<Vec<PathBuf>> {
     let dir = OutputDir::open(out)?;
-    let mut by_runner: BTreeMap<&str, Vec<OutputFile>> = BTreeMap::new();
-    for file in files {
-        by_runner
-            .entry(&file.runner)
-            .or_default()
-            .push(file.clone());
+    let written = parallel_map(runners, |runner| {
+        let documents = iam::documents(runner);
+        dir.write_runner(&runner.name, &output_files(runner, &documents, emit))
+    });
+    let mut paths = Vec::new();
+    for result in written {
+        paths.extend(result?);
     }
-    let mut written = Vec::with_capacity(files.len());
-    for (runner, files) in by_runner {
-        written.extend(dir.write_runner(runner, &files)?);
-    }
-    Ok(written)
+    Ok(paths)
 }
 
 /// Replaces one file atomically, keeping its permissions (for `runnerc fmt`).
