@@ -123,6 +123,8 @@ pub enum DestinationField {
     Bucket(Str),
     Prefix(Str),
     Kms(Str),
+    /// `owner "ACCOUNT"`: the bucket owner's account.
+    Owner(Str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -168,18 +168,22 @@ codes! {
     UnknownRegion = "W022", Warning, "a well-formed region that runnerc does not know";
     UnsupportedPartition = "E023", Error, "a region of an isolated or sovereign partition runnerc cannot derive ARNs for";
     PartitionMismatch = "E024", Error, "an ARN names another partition than the runner's region";
+    RegionOutsidePartition = "E025", Error, "an ARN's region is not a region of the ARN's partition";
+    OtherRegionOrAccount = "W026", Warning, "an ARN names another region or account than the runner's";
     InvalidSecretName = "E030", Error, "a secret name is empty, too long, or uses characters Secrets Manager refuses";
     InvalidSecretArn = "E031", Error, "a secret ARN is not a Secrets Manager secret ARN";
     SecretArnWithSelector = "E032", Error, "a secret ARN carries the `:json-key:version-stage:version-id` selector of a task definition";
     SecretNameLooksSuffixed = "W033", Warning, "a secret name, or an ARN's, ends with `-` and six characters that read as Secrets Manager's random suffix";
     EverySecret = "W034", Warning, "`secret *` or `agent secret *` grants every secret of the account and region";
     DuplicateSecret = "E035", Error, "the same secret is listed twice for one role";
+    SecretWildcard = "W036", Warning, "a secret ARN holds `*` or `?` wildcards, so it may match more than one secret";
     InvalidKmsKey = "E040", Error, "a KMS key is not a key ARN";
     KmsAlias = "E041", Error, "a KMS key is given as an alias ARN";
     InvalidBucket = "E051", Error, "a bucket name breaks the S3 bucket-naming rules";
     BucketWithFolder = "E052", Error, "a bucket is written as `bucket/folder`";
     InvalidPrefix = "E053", Error, "a prefix is empty, starts with `/` or holds characters IAM would read as a pattern";
     DuplicateDestination = "E054", Error, "the same bucket and prefix appear in two destinations";
+    BucketOwnerConflict = "E055", Error, "one bucket is given two different owners";
     InvalidTrustService = "E060", Error, "a trusted service is not a service principal of the runner's partition";
     RedundantTrustService = "W061", Warning, "`trust service` names `ecs-tasks.amazonaws.com`, which is always trusted";
     DuplicateTrustService = "E062", Error, "the same service is trusted twice";
@@ -193,8 +197,8 @@ codes! {
     ManagedPolicyOnTaskRole = "E077", Error, "`managed-policy` is written in the task role";
     DuplicateRoleName = "E078", Error, "two roles of one account share a name (IAM role names are case-insensitive)";
     LongSwitchRoleName = "W079", Warning, "a role's path and name together exceed 64 characters, too long for the console's Switch Role";
-    TooManyTags = "E080", Error, "a runner has more than 50 tags";
-    InvalidTagKey = "E081", Error, "a tag key is empty, too long, reserved (`aws:`) or uses characters IAM refuses";
+    TooManyTags = "E080", Error, "a runner has more than 49 tags (runnerc's own `runnerc:runner` tag makes 50)";
+    InvalidTagKey = "E081", Error, "a tag key is empty, too long, reserved (`aws:`, `runnerc:`) or uses characters IAM refuses";
     InvalidTagValue = "E082", Error, "a tag value is too long or uses characters IAM refuses";
     DuplicateTagKey = "E083", Error, "a tag key is repeated (IAM tag keys are case-insensitive)";
     TrustPolicyTooLarge = "E090", Error, "the trust policy exceeds IAM's 2,048-character quota";
@@ -506,7 +510,6 @@ pub fn render_sarif(diagnostics: &[Diagnostic], sources: &Sources) -> String {
                 "driver": {
                     "name": "runnerc",
                     "version": env!("CARGO_PKG_VERSION"),
-                    "informationUri": "https://github.com/runnerc/runnerc",
                     "rules": rules,
                 }
             },

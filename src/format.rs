@@ -378,6 +378,7 @@ fn destination_line(field: &Spanned<DestinationField>) -> Line {
         DestinationField::Bucket(v) => ("bucket", v),
         DestinationField::Prefix(v) => ("prefix", v),
         DestinationField::Kms(v) => ("kms", v),
+        DestinationField::Owner(v) => ("owner", v),
     };
     Line {
         keyword: keyword.to_owned(),

@@ -34,7 +34,7 @@ pub struct SecretGrant {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SecretResource {
-    /// `secret *`: every secret.
+    /// `secret *`: every secret of the runner's account and region.
     Every,
     /// A secret ARN or ARN pattern, suffix included (`...:secret:prod/db-??????`).
     Arn(String),
@@ -48,6 +48,8 @@ pub struct S3Destination {
     pub prefix: Option<String>,
     /// The SSE-KMS key, when the bucket encrypts with a customer managed key.
     pub kms_key: Option<String>,
+    /// The account that owns the bucket: the runner's, unless `owner` names another.
+    pub owner: String,
 }
 
 /// Who may assume the roles.
@@ -77,6 +79,22 @@ pub struct Role {
 pub struct Tag {
     pub key: String,
     pub value: String,
+}
+
+/// The tag runnerc puts on every role it creates, with the runner's name as its value. Apply
+/// steps change or delete only roles that carry it with their own runner's name.
+pub const OWNER_TAG_KEY: &str = "runnerc:runner";
+
+impl Runner {
+    /// The tags of a role this runner creates: the spec's, then runnerc's ownership tag.
+    pub fn role_tags(&self) -> Vec<Tag> {
+        let mut tags = self.tags.clone();
+        tags.push(Tag {
+            key: OWNER_TAG_KEY.to_owned(),
+            value: self.name.clone(),
+        });
+        tags
+    }
 }
 
 /// The service principal of ECS tasks, the same in every partition.

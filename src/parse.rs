@@ -262,6 +262,7 @@ impl Walker {
             Rule::bucket => DestinationField::Bucket(self.only_string(pair)),
             Rule::prefix => DestinationField::Prefix(self.only_string(pair)),
             Rule::destination_kms => DestinationField::Kms(self.only_string(pair)),
+            Rule::owner => DestinationField::Owner(self.only_string(pair)),
             other => unreachable!("grammar: {other:?} is not a destination field"),
         };
         Spanned::new(field, span)
@@ -557,6 +558,7 @@ fn rule_word(rule: Rule) -> &'static str {
         Rule::kw_s3 => "`s3`",
         Rule::bucket | Rule::kw_bucket => "`bucket`",
         Rule::prefix | Rule::kw_prefix => "`prefix`",
+        Rule::owner | Rule::kw_owner => "`owner`",
         Rule::trust_service | Rule::trust_conditions | Rule::kw_trust => "`trust`",
         Rule::kw_service => "`service`",
         Rule::kw_conditions => "`conditions`",

@@ -34,13 +34,13 @@ pub fn check(runner: &Runner, documents: &RoleDocuments) -> Vec<Diagnostic> {
             .then(|| document.iam_size())
             .filter(|size| *size > quota)
     };
-    if let Some(trust) = over(&documents.trust, TRUST_POLICY_QUOTA) {
+    if let Some(trust) = over(&documents.task_trust, TRUST_POLICY_QUOTA) {
         diagnostics.push(
             Diagnostic::new(
                 Code::TrustPolicyTooLarge,
                 runner.name_loc,
                 format!(
-                    "the trust policy of runner `{}` is {} characters, more than IAM's quota of {}",
+                    "the task role's trust policy of runner `{}` is {} characters, more than IAM's quota of {}",
                     runner.name,
                     thousands(trust),
                     thousands(TRUST_POLICY_QUOTA)
@@ -116,7 +116,12 @@ mod size_tests {
             let compilation = compile(&std::fs::read_to_string(&path).unwrap());
             for compiled in compilation.lowered() {
                 let documents = compiled.documents;
-                for document in [Some(documents.trust), documents.task, documents.execution]
+                for document in [
+                    Some(documents.task_trust),
+                    Some(documents.execution_trust),
+                    documents.task,
+                    documents.execution,
+                ]
                     .into_iter()
                     .flatten()
                 {
@@ -129,7 +134,7 @@ mod size_tests {
     #[test]
     fn white_space_is_not_counted() {
         let compilation = compile(r#"runner "r" { account "123456789012" region "eu-west-1" }"#);
-        let trust = &compilation.lowered()[0].documents.trust;
+        let trust = &compilation.lowered()[0].documents.task_trust;
         let pretty = trust.to_pretty_json();
         let without_space: String = pretty.chars().filter(|c| !c.is_whitespace()).collect();
         assert_eq!(trust.iam_size(), without_space.chars().count());
@@ -148,7 +153,7 @@ mod size_tests {
         let mut crossed = None;
         for services in 0..40 {
             let compilation = compile(&spec(services));
-            let size = compilation.lowered()[0].documents.trust.iam_size();
+            let size = compilation.lowered()[0].documents.task_trust.iam_size();
             let reported = compilation
                 .diagnostics
                 .iter()

@@ -1,9 +1,12 @@
 //! Model to aws-cli scripts: `create-roles.sh` creates or updates both roles of a runner, and
-//! `delete-roles.sh` removes exactly what it made.
+//! `delete-roles.sh` removes exactly what it made. Their shell functions live in `aws_cli.sh`.
 //!
 //! The scripts embed every document, so they run from any folder, and use only `aws` and
-//! coreutils. Safety rests on three rules:
+//! coreutils. Safety rests on these rules:
 //!
+//! - runnerc changes or deletes only a role it created for this runner: tagged
+//!   `runnerc:runner=<runner>` (or, untagged, named with `--adopt`); every role is read and
+//!   judged in a preflight before the first change, so a refusal leaves everything as it was;
 //! - every value from the spec reaches the shell inside single quotes ([`sh_quote`]), so no
 //!   spec content is ever expanded or run;
 //! - the role description, the only free text, goes to aws-cli inside `--cli-input-json`:
@@ -14,7 +17,7 @@
 //!   aws-cli's message, since aws-cli v1 and v2 exit with different codes.
 
 use crate::lower::iam::{PolicyDocument, RoleDocuments};
-use crate::model::{Role, Runner};
+use crate::model::{OWNER_TAG_KEY, Role, Runner};
 use std::fmt::Write;
 
 /// The name of the one inline policy runnerc puts on each role.
@@ -36,145 +39,25 @@ fn description_input(role: &Role) -> String {
     json(&serde_json::json!({ "Description": description }))
 }
 
-/// IAM's tag list, `[{"Key":..,"Value":..}]`, and the list of keys.
+/// IAM's tag list, `[{"Key":..,"Value":..}]`, and the list of keys: the spec's tags and
+/// runnerc's ownership tag.
 fn tags_json(runner: &Runner) -> (String, String) {
-    let tags: Vec<_> = runner
-        .tags
+    let all = runner.role_tags();
+    let tags: Vec<_> = all
         .iter()
         .map(|t| serde_json::json!({ "Key": t.key, "Value": t.value }))
         .collect();
-    let keys: Vec<&str> = runner.tags.iter().map(|t| t.key.as_str()).collect();
+    let keys: Vec<&str> = all.iter().map(|t| t.key.as_str()).collect();
     (json(&tags), json(&keys))
 }
 
-const CREATE_HELPERS: &str = r#"output=$(mktemp)
-errors=$(mktemp)
-trap 'rm -f "$output" "$errors"' EXIT
-
-# aws_unless_missing ARGS...: runs `aws ARGS...` quietly, its answer kept in "$output".
-# Returns 1 when IAM answers NoSuchEntity; stops the script on any other error. aws-cli v1 and
-# v2 exit with different codes, so the error code in the message decides, not the exit status.
-aws_unless_missing() {
-    if aws "$@" >"$output" 2>"$errors"; then
-        return 0
-    fi
-    if grep -q '(NoSuchEntity)' "$errors"; then
-        return 1
-    fi
-    cat "$errors" >&2
-    exit 1
+/// The helpers both scripts share, kept in `aws_cli.sh` so shellcheck reads them as they are:
+/// everything after its marker line.
+fn helpers() -> &'static str {
+    const FILE: &str = include_str!("aws_cli.sh");
+    const MARKER: &str = "# ---- helpers ----\n";
+    FILE.split_once(MARKER).map_or(FILE, |(_, helpers)| helpers)
 }
-
-# check_account: stops unless the credentials belong to the runner's account, since the
-# documents name it.
-check_account() {
-    local account
-    account=$(aws sts get-caller-identity --query Account --output text)
-    if [ "$account" != "$ACCOUNT" ]; then
-        echo "$0: the credentials are for account $account, but the runner is in $ACCOUNT" >&2
-        exit 1
-    fi
-    echo "using account $ACCOUNT"
-}
-"#;
-
-const ENSURE_ROLE: &str = r#"
-# ensure_role NAME PATH MAX_SESSION_DURATION DESCRIPTION_JSON BOUNDARY TAGS_JSON TAG_KEYS_JSON
-#   Creates the role with the trust policy, or updates an existing one in place: trust policy,
-#   description, session duration, permissions boundary (BOUNDARY, or '' for none) and tags.
-#   DESCRIPTION_JSON goes to --cli-input-json, where aws-cli never reads file:// values.
-ensure_role() {
-    local name=$1 path=$2 duration=$3 description=$4 boundary=$5 tags=$6 tag_keys=$7
-    if aws_unless_missing iam get-role --role-name "$name" --query Role.Path --output text; then
-        local current_path stale
-        current_path=$(<"$output")
-        if [ "$current_path" != "$path" ]; then
-            echo "$0: role $name exists under path $current_path, not $path; IAM cannot move a role, so run delete-roles.sh first" >&2
-            exit 1
-        fi
-        aws iam update-assume-role-policy --role-name "$name" --policy-document "$TRUST_POLICY"
-        aws iam update-role --role-name "$name" --max-session-duration "$duration" --cli-input-json "$description"
-        if [ -n "$boundary" ]; then
-            aws iam put-role-permissions-boundary --role-name "$name" --permissions-boundary "$boundary"
-        else
-            aws_unless_missing iam delete-role-permissions-boundary --role-name "$name" || true
-        fi
-        if [ "$tags" != '[]' ]; then
-            aws iam tag-role --role-name "$name" --tags "$tags"
-        fi
-        stale=$(aws iam list-role-tags --role-name "$name" --query "Tags[?!contains(\`$tag_keys\`, Key)].Key" --output json)
-        if [ "$(printf '%s' "$stale" | tr -d ' \n')" != '[]' ]; then
-            aws iam untag-role --role-name "$name" --tag-keys "$stale"
-        fi
-        echo "updated role $name"
-    else
-        local create=(iam create-role --role-name "$name" --path "$path"
-            --max-session-duration "$duration" --assume-role-policy-document "$TRUST_POLICY"
-            --cli-input-json "$description")
-        if [ -n "$boundary" ]; then
-            create+=(--permissions-boundary "$boundary")
-        fi
-        if [ "$tags" != '[]' ]; then
-            create+=(--tags "$tags")
-        fi
-        aws "${create[@]}" >/dev/null
-        echo "created role $name"
-    fi
-}
-
-# put_inline_policy NAME DOCUMENT: adds or replaces the role's inline policy.
-put_inline_policy() {
-    aws iam put-role-policy --role-name "$1" --policy-name "$INLINE_POLICY_NAME" --policy-document "$2"
-    echo "put inline policy $INLINE_POLICY_NAME on $1"
-}
-
-# remove_inline_policy NAME: the spec grants this role nothing inline; removes an earlier one.
-remove_inline_policy() {
-    if aws_unless_missing iam delete-role-policy --role-name "$1" --policy-name "$INLINE_POLICY_NAME"; then
-        echo "removed inline policy $INLINE_POLICY_NAME from $1"
-    fi
-}
-
-# attach_managed_policies NAME KEEP_JSON ARN...: detaches managed policies the spec no longer
-# lists (KEEP_JSON is the list of ARNs), then attaches each ARN (attaching twice is harmless).
-attach_managed_policies() {
-    local name=$1 keep=$2 arn stale
-    shift 2
-    stale=$(aws iam list-attached-role-policies --role-name "$name" --query "AttachedPolicies[?!contains(\`$keep\`, PolicyArn)].PolicyArn" --output text)
-    for arn in $stale; do
-        aws iam detach-role-policy --role-name "$name" --policy-arn "$arn"
-        echo "detached $arn from $name"
-    done
-    for arn in "$@"; do
-        aws iam attach-role-policy --role-name "$name" --policy-arn "$arn"
-        echo "attached $arn to $name"
-    done
-}
-"#;
-
-const DELETE_ROLE: &str = r#"
-# delete_role NAME ARN...: removes the inline policy and the managed attachments that
-# create-roles.sh made, in the order IAM requires, then the role. A role that is already gone
-# is not an error.
-delete_role() {
-    local name=$1 arn
-    shift
-    if ! aws_unless_missing iam get-role --role-name "$name"; then
-        echo "role $name is already gone"
-        return 0
-    fi
-    if aws_unless_missing iam delete-role-policy --role-name "$name" --policy-name "$INLINE_POLICY_NAME"; then
-        echo "removed inline policy $INLINE_POLICY_NAME from $name"
-    fi
-    for arn in "$@"; do
-        if aws_unless_missing iam detach-role-policy --role-name "$name" --policy-arn "$arn"; then
-            echo "detached $arn from $name"
-        fi
-    done
-    aws iam delete-role --role-name "$name"
-    echo "deleted role $name"
-}
-"#;
 
 fn header(out: &mut String, runner: &Runner, script: &str, purpose: &str, rerun: &str) {
     let _ = writeln!(out, "#!/usr/bin/env bash");
@@ -201,7 +84,12 @@ fn header(out: &mut String, runner: &Runner, script: &str, purpose: &str, rerun:
     let _ = writeln!(out, "# {rerun}");
     let _ = writeln!(
         out,
-        "# Uses aws (v1 or v2) and coreutils; honours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL."
+        "# Changes or deletes only roles tagged {OWNER_TAG_KEY}={}, after checking every role first.",
+        runner.name
+    );
+    let _ = writeln!(
+        out,
+        "# Uses aws and coreutils; honours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL."
     );
     let _ = writeln!(out, "set -euo pipefail");
     let _ = writeln!(out, "export AWS_PAGER=\"\"");
@@ -219,12 +107,14 @@ fn header(out: &mut String, runner: &Runner, script: &str, purpose: &str, rerun:
         "export AWS_DEFAULT_REGION=\"${{AWS_DEFAULT_REGION:-$AWS_REGION}}\""
     );
     let _ = writeln!(out);
+    let _ = writeln!(out, "readonly RUNNER={}", sh_quote(&runner.name));
     let _ = writeln!(out, "readonly ACCOUNT={}", sh_quote(&runner.account));
     let _ = writeln!(
         out,
         "readonly INLINE_POLICY_NAME={}",
         sh_quote(INLINE_POLICY_NAME)
     );
+    let _ = writeln!(out, "readonly OWNER_TAG_KEY={}", sh_quote(OWNER_TAG_KEY));
 }
 
 /// A document as a readonly shell variable: the indented JSON of the `.json` file, inside
@@ -234,8 +124,8 @@ fn document_variable(out: &mut String, variable: &str, document: &PolicyDocument
     let _ = writeln!(out, "readonly {variable}={}", sh_quote(json.trim_end()));
 }
 
-/// `create-roles.sh`: creates both roles, or updates them in place, with their inline
-/// policies, managed attachments, boundaries and tags.
+/// `create-roles.sh`: checks both roles, then creates them, or updates them in place, with
+/// their trust policies, inline policies, managed attachments, boundaries and tags.
 pub fn create_script(runner: &Runner, documents: &RoleDocuments) -> String {
     let mut out = String::new();
     header(
@@ -243,10 +133,15 @@ pub fn create_script(runner: &Runner, documents: &RoleDocuments) -> String {
         runner,
         "create-roles.sh",
         "creates or updates the IAM roles",
-        "Safe to run again: existing roles are updated in place.",
+        "Safe to run again: this runner's roles are updated in place.",
     );
     let _ = writeln!(out);
-    document_variable(&mut out, "TRUST_POLICY", &documents.trust);
+    document_variable(&mut out, "TASK_ROLE_TRUST_POLICY", &documents.task_trust);
+    document_variable(
+        &mut out,
+        "EXECUTION_ROLE_TRUST_POLICY",
+        &documents.execution_trust,
+    );
     if let Some(task) = &documents.task {
         document_variable(&mut out, "TASK_ROLE_POLICY", task);
     }
@@ -254,33 +149,36 @@ pub fn create_script(runner: &Runner, documents: &RoleDocuments) -> String {
         document_variable(&mut out, "EXECUTION_ROLE_POLICY", execution);
     }
     let _ = writeln!(out);
-    out.push_str(CREATE_HELPERS);
-    out.push_str(ENSURE_ROLE);
+    out.push_str(helpers());
     let _ = writeln!(out);
+    let _ = writeln!(out, "parse_arguments \"$@\"");
     let _ = writeln!(out, "check_account");
+    preflight(&mut out, runner, true);
     let (tags, tag_keys) = tags_json(runner);
     let roles = [
         (
             "The task role, assumed by the running agent.",
             &runner.task_role,
+            "$TASK_ROLE_TRUST_POLICY",
             documents.task.as_ref().map(|_| "$TASK_ROLE_POLICY"),
         ),
         (
             "The execution role, assumed by ECS to start the container.",
             &runner.execution_role,
+            "$EXECUTION_ROLE_TRUST_POLICY",
             documents
                 .execution
                 .as_ref()
                 .map(|_| "$EXECUTION_ROLE_POLICY"),
         ),
     ];
-    for (comment, role, policy) in roles {
+    for (comment, role, trust, policy) in roles {
         let name = sh_quote(&role.name);
         let _ = writeln!(out);
         let _ = writeln!(out, "# {comment}");
         let _ = writeln!(
             out,
-            "ensure_role {name} {} {} \\\n    {} \\\n    {} \\\n    {} {}",
+            "ensure_role {name} {} {} \\\n    {} \\\n    {} \\\n    {} \\\n    {} \\\n    \"{trust}\"",
             sh_quote(&role.path),
             role.max_session_duration.unwrap_or(3600),
             sh_quote(&description_input(role)),
@@ -308,7 +206,30 @@ pub fn create_script(runner: &Runner, documents: &RoleDocuments) -> String {
     out
 }
 
-/// `delete-roles.sh`: removes exactly what `create-roles.sh` made.
+/// The preflight: every role read and judged before the first change.
+fn preflight(out: &mut String, runner: &Runner, create: bool) {
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "# Preflight: both roles are checked before anything is changed."
+    );
+    for role in [&runner.task_role, &runner.execution_role] {
+        let name = sh_quote(&role.name);
+        if create {
+            let _ = writeln!(out, "preflight_role {name} {}", sh_quote(&role.path));
+        } else {
+            let _ = writeln!(out, "preflight_role {name} ''");
+            let _ = writeln!(
+                out,
+                "preflight_delete {name} {}",
+                sh_quote(&json(&role.managed_policies))
+            );
+        }
+    }
+    let _ = writeln!(out, "end_preflight");
+}
+
+/// `delete-roles.sh`: checks both roles, then removes exactly what `create-roles.sh` made.
 pub fn delete_script(runner: &Runner) -> String {
     let mut out = String::new();
     header(
@@ -319,10 +240,12 @@ pub fn delete_script(runner: &Runner) -> String {
         "Safe to run again: roles that are already gone are skipped.",
     );
     let _ = writeln!(out);
-    out.push_str(CREATE_HELPERS);
-    out.push_str(DELETE_ROLE);
+    out.push_str(helpers());
     let _ = writeln!(out);
+    let _ = writeln!(out, "parse_arguments \"$@\"");
     let _ = writeln!(out, "check_account");
+    preflight(&mut out, runner, false);
+    let _ = writeln!(out);
     for role in [&runner.task_role, &runner.execution_role] {
         let mut line = format!("delete_role {}", sh_quote(&role.name));
         for arn in &role.managed_policies {

@@ -1,12 +1,11 @@
-//! Model to IAM policy documents: the trust policy shared by both roles, and each role's inline
-//! policy.
+//! Model to IAM policy documents: each role's trust policy and inline policy.
 //!
 //! Every statement has a `Sid` of letters and digits, and the documents are built from ordered
 //! structures, so the same runner always gives the same bytes. A role that would get no
 //! statement gets no document at all: IAM rejects an empty `Statement`.
 
-use crate::aws::Partition;
-use crate::model::{ECS_TASKS_SERVICE, Runner, SecretResource};
+use crate::aws::{Arn, Partition};
+use crate::model::{ECS_TASKS_SERVICE, Runner, S3Destination, SecretGrant, SecretResource};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -171,10 +170,26 @@ fn unique(items: impl IntoIterator<Item = String>) -> Vec<String> {
         .collect()
 }
 
-/// The trust policy of both roles: ECS tasks, under the confused-deputy conditions unless they
-/// are off, and each extra service in a statement of its own without them.
-pub fn trust_policy(runner: &Runner) -> PolicyDocument {
-    let mut condition = BTreeMap::new();
+fn assume_role(sid: String, service: &str, condition: Conditions) -> Statement {
+    Statement {
+        sid,
+        effect: "Allow",
+        principal: Some(Principal {
+            service: service.to_owned(),
+        }),
+        action: OneOrMany::One("sts:AssumeRole".to_owned()),
+        resource: None,
+        condition,
+    }
+}
+
+type Conditions = BTreeMap<&'static str, BTreeMap<&'static str, OneOrMany>>;
+
+/// The task role's trust policy: ECS tasks under both confused-deputy conditions that AWS
+/// documents for task roles (`aws:SourceAccount`, `aws:SourceArn`) unless they are off, and
+/// each extra service in a statement of its own without them.
+pub fn task_trust_policy(runner: &Runner) -> PolicyDocument {
+    let mut condition = Conditions::new();
     if runner.trust.confused_deputy_conditions {
         condition.insert(
             "StringEquals",
@@ -191,16 +206,11 @@ pub fn trust_policy(runner: &Runner) -> PolicyDocument {
             )]),
         );
     }
-    let mut statements = vec![Statement {
-        sid: "EcsTasksAssumeRole".to_owned(),
-        effect: "Allow",
-        principal: Some(Principal {
-            service: ECS_TASKS_SERVICE.to_owned(),
-        }),
-        action: OneOrMany::One("sts:AssumeRole".to_owned()),
-        resource: None,
+    let mut statements = vec![assume_role(
+        "EcsTasksAssumeRole".to_owned(),
+        ECS_TASKS_SERVICE,
         condition,
-    }];
+    )];
     let mut sids = std::collections::HashSet::from(["EcsTasksAssumeRole".to_owned()]);
     for service in &runner.trust.extra_services {
         let mut sid = format!("{}AssumeRole", service_word(service));
@@ -208,18 +218,28 @@ pub fn trust_policy(runner: &Runner) -> PolicyDocument {
             sid = format!("{sid}{}", sids.len() + 1);
         }
         sids.insert(sid.clone());
-        statements.push(Statement {
-            sid,
-            effect: "Allow",
-            principal: Some(Principal {
-                service: service.clone(),
-            }),
-            action: OneOrMany::One("sts:AssumeRole".to_owned()),
-            resource: None,
-            condition: BTreeMap::new(),
-        });
+        statements.push(assume_role(sid, service, Conditions::new()));
     }
     PolicyDocument::new(statements)
+}
+
+/// The execution role's trust policy: ECS tasks only, under `aws:SourceAccount` alone unless
+/// the conditions are off. AWS documents no condition key for the execution role, and a
+/// condition on a key ECS does not supply would stop every task from starting; extra trusted
+/// services are the task role's only.
+pub fn execution_trust_policy(runner: &Runner) -> PolicyDocument {
+    let mut condition = Conditions::new();
+    if runner.trust.confused_deputy_conditions {
+        condition.insert(
+            "StringEquals",
+            BTreeMap::from([("aws:SourceAccount", OneOrMany::One(runner.account.clone()))]),
+        );
+    }
+    PolicyDocument::new(vec![assume_role(
+        "EcsTasksAssumeRole".to_owned(),
+        ECS_TASKS_SERVICE,
+        condition,
+    )])
 }
 
 /// `ec2.amazonaws.com` -> `Ec2`, `states.amazonaws.com` -> `States`: the service's first label
@@ -238,14 +258,74 @@ fn service_word(service: &str) -> String {
         .collect()
 }
 
-fn secret_resources<'a>(grants: impl Iterator<Item = &'a SecretResource> + Clone) -> Vec<String> {
-    if grants.clone().any(|r| *r == SecretResource::Every) {
-        return vec!["*".to_owned()];
+/// The ARN a secret grant names; `secret *` is every secret of the runner's account and
+/// region, never `"*"`, which would reach other regions and, through resource policies, other
+/// accounts.
+fn secret_arn(runner: &Runner, resource: &SecretResource) -> String {
+    match resource {
+        SecretResource::Arn(arn) => arn.clone(),
+        SecretResource::Every => format!(
+            "arn:{}:secretsmanager:{}:{}:secret:*",
+            runner.partition, runner.region, runner.account
+        ),
     }
-    unique(grants.filter_map(|r| match r {
-        SecretResource::Arn(arn) => Some(arn.clone()),
-        SecretResource::Every => None,
-    }))
+}
+
+/// Secret reads and, for the secrets under a customer managed key, `kms:Decrypt` through
+/// Secrets Manager only (`kms:ViaService`, in each region the secrets are in).
+fn secret_statements(
+    runner: &Runner,
+    grants: &[SecretGrant],
+    read_sid: &str,
+    decrypt_sid: &str,
+) -> Vec<Statement> {
+    let mut statements = vec![allow(
+        read_sid,
+        &["secretsmanager:GetSecretValue"],
+        unique(grants.iter().map(|g| secret_arn(runner, &g.resource))),
+    )];
+    let keyed: Vec<&SecretGrant> = grants.iter().filter(|g| g.kms_key.is_some()).collect();
+    if !keyed.is_empty() {
+        let regions = unique(keyed.iter().map(|g| {
+            let arn = secret_arn(runner, &g.resource);
+            Arn::parse(&arn)
+                .map_or_else(|| runner.region.clone(), |arn| arn.region.to_owned())
+        }));
+        let mut statement = allow(
+            decrypt_sid,
+            &["kms:Decrypt"],
+            unique(keyed.iter().filter_map(|g| g.kms_key.clone())),
+        );
+        statement.condition.insert(
+            "StringEquals",
+            BTreeMap::from([(
+                "kms:ViaService",
+                OneOrMany::from_vec(
+                    regions
+                        .iter()
+                        .map(|region| via_service("secretsmanager", region))
+                        .collect(),
+                ),
+            )]),
+        );
+        statements.push(statement);
+    }
+    statements
+}
+
+/// The `kms:ViaService` value of a service in a region. AWS KMS documents the `.amazonaws.com`
+/// suffix in every partition, China included ("Use the .amazonaws.com suffix of the AWS KMS
+/// ViaService name in all AWS partitions", docs.aws.amazon.com/kms/latest/developerguide/
+/// conditions-kms.html#conditions-kms-via-service), although China's endpoints end in `.cn`.
+pub fn via_service(service: &str, region: &str) -> String {
+    format!("{service}.{region}.amazonaws.com")
+}
+
+/// The condition that a bucket belongs to `owner`: bucket ARNs name no account, so without it
+/// a grant reaches a bucket of the same name in any account. `s3:ResourceAccount` applies to
+/// every S3 action runnerc grants (Service Authorization Reference for Amazon S3).
+fn owned_by(owner: &str) -> (&'static str, OneOrMany) {
+    ("s3:ResourceAccount", OneOrMany::One(owner.to_owned()))
 }
 
 fn s3_arn(partition: Partition, resource: &str) -> String {
@@ -257,84 +337,121 @@ pub fn task_role_policy(runner: &Runner) -> Option<PolicyDocument> {
     let mut statements = Vec::new();
     let secrets = &runner.pipeline_secrets;
     if !secrets.is_empty() {
-        statements.push(allow(
+        let mut read = secret_statements(
+            runner,
+            secrets,
             "ReadPipelineSecrets",
-            &["secretsmanager:GetSecretValue"],
-            secret_resources(secrets.iter().map(|s| &s.resource)),
-        ));
+            "DecryptPipelineSecrets",
+        );
         // ListSecrets supports no resource-level permission: it takes "*" or never matches.
-        statements.push(allow(
-            "ListSecrets",
-            &["secretsmanager:ListSecrets"],
-            vec!["*".to_owned()],
-        ));
-        let keys = unique(secrets.iter().filter_map(|s| s.kms_key.clone()));
-        if !keys.is_empty() {
-            statements.push(allow("DecryptPipelineSecrets", &["kms:Decrypt"], keys));
-        }
+        read.insert(
+            1,
+            allow(
+                "ListSecrets",
+                &["secretsmanager:ListSecrets"],
+                vec!["*".to_owned()],
+            ),
+        );
+        statements.append(&mut read);
     }
+    statements.append(&mut destination_statements(runner));
+    (!statements.is_empty()).then(|| PolicyDocument::new(statements))
+}
 
+/// The S3 statements of the task role. Every one carries the bucket owner's account
+/// (`s3:ResourceAccount`), so buckets are grouped by owner; a runner whose buckets share one
+/// owner gets one statement of each kind.
+fn destination_statements(runner: &Runner) -> Vec<Statement> {
     let partition = runner.partition;
-    let buckets = unique(runner.destinations.iter().map(|d| d.bucket.clone()));
-    // Each bucket's prefixes, in the order written.
-    let mut prefixes_of: rustc_hash::FxHashMap<&str, Vec<Option<&str>>> =
-        rustc_hash::FxHashMap::default();
-    for destination in &runner.destinations {
-        prefixes_of
-            .entry(&destination.bucket)
-            .or_default()
-            .push(destination.prefix.as_deref());
+    let destinations = &runner.destinations;
+    let mut statements = Vec::new();
+    if destinations.is_empty() {
+        return statements;
     }
+    let buckets = unique(destinations.iter().map(|d| d.bucket.clone()));
     for (index, bucket) in buckets.iter().enumerate() {
-        let prefixes = &prefixes_of[bucket.as_str()];
+        let of_bucket: Vec<&S3Destination> =
+            destinations.iter().filter(|d| &d.bucket == bucket).collect();
         let mut statement = allow(
             &format!("ListDestinationBucket{}", index + 1),
             &["s3:ListBucket"],
             vec![s3_arn(partition, bucket)],
         );
         // A destination without a prefix streams to the whole bucket: listing is not limited.
-        if prefixes.iter().all(Option::is_some) {
+        if of_bucket.iter().all(|d| d.prefix.is_some()) {
             let patterns = unique(
-                prefixes
+                of_bucket
                     .iter()
-                    .flatten()
-                    .flat_map(|p| [(*p).to_owned(), format!("{p}*")]),
+                    .filter_map(|d| d.prefix.as_deref())
+                    .flat_map(|p| [p.to_owned(), format!("{p}*")]),
             );
             statement.condition.insert(
                 "StringLike",
                 BTreeMap::from([("s3:prefix", OneOrMany::from_vec(patterns))]),
             );
         }
+        statement
+            .condition
+            .insert("StringEquals", BTreeMap::from([owned_by(&of_bucket[0].owner)]));
         statements.push(statement);
     }
-    if !buckets.is_empty() {
-        // s3:prefix does not apply to GetBucketLocation, so it stands in a statement of its own.
-        statements.push(allow(
-            "LocateDestinationBuckets",
-            &["s3:GetBucketLocation"],
-            buckets.iter().map(|b| s3_arn(partition, b)).collect(),
-        ));
-        let objects = unique(runner.destinations.iter().map(|d| {
-            s3_arn(
-                partition,
-                &format!("{}/{}*", d.bucket, d.prefix.as_deref().unwrap_or("")),
-            )
-        }));
-        statements.push(allow(
-            "ReadWriteDestinationObjects",
-            &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-            objects,
-        ));
-        let keys = unique(runner.destinations.iter().filter_map(|d| d.kms_key.clone()));
-        if !keys.is_empty() {
-            statements.push(allow(
-                "EncryptDestinationObjects",
-                &["kms:Decrypt", "kms:GenerateDataKey"],
-                keys,
-            ));
+    let owners = unique(destinations.iter().map(|d| d.owner.clone()));
+    let numbered = |sid: &str, index: usize| {
+        if owners.len() == 1 {
+            sid.to_owned()
+        } else {
+            format!("{sid}{}", index + 1)
         }
+    };
+    // s3:prefix does not apply to GetBucketLocation, so it stands in statements of its own.
+    for (index, owner) in owners.iter().enumerate() {
+        let of_owner = destinations.iter().filter(|d| &d.owner == owner);
+        let mut statement = allow(
+            &numbered("LocateDestinationBuckets", index),
+            &["s3:GetBucketLocation"],
+            unique(of_owner.map(|d| s3_arn(partition, &d.bucket))),
+        );
+        statement
+            .condition
+            .insert("StringEquals", BTreeMap::from([owned_by(owner)]));
+        statements.push(statement);
     }
-    (!statements.is_empty()).then(|| PolicyDocument::new(statements))
+    for (index, owner) in owners.iter().enumerate() {
+        let of_owner = destinations.iter().filter(|d| &d.owner == owner);
+        let mut statement = allow(
+            &numbered("ReadWriteDestinationObjects", index),
+            &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            unique(of_owner.map(|d| {
+                s3_arn(
+                    partition,
+                    &format!("{}/{}*", d.bucket, d.prefix.as_deref().unwrap_or("")),
+                )
+            })),
+        );
+        statement
+            .condition
+            .insert("StringEquals", BTreeMap::from([owned_by(owner)]));
+        statements.push(statement);
+    }
+    let keys = unique(destinations.iter().filter_map(|d| d.kms_key.clone()));
+    if !keys.is_empty() {
+        // Through S3 only. No encryption-context condition: S3 Bucket Keys make the context
+        // the bucket's ARN, so an object-ARN context would break such buckets.
+        let mut statement = allow(
+            "EncryptDestinationObjects",
+            &["kms:Decrypt", "kms:GenerateDataKey"],
+            keys,
+        );
+        statement.condition.insert(
+            "StringEquals",
+            BTreeMap::from([(
+                "kms:ViaService",
+                OneOrMany::One(via_service("s3", &runner.region)),
+            )]),
+        );
+        statements.push(statement);
+    }
+    statements
 }
 
 /// The execution role's inline policy: the agent secrets ECS injects when it starts the
@@ -344,29 +461,27 @@ pub fn execution_role_policy(runner: &Runner) -> Option<PolicyDocument> {
     if secrets.is_empty() {
         return None;
     }
-    let mut statements = vec![allow(
+    Some(PolicyDocument::new(secret_statements(
+        runner,
+        secrets,
         "ReadAgentSecrets",
-        &["secretsmanager:GetSecretValue"],
-        secret_resources(secrets.iter().map(|s| &s.resource)),
-    )];
-    let keys = unique(secrets.iter().filter_map(|s| s.kms_key.clone()));
-    if !keys.is_empty() {
-        statements.push(allow("DecryptAgentSecrets", &["kms:Decrypt"], keys));
-    }
-    Some(PolicyDocument::new(statements))
+        "DecryptAgentSecrets",
+    )))
 }
 
-/// The three documents of one runner.
+/// The four documents of one runner.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoleDocuments {
-    pub trust: PolicyDocument,
+    pub task_trust: PolicyDocument,
+    pub execution_trust: PolicyDocument,
     pub task: Option<PolicyDocument>,
     pub execution: Option<PolicyDocument>,
 }
 
 pub fn documents(runner: &Runner) -> RoleDocuments {
     RoleDocuments {
-        trust: trust_policy(runner),
+        task_trust: task_trust_policy(runner),
+        execution_trust: execution_trust_policy(runner),
         task: task_role_policy(runner),
         execution: execution_role_policy(runner),
     }

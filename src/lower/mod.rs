@@ -12,13 +12,14 @@ use iam::RoleDocuments;
 /// What `build --emit` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Emit {
-    /// The three IAM documents (the default).
+    /// The IAM documents (the default).
     Json,
     /// `create-roles.sh` and `delete-roles.sh`.
     AwsCli,
 }
 
-pub const TRUST_POLICY_FILE: &str = "trust-policy.json";
+pub const TASK_TRUST_POLICY_FILE: &str = "task-role-trust-policy.json";
+pub const EXECUTION_TRUST_POLICY_FILE: &str = "execution-role-trust-policy.json";
 pub const TASK_ROLE_POLICY_FILE: &str = "task-role-policy.json";
 pub const EXECUTION_ROLE_POLICY_FILE: &str = "execution-role-policy.json";
 pub const CREATE_ROLES_FILE: &str = "create-roles.sh";
@@ -27,7 +28,10 @@ pub const DELETE_ROLES_FILE: &str = "delete-roles.sh";
 /// Every file name `build` may write in a runner's folder. A name not emitted this time is
 /// removed, so a folder never mixes files of two builds.
 pub const ALL_FILES: &[&str] = &[
-    TRUST_POLICY_FILE,
+    TASK_TRUST_POLICY_FILE,
+    EXECUTION_TRUST_POLICY_FILE,
+    // The trust policy both roles shared before runnerc 0.2.
+    "trust-policy.json",
     TASK_ROLE_POLICY_FILE,
     EXECUTION_ROLE_POLICY_FILE,
     CREATE_ROLES_FILE,
@@ -54,8 +58,13 @@ pub fn output_files(runner: &Runner, documents: &RoleDocuments, emit: &[Emit]) -
     let mut files = Vec::new();
     if emit.contains(&Emit::Json) {
         files.push(file(
-            TRUST_POLICY_FILE,
-            documents.trust.to_pretty_json(),
+            TASK_TRUST_POLICY_FILE,
+            documents.task_trust.to_pretty_json(),
+            false,
+        ));
+        files.push(file(
+            EXECUTION_TRUST_POLICY_FILE,
+            documents.execution_trust.to_pretty_json(),
             false,
         ));
         if let Some(task) = &documents.task {

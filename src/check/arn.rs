@@ -1,0 +1,231 @@
+//! ARNs written in a spec: one typed check for every kind the language takes (secret, KMS key,
+//! managed policy, permissions boundary), so every ARN is held to the same rules and its
+//! problems read alike. The caller checks the resource part, which differs by kind, and reports
+//! its problems through [`RunnerChecker::invalid_arn`].
+
+use super::{Place, RunnerChecker, shown};
+use crate::ast::Str;
+use crate::aws::{self, Arn};
+use crate::diag::{Code, Diagnostic};
+
+/// What an ARN of one kind must be.
+pub(super) struct ArnKind {
+    /// The kind in words, as messages name it: `secret ARN`.
+    pub what: &'static str,
+    pub service: &'static str,
+    /// The code of every problem with its shape (partition and region have codes of their own).
+    pub code: Code,
+    /// Whether the ARN names a region; IAM ARNs leave the field empty.
+    pub regional: bool,
+    /// Whether `aws` may stand for the account, as in AWS managed policies.
+    pub aws_account: bool,
+    /// The shape, for help lines; `{p}` stands for the runner's partition.
+    pub shape: &'static str,
+    /// Said after the shape in help lines.
+    pub alternative: &'static str,
+}
+
+pub(super) const SECRET: ArnKind = ArnKind {
+    what: "secret ARN",
+    service: "secretsmanager",
+    code: Code::InvalidSecretArn,
+    regional: true,
+    aws_account: false,
+    shape: "arn:{p}:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf",
+    alternative: "; a plain name works too",
+};
+
+pub(super) const KMS_KEY: ArnKind = ArnKind {
+    what: "KMS key ARN",
+    service: "kms",
+    code: Code::InvalidKmsKey,
+    regional: true,
+    aws_account: false,
+    shape: "arn:{p}:kms:REGION:ACCOUNT:key/KEY-ID",
+    alternative: "",
+};
+
+pub(super) const MANAGED_POLICY: ArnKind = ArnKind {
+    what: "managed-policy ARN",
+    service: "iam",
+    code: Code::InvalidManagedPolicy,
+    regional: false,
+    aws_account: true,
+    shape: "arn:{p}:iam::ACCOUNT:policy/NAME",
+    alternative: ", or `arn:{p}:iam::aws:policy/...` for an AWS managed policy",
+};
+
+pub(super) const PERMISSIONS_BOUNDARY: ArnKind = ArnKind {
+    code: Code::InvalidPermissionsBoundary,
+    ..MANAGED_POLICY
+};
+
+impl RunnerChecker<'_> {
+    /// Reports that `value` is not an ARN of `kind`, and why.
+    pub(super) fn invalid_arn(
+        &mut self,
+        value: &Str,
+        kind: &ArnKind,
+        place: &Place<'_>,
+        problem: impl Into<String>,
+    ) {
+        let partition = place.partition.as_str();
+        let diagnostic = Diagnostic::new(
+            kind.code,
+            self.loc(value.span),
+            format!(
+                "`{}` is not a {}: {}",
+                shown(&value.node),
+                kind.what,
+                problem.into()
+            ),
+        )
+        .with_label(format!("invalid {}", kind.what))
+        .with_help(format!(
+            "a {} is `{}`{}",
+            kind.what,
+            kind.shape.replace("{p}", partition),
+            kind.alternative.replace("{p}", partition)
+        ));
+        self.report(diagnostic);
+    }
+
+    /// The fields of an ARN of `kind`, when every field but the resource holds: six fields, the
+    /// kind's service, the runner's partition, a region of that partition (or none, for IAM)
+    /// and an account ID. Problems are reported here; an ARN of another region or account than
+    /// the runner's is a warning (often a copy-paste slip, sometimes a shared or replicated
+    /// secret) and still returned.
+    pub(super) fn arn<'v>(
+        &mut self,
+        value: &'v Str,
+        kind: &ArnKind,
+        place: &Place<'_>,
+    ) -> Option<Arn<'v>> {
+        let Some(arn) = Arn::parse(&value.node) else {
+            self.invalid_arn(
+                value,
+                kind,
+                place,
+                "it does not have the six fields of an ARN",
+            );
+            return None;
+        };
+        let problem = if arn.service != kind.service {
+            Some(format!(
+                "it names service `{}`, not `{}`",
+                shown(arn.service),
+                kind.service
+            ))
+        } else if !aws::is_partition_name(arn.partition) {
+            Some(format!("`{}` is not a partition", shown(arn.partition)))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            self.invalid_arn(value, kind, place, problem);
+            return None;
+        }
+        if arn.partition != place.partition.as_str() {
+            let diagnostic = Diagnostic::new(
+                Code::PartitionMismatch,
+                self.loc(value.span),
+                format!(
+                    "this ARN is in partition `{}`, but runner `{}` is in `{}` (region `{}`)",
+                    shown(arn.partition),
+                    shown(self.runner),
+                    place.partition,
+                    place.region
+                ),
+            )
+            .with_label(format!("expected `arn:{}:...`", place.partition))
+            .with_help("a role can only be granted resources of its own partition");
+            self.report(diagnostic);
+            return None;
+        }
+        if kind.regional {
+            if !aws::is_well_formed_region(arn.region) {
+                let problem = format!("`{}` is not a region", shown(arn.region));
+                self.invalid_arn(value, kind, place, problem);
+                return None;
+            }
+            let region_partition = aws::unsupported_partition_of(arn.region)
+                .unwrap_or_else(|| aws::partition_of(arn.region).as_str());
+            if region_partition != arn.partition {
+                let diagnostic = Diagnostic::new(
+                    Code::RegionOutsidePartition,
+                    self.loc(value.span),
+                    format!(
+                        "this ARN names region `{}`, which is in partition `{region_partition}`, not `{}`",
+                        arn.region, arn.partition
+                    ),
+                )
+                .with_label("a region of another partition")
+                .with_help(format!(
+                    "no resource of partition `{}` is in `{}`, so the grant could never match; the runner's region is `{}`",
+                    arn.partition, arn.region, place.region
+                ));
+                self.report(diagnostic);
+                return None;
+            }
+        } else if !arn.region.is_empty() {
+            self.invalid_arn(
+                value,
+                kind,
+                place,
+                "IAM ARNs have an empty region field",
+            );
+            return None;
+        }
+        if !(aws::is_account_id(arn.account) || kind.aws_account && arn.account == "aws") {
+            let expected = if kind.aws_account {
+                "neither a 12-digit account ID nor `aws`"
+            } else {
+                "not a 12-digit account ID"
+            };
+            let problem = format!("`{}` is {expected}", shown(arn.account));
+            self.invalid_arn(value, kind, place, problem);
+            return None;
+        }
+        self.other_place(value, &arn, kind, place);
+        Some(arn)
+    }
+
+    /// Warns about an ARN of another region or account than the runner's (W026).
+    fn other_place(&mut self, value: &Str, arn: &Arn<'_>, kind: &ArnKind, place: &Place<'_>) {
+        let other_region = kind.regional && arn.region != place.region;
+        let other_account = aws::is_account_id(arn.account) && arn.account != place.account;
+        let (what, field) = match (other_region, other_account) {
+            (false, false) => return,
+            (true, false) => ("region", format!("region `{}`", arn.region)),
+            (false, true) => ("account", format!("account `{}`", arn.account)),
+            (true, true) => (
+                "region and account",
+                format!("region `{}` and account `{}`", arn.region, arn.account),
+            ),
+        };
+        let prefix = format!(
+            "arn:{}:{}:{}:{}:",
+            arn.partition,
+            arn.service,
+            if kind.regional { place.region } else { "" },
+            place.account
+        );
+        let diagnostic = Diagnostic::new(
+            Code::OtherRegionOrAccount,
+            self.loc(value.span),
+            format!(
+                "this {} names {field}, but runner `{}` is in region `{}`, account `{}`",
+                kind.what,
+                shown(self.runner),
+                place.region,
+                place.account
+            ),
+        )
+        .with_label(format!("another {what} than the runner's"))
+        .with_help(format!(
+            "right for a resource shared from another account or replicated from another region; if this is a slip, write `{prefix}{}`",
+            shown(arn.resource)
+        ));
+        self.report(diagnostic);
+    }
+}

@@ -1,0 +1,525 @@
+//! Syntax tree to model: every rule of the contract that a spec can break, one module per
+//! family of statements ([`secrets`], [`destinations`], [`trust`], [`roles`], [`tags`]) and one
+//! typed check for every ARN ([`arn`]).
+//!
+//! The checker never stops at the first problem. It walks every runner of every file, reports
+//! each error and warning it finds, and builds a [`Runner`] for each runner that has no error.
+//! Rules that span runners (unique runner names, unique role names per account) run last.
+//! The size quotas of the emitted documents are checked after lowering, in
+//! [`quota`](crate::quota).
+
+mod arn;
+mod destinations;
+mod roles;
+mod secrets;
+mod tags;
+mod trust;
+
+use crate::ast::{
+    DestinationField, RoleKind, RunnerDecl, Span, Spanned, SpecFile, Statement, Str,
+};
+use crate::aws::{self, Partition};
+use crate::diag::{Code, Diagnostic, FileId, Loc};
+use crate::model::{Runner, Trust};
+use rustc_hash::FxHashMap as HashMap;
+
+/// Checks every runner of every file. Returns the runners that have no error, and every
+/// diagnostic found. This is [`check_runner`] on each runner, then [`check_across`].
+pub fn check(files: &[(FileId, &SpecFile)]) -> (Vec<Runner>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut checked = Vec::new();
+    for (file, spec) in files {
+        for decl in &spec.runners {
+            let (runner, mut found) = check_runner(*file, decl);
+            diagnostics.append(&mut found);
+            checked.push(Checked::new(*file, decl, runner));
+        }
+    }
+    let runners = check_across(checked, &mut diagnostics);
+    (runners, diagnostics)
+}
+
+/// A runner as [`check_runner`] left it: its name and where it was written, and the model when
+/// it has no error.
+#[derive(Debug)]
+pub struct Checked {
+    pub name: String,
+    pub name_loc: Loc,
+    pub runner: Option<Runner>,
+}
+
+impl Checked {
+    pub fn new(file: FileId, decl: &RunnerDecl, runner: Option<Runner>) -> Self {
+        Checked {
+            name: decl.name.node.clone(),
+            name_loc: Loc::new(file, decl.name.span),
+            runner,
+        }
+    }
+}
+
+/// Checks one runner on its own: every rule that does not look at other runners. Returns the
+/// runner when it has no error.
+pub fn check_runner(file: FileId, decl: &RunnerDecl) -> (Option<Runner>, Vec<Diagnostic>) {
+    let mut checker = RunnerChecker {
+        file,
+        runner: &decl.name.node,
+        diagnostics: Vec::new(),
+    };
+    let runner = checker.runner(decl);
+    let has_error = checker.diagnostics.iter().any(Diagnostic::is_error);
+    (runner.filter(|_| !has_error), checker.diagnostics)
+}
+
+/// The rules across runners, in the order written: unique runner names over every file, and
+/// unique role names per account. Returns the runners without error.
+pub fn check_across(checked: Vec<Checked>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Runner> {
+    let mut names: HashMap<&str, Loc> = HashMap::default();
+    let mut duplicates = vec![false; checked.len()];
+    for (index, entry) in checked.iter().enumerate() {
+        match names.get(entry.name.as_str()) {
+            Some(first) => {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::DuplicateRunner,
+                        entry.name_loc,
+                        format!("runner `{}` is defined twice", shown(&entry.name)),
+                    )
+                    .with_label("defined again here")
+                    .with_secondary(*first, "first defined here")
+                    .with_help("runner names name the output folders; give each runner its own"),
+                );
+                duplicates[index] = true;
+            }
+            None => {
+                names.insert(&entry.name, entry.name_loc);
+            }
+        }
+    }
+    // A duplicate is already an error; its roles are not compared again.
+    let runners: Vec<Runner> = checked
+        .into_iter()
+        .zip(duplicates)
+        .filter_map(|(entry, duplicate)| entry.runner.filter(|_| !duplicate))
+        .collect();
+    check_role_names(&runners, diagnostics);
+    runners
+}
+
+/// IAM role names are unique per account, ignoring case.
+fn check_role_names(runners: &[Runner], diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<(&str, String), Loc> = HashMap::default();
+    for runner in runners {
+        for role in [&runner.task_role, &runner.execution_role] {
+            let key = (runner.account.as_str(), role.name.to_ascii_lowercase());
+            match seen.get(&key) {
+                Some(first) => diagnostics.push(
+                    Diagnostic::new(
+                        Code::DuplicateRoleName,
+                        role.name_loc,
+                        format!(
+                            "role name `{}` is used twice in account `{}`",
+                            role.name, runner.account
+                        ),
+                    )
+                    .with_label(format!("`{}` again", role.name))
+                    .with_secondary(*first, "first used here")
+                    .with_help("IAM role names are unique per account, ignoring case; set `name` in a role block"),
+                ),
+                None => {
+                    seen.insert(key, role.name_loc);
+                }
+            }
+        }
+    }
+}
+
+/// User text in a message, shortened when it is long.
+fn shown(text: &str) -> String {
+    const MAX: usize = 160;
+    if text.chars().count() <= MAX {
+        text.escape_debug().to_string()
+    } else {
+        let head: String = text.chars().take(MAX - 1).collect();
+        format!("{}…", head.escape_debug())
+    }
+}
+
+/// The first place a single-valued statement was written, and its value.
+struct Once<'a, T> {
+    value: Option<(&'a T, Span)>,
+}
+
+impl<'a, T> Once<'a, T> {
+    fn new() -> Self {
+        Once { value: None }
+    }
+}
+
+struct RunnerChecker<'a> {
+    file: FileId,
+    runner: &'a str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The statements of a runner, sorted by kind.
+#[derive(Default)]
+struct Gathered<'a> {
+    secrets: Vec<&'a crate::ast::SecretDecl>,
+    destinations: Vec<(&'a [Spanned<DestinationField>], Span)>,
+    services: Vec<&'a Str>,
+    tags: Vec<(&'a Str, &'a Str, Span)>,
+}
+
+impl<'a> RunnerChecker<'a> {
+    fn loc(&self, span: Span) -> Loc {
+        Loc::new(self.file, span)
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Records a single-valued statement, reporting a repeat.
+    fn once<'t, T>(&mut self, slot: &mut Once<'t, T>, what: &str, value: &'t T, span: Span) {
+        match slot.value {
+            Some((_, first)) => {
+                let first = self.loc(first);
+                let diagnostic = Diagnostic::new(
+                    Code::DuplicateStatement,
+                    self.loc(span),
+                    format!("`{what}` is written twice"),
+                )
+                .with_label("written again here")
+                .with_secondary(first, "first written here")
+                .with_help(format!("`{what}` may appear once; remove one of them"));
+                self.report(diagnostic);
+            }
+            None => slot.value = Some((value, span)),
+        }
+    }
+
+    fn runner(&mut self, decl: &'a RunnerDecl) -> Option<Runner> {
+        self.runner_name(&decl.name);
+
+        let mut account = Once::new();
+        let mut region = Once::new();
+        let mut conditions = Once::new();
+        let mut task_role = Once::new();
+        let mut execution_role = Once::new();
+        let mut gathered = Gathered::default();
+        for statement in &decl.statements {
+            let span = statement.span;
+            match &statement.node {
+                Statement::Account(value) => self.once(&mut account, "account", value, span),
+                Statement::Region(value) => self.once(&mut region, "region", value, span),
+                Statement::TrustConditions(on) => {
+                    self.once(&mut conditions, "trust conditions", on, span)
+                }
+                Statement::Role(role) => match role.kind {
+                    RoleKind::Task => self.once(&mut task_role, "task role", role, span),
+                    RoleKind::Execution => {
+                        self.once(&mut execution_role, "execution role", role, span)
+                    }
+                },
+                Statement::Secret(secret) => gathered.secrets.push(secret),
+                Statement::Destination(fields) => gathered.destinations.push((fields, span)),
+                Statement::TrustService(service) => gathered.services.push(service),
+                Statement::Tag { key, value } => gathered.tags.push((key, value, span)),
+            }
+        }
+
+        let account = self.account(account.value.map(|(v, _)| v), &decl.name);
+        let (region, partition) = self.region(region.value.map(|(v, _)| v), &decl.name);
+        let place = Place {
+            account: account.unwrap_or("000000000000"),
+            region: region.unwrap_or("us-east-1"),
+            partition: partition.unwrap_or(Partition::Aws),
+        };
+
+        let (pipeline_secrets, agent_secrets) = self.secrets(&gathered.secrets, &place);
+        let destinations = self.destinations(&gathered.destinations, &place);
+        let trust = Trust {
+            confused_deputy_conditions: conditions.value.is_none_or(|(on, _)| on.node),
+            extra_services: self.trust_services(&gathered.services, &place),
+        };
+        let task_role = self.role(
+            RoleKind::Task,
+            task_role.value.map(|(r, _)| r),
+            decl,
+            &place,
+        );
+        let execution_role = self.role(
+            RoleKind::Execution,
+            execution_role.value.map(|(r, _)| r),
+            decl,
+            &place,
+        );
+        let tags = self.tags(&gathered.tags);
+
+        Some(Runner {
+            name: decl.name.node.clone(),
+            name_loc: self.loc(decl.name.span),
+            account: account?.to_owned(),
+            region: region?.to_owned(),
+            partition: partition?,
+            pipeline_secrets,
+            agent_secrets,
+            destinations,
+            trust,
+            task_role,
+            execution_role,
+            tags,
+        })
+    }
+
+    fn runner_name(&mut self, name: &Str) {
+        let text = &name.node;
+        let problem = if text.is_empty() {
+            Some("it is empty".to_owned())
+        } else if text == "." || text == ".." {
+            Some(format!("`{text}` names a folder, not a runner"))
+        } else {
+            text.chars().find(|c| !aws::is_iam_name_char(*c)).map(|c| {
+                format!(
+                    "`{}` is not allowed; use letters, digits and `+=,.@_-`",
+                    c.escape_debug()
+                )
+            })
+        };
+        if let Some(problem) = problem {
+            let diagnostic = Diagnostic::new(
+                Code::InvalidRunnerName,
+                self.loc(name.span),
+                format!("runner name `{}` is not valid: {problem}", shown(text)),
+            )
+            .with_label("invalid runner name")
+            .with_help(
+                "the runner name names its roles and its output folder, so it follows IAM's name rules",
+            );
+            self.report(diagnostic);
+        }
+    }
+
+    fn missing(&mut self, what: &str, runner: &Str, example: &str) {
+        let diagnostic = Diagnostic::new(
+            Code::MissingStatement,
+            self.loc(runner.span),
+            format!("runner `{}` has no `{what}`", shown(self.runner)),
+        )
+        .with_label(format!("`{what}` is required"))
+        .with_help(format!("add `{what} {example}` to the runner"));
+        self.report(diagnostic);
+    }
+
+    fn account(&mut self, account: Option<&'a Str>, runner: &Str) -> Option<&'a str> {
+        let Some(account) = account else {
+            self.missing("account", runner, "\"123456789012\"");
+            return None;
+        };
+        self.account_id(account)
+    }
+
+    /// An account ID, `account` or a bucket's `owner`: exactly 12 digits.
+    fn account_id<'v>(&mut self, account: &'v Str) -> Option<&'v str> {
+        if aws::is_account_id(&account.node) {
+            return Some(&account.node);
+        }
+        let diagnostic = Diagnostic::new(
+            Code::InvalidAccount,
+            self.loc(account.span),
+            format!(
+                "account `{}` is not a 12-digit AWS account ID",
+                shown(&account.node)
+            ),
+        )
+        .with_label("not 12 digits")
+        .with_help(
+            "an account ID is exactly 12 digits, leading zeros included, like `012345678901`",
+        );
+        self.report(diagnostic);
+        None
+    }
+
+    fn region(
+        &mut self,
+        region: Option<&'a Str>,
+        runner: &Str,
+    ) -> (Option<&'a str>, Option<Partition>) {
+        let Some(region) = region else {
+            self.missing("region", runner, "\"eu-west-1\"");
+            return (None, None);
+        };
+        let text = region.node.as_str();
+        if !aws::is_well_formed_region(text) {
+            let diagnostic = Diagnostic::new(
+                Code::InvalidRegion,
+                self.loc(region.span),
+                format!("region `{}` is not a region name", shown(text)),
+            )
+            .with_label("not a region")
+            .with_help("a region is written like `eu-west-1`, `us-gov-west-1` or `cn-north-1`");
+            self.report(diagnostic);
+            return (None, None);
+        }
+        if let Some(partition) = aws::unsupported_partition_of(text) {
+            let diagnostic = Diagnostic::new(
+                Code::UnsupportedPartition,
+                self.loc(region.span),
+                format!("region `{text}` belongs to partition `{partition}`, which runnerc does not support"),
+            )
+            .with_label(format!("a region of `{partition}`"))
+            .with_help("runnerc writes ARNs and service principals for the `aws`, `aws-cn` and `aws-us-gov` partitions");
+            self.report(diagnostic);
+            return (None, None);
+        }
+        let partition = aws::partition_of(text);
+        if !aws::KNOWN_REGIONS.contains(&text) {
+            let diagnostic = Diagnostic::new(
+                Code::UnknownRegion,
+                self.loc(region.span),
+                format!("region `{text}` is not one runnerc knows"),
+            )
+            .with_label(format!("unknown region, read as partition `{partition}`"))
+            .with_help(
+                "check the spelling; a new region compiles, with ARNs in the partition shown",
+            );
+            self.report(diagnostic);
+        }
+        (Some(text), Some(partition))
+    }
+}
+
+/// Where a runner lives: what every ARN it builds is made of.
+struct Place<'a> {
+    account: &'a str,
+    region: &'a str,
+    partition: Partition,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SecretResource;
+    use crate::diag::Sources;
+
+    /// Compiles one runner's body and returns the runner (if valid) and the codes reported.
+    fn check_body(body: &str) -> (Option<Runner>, Vec<Code>) {
+        let text = format!(
+            "runner \"r\" {{\n account \"123456789012\"\n region \"eu-west-1\"\n{body}\n}}\n"
+        );
+        let mut sources = Sources::new();
+        let id = sources.add("t.runner", text.clone());
+        let spec = crate::parse::parse(&text, id).expect("parses");
+        let (mut runners, diagnostics) = check(&[(id, &spec)]);
+        (runners.pop(), diagnostics.iter().map(|d| d.code).collect())
+    }
+
+    fn pipeline_secret(body: &str) -> String {
+        let (runner, codes) = check_body(body);
+        let runner = runner.unwrap_or_else(|| panic!("{body}: {codes:?}"));
+        match &runner.pipeline_secrets[0].resource {
+            SecretResource::Arn(arn) => arn.clone(),
+            SecretResource::Every => "*".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_secret_name_gets_the_six_character_suffix_pattern() {
+        assert_eq!(
+            pipeline_secret(r#"secret "prod/db""#),
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-??????"
+        );
+    }
+
+    #[test]
+    fn a_full_secret_arn_is_used_as_written() {
+        let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbC123";
+        assert_eq!(pipeline_secret(&format!("secret \"{arn}\"")), arn);
+    }
+
+    #[test]
+    fn an_arn_without_suffix_gets_the_pattern_appended() {
+        let arn = "arn:aws:secretsmanager:us-east-1:210987654321:secret:prod/db";
+        assert_eq!(
+            pipeline_secret(&format!("secret \"{arn}\"")),
+            format!("{arn}-??????")
+        );
+    }
+
+    #[test]
+    fn secret_arn_errors_have_their_codes() {
+        let cases = [
+            (
+                "secret \"arn:aws:secretsmanager:eu-west-1:123456789012:db\"",
+                Code::InvalidSecretArn,
+            ),
+            (
+                "secret \"arn:aws:secretsmanager:eu-west-1:1234:secret:db\"",
+                Code::InvalidSecretArn,
+            ),
+            ("secret \"arn:aws:s3:::bucket\"", Code::InvalidSecretArn),
+            (
+                "secret \"arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db\"",
+                Code::PartitionMismatch,
+            ),
+            (
+                "secret \"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123:user::\"",
+                Code::SecretArnWithSelector,
+            ),
+            ("secret \"prod/db-AbC123\"", Code::SecretNameLooksSuffixed),
+            ("secret *", Code::EverySecret),
+        ];
+        for (body, code) in cases {
+            let (_, codes) = check_body(body);
+            assert_eq!(codes, vec![code], "{body}");
+        }
+    }
+
+    #[test]
+    fn agent_secrets_are_kept_apart_from_pipeline_secrets() {
+        let (runner, _) = check_body("secret \"a\"\n agent secret \"b\"\n agent secret \"a\"");
+        let runner = runner.unwrap();
+        assert_eq!(runner.pipeline_secrets.len(), 1);
+        assert_eq!(runner.agent_secrets.len(), 2);
+    }
+
+    #[test]
+    fn prefixes_become_folders_and_ec2_is_written_for_china() {
+        let (runner, codes) = check_body("destination s3 { bucket \"b-1\" prefix \"p\" }");
+        assert_eq!(
+            runner.unwrap().destinations[0].prefix.as_deref(),
+            Some("p/"),
+            "{codes:?}"
+        );
+        let text = "runner \"r\" { account \"123456789012\" region \"cn-north-1\" trust service \"ec2.amazonaws.com\" }";
+        let spec = crate::parse::parse(text, 0).unwrap();
+        let (runners, _) = check(&[(0, &spec)]);
+        assert_eq!(
+            runners[0].trust.extra_services,
+            vec!["ec2.amazonaws.com.cn"]
+        );
+        assert_eq!(runners[0].partition, Partition::AwsCn);
+        assert_eq!(
+            runners[0].execution_role.managed_policies,
+            vec!["arn:aws-cn:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"]
+        );
+    }
+
+    #[test]
+    fn every_problem_of_a_runner_is_reported_in_one_run() {
+        let (runner, codes) = check_body(
+            "secret \"a b\"\n destination s3 { bucket \"B\" prefix \"/p\" }\n tag \"aws:k\" \"v\"\n task role { max-session-duration 1 }",
+        );
+        assert!(runner.is_none());
+        for code in [
+            Code::InvalidSecretName,
+            Code::InvalidBucket,
+            Code::InvalidPrefix,
+            Code::InvalidTagKey,
+            Code::InvalidSessionDuration,
+        ] {
+            assert!(codes.contains(&code), "{code} missing from {codes:?}");
+        }
+    }
+}

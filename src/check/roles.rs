@@ -1,0 +1,293 @@
+//! The two roles: `task role { ... }` and `execution role { ... }`, their names, paths,
+//! descriptions, boundaries, session durations and managed policies.
+
+use super::arn::{ArnKind, MANAGED_POLICY, PERMISSIONS_BOUNDARY};
+use super::{Once, Place, RunnerChecker, shown};
+use crate::ast::{ManagedPolicy, RoleDecl, RoleField, RoleKind, RunnerDecl, Span, Spanned, Str};
+use crate::aws;
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Role, default_execution_policy};
+use rustc_hash::FxHashMap as HashMap;
+
+impl<'a> RunnerChecker<'a> {
+    pub(super) fn role(
+        &mut self,
+        kind: RoleKind,
+        decl: Option<&'a RoleDecl>,
+        runner: &RunnerDecl,
+        place: &Place<'_>,
+    ) -> Role {
+        let fields: &[Spanned<RoleField>] = decl.map_or(&[], |d| &d.fields);
+        let mut name = Once::new();
+        let mut path = Once::new();
+        let mut description = Once::new();
+        let mut boundary = Once::new();
+        let mut duration = Once::new();
+        let mut managed = Vec::new();
+        for field in fields {
+            let span = field.span;
+            match &field.node {
+                RoleField::Name(v) => self.once(&mut name, "name", v, span),
+                RoleField::Path(v) => self.once(&mut path, "path", v, span),
+                RoleField::Description(v) => self.once(&mut description, "description", v, span),
+                RoleField::PermissionsBoundary(v) => {
+                    self.once(&mut boundary, "permissions-boundary", v, span)
+                }
+                RoleField::MaxSessionDuration(v) => {
+                    self.once(&mut duration, "max-session-duration", v, span)
+                }
+                RoleField::ManagedPolicy(policy) => {
+                    if kind == RoleKind::Task {
+                        let diagnostic = Diagnostic::new(
+                            Code::ManagedPolicyOnTaskRole,
+                            self.loc(span),
+                            "`managed-policy` belongs in the execution role",
+                        )
+                        .with_label("in the task role")
+                        .with_help("the task role gets exactly the grants the spec implies; move this line to `execution role { ... }`");
+                        self.report(diagnostic);
+                    } else {
+                        managed.push(policy);
+                    }
+                }
+            }
+        }
+
+        let suffix = match kind {
+            RoleKind::Task => "task-role",
+            RoleKind::Execution => "execution-role",
+        };
+        let (role_name, name_loc) = match name.value {
+            Some((value, _)) => {
+                if let Some(problem) = aws::role_name_problem(&value.node) {
+                    let diagnostic = Diagnostic::new(
+                        Code::InvalidRoleName,
+                        self.loc(value.span),
+                        format!("role name `{}` is not valid: {problem}", shown(&value.node)),
+                    )
+                    .with_label("invalid role name")
+                    .with_help("IAM role names are 1 to 64 letters, digits and `+=,.@_-`");
+                    self.report(diagnostic);
+                }
+                (value.node.clone(), self.loc(value.span))
+            }
+            None => {
+                let derived = format!("{}-{suffix}", runner.name.node);
+                let length = derived.chars().count();
+                // Characters are the runner name's own problem (E010); only the length is new.
+                if length > 64 && runner.name.node.chars().all(aws::is_iam_name_char) {
+                    let diagnostic = Diagnostic::new(
+                        Code::InvalidRoleName,
+                        self.loc(runner.name.span),
+                        format!(
+                            "the {} name `{}` made from this runner name is {length} characters long, more than IAM's 64",
+                            kind.keyword(),
+                            shown(&derived)
+                        ),
+                    )
+                    .with_label(format!("makes a {length}-character role name"))
+                    .with_help(format!(
+                        "shorten the runner name, or set `name` in `{} {{ ... }}`",
+                        kind.keyword()
+                    ));
+                    self.report(diagnostic);
+                }
+                (derived, self.loc(runner.name.span))
+            }
+        };
+
+        let role_path = match path.value {
+            Some((value, _)) => {
+                if let Some(problem) = aws::role_path_problem(&value.node) {
+                    let diagnostic = Diagnostic::new(
+                        Code::InvalidRolePath,
+                        self.loc(value.span),
+                        format!("role path `{}` is not valid: {problem}", shown(&value.node)),
+                    )
+                    .with_label("invalid path")
+                    .with_help("a path is `/` or starts and ends with `/`, like `/streaming/`");
+                    self.report(diagnostic);
+                }
+                value.node.clone()
+            }
+            None => "/".to_owned(),
+        };
+        if role_path != "/" && role_path.len() + role_name.len() > 64 {
+            let total = role_path.len() + role_name.len();
+            let diagnostic = Diagnostic::new(
+                Code::LongSwitchRoleName,
+                name_loc,
+                format!(
+                    "the {} path and name together are {total} characters, too long for the console's Switch Role",
+                    kind.keyword()
+                ),
+            )
+            .with_label(format!("`{}{}`", shown(&role_path), shown(&role_name)))
+            .with_help("the role works; only the console's Switch Role feature needs path and name within 64 characters");
+            self.report(diagnostic);
+        }
+
+        if let Some((value, _)) = description.value
+            && let Some(problem) = aws::description_problem(&value.node)
+        {
+            let diagnostic = Diagnostic::new(
+                Code::InvalidDescription,
+                self.loc(value.span),
+                format!("the {} description is not valid: {problem}", kind.keyword()),
+            )
+            .with_label("invalid description")
+            .with_help(
+                "IAM takes up to 1000 characters of printable Latin-1 text, tabs and line breaks",
+            );
+            self.report(diagnostic);
+        }
+
+        let max_session_duration = duration.value.and_then(|(digits, _)| {
+            let seconds = digits
+                .node
+                .parse::<u32>()
+                .ok()
+                .filter(|s| (3600..=43200).contains(s));
+            if seconds.is_none() {
+                let diagnostic = Diagnostic::new(
+                    Code::InvalidSessionDuration,
+                    self.loc(digits.span),
+                    format!(
+                        "`max-session-duration {}` is outside 3600 to 43200 seconds",
+                        shown(&digits.node)
+                    ),
+                )
+                .with_label("out of range")
+                .with_help("IAM allows 1 to 12 hours: 3600 to 43200 seconds");
+                self.report(diagnostic);
+            }
+            seconds
+        });
+
+        let permissions_boundary = boundary
+            .value
+            .and_then(|(value, _)| self.policy_arn(value, place, &PERMISSIONS_BOUNDARY));
+
+        // The task role gets exactly the grants the spec implies: no managed policy.
+        let managed_policies = match kind {
+            RoleKind::Task => Vec::new(),
+            RoleKind::Execution => self.managed_policies(&managed, place),
+        };
+
+        Role {
+            name: role_name,
+            name_loc,
+            path: role_path,
+            description: description.value.map(|(v, _)| v.node.clone()),
+            permissions_boundary,
+            max_session_duration,
+            managed_policies,
+        }
+    }
+
+    fn managed_policies(
+        &mut self,
+        written: &[&Spanned<ManagedPolicy>],
+        place: &Place<'_>,
+    ) -> Vec<String> {
+        if written.is_empty() {
+            return vec![default_execution_policy(place.partition)];
+        }
+        let none = written.iter().find(|p| p.node == ManagedPolicy::None);
+        if let (Some(none), true) = (none, written.len() > 1) {
+            let other = written
+                .iter()
+                .find(|p| p.node != ManagedPolicy::None)
+                .unwrap_or(&written[1]);
+            let diagnostic = Diagnostic::new(
+                Code::ManagedPolicyConflict,
+                self.loc(none.span),
+                "`managed-policy none` is combined with other managed policies",
+            )
+            .with_label("none")
+            .with_secondary(self.loc(other.span), "but a policy is attached here")
+            .with_help("keep `managed-policy none` alone, or remove it");
+            self.report(diagnostic);
+            return Vec::new();
+        }
+        let mut result: Vec<String> = Vec::new();
+        let mut seen: HashMap<String, Span> = HashMap::default();
+        for policy in written {
+            let arn = match &policy.node {
+                ManagedPolicy::None => continue,
+                ManagedPolicy::Default => default_execution_policy(place.partition),
+                ManagedPolicy::Arn(text) => {
+                    let value = Spanned::new(text.clone(), policy.span);
+                    match self.policy_arn(&value, place, &MANAGED_POLICY) {
+                        Some(arn) => arn,
+                        None => continue,
+                    }
+                }
+            };
+            if let Some(first) = seen.get(&arn) {
+                let first = self.loc(*first);
+                let diagnostic = Diagnostic::new(
+                    Code::ManagedPolicyConflict,
+                    self.loc(policy.span),
+                    format!("managed policy `{}` is attached twice", shown(&arn)),
+                )
+                .with_label("attached again here")
+                .with_secondary(first, "first attached here")
+                .with_help("list each managed policy once");
+                self.report(diagnostic);
+                continue;
+            }
+            seen.insert(arn.clone(), policy.span);
+            result.push(arn);
+        }
+        if result.len() > 20 {
+            let diagnostic = Diagnostic::new(
+                Code::TooManyManagedPolicies,
+                self.loc(written[20].span),
+                format!(
+                    "the execution role attaches {} managed policies, more than IAM's limit of 20",
+                    result.len()
+                ),
+            )
+            .with_label("the 21st")
+            .with_help("merge policies; IAM never attaches more than 20 to one role");
+            self.report(diagnostic);
+        } else if result.len() > 10 {
+            let diagnostic = Diagnostic::new(
+                Code::ManyManagedPolicies,
+                self.loc(written[10].span),
+                format!("the execution role attaches {} managed policies, more than IAM's default quota of 10", result.len()),
+            )
+            .with_label("the 11th")
+            .with_help("the attachment fails unless the account's quota was raised (to at most 20)");
+            self.report(diagnostic);
+        }
+        result
+    }
+
+    /// A managed-policy ARN: `arn:PARTITION:iam::ACCOUNT-OR-aws:policy/PATH/NAME`.
+    fn policy_arn(&mut self, value: &Str, place: &Place<'_>, kind: &ArnKind) -> Option<String> {
+        let text = value.node.as_str();
+        if text.len() < 20 || text.len() > 2048 {
+            let problem = format!("it is {} characters long; IAM takes 20 to 2048", text.len());
+            self.invalid_arn(value, kind, place, problem);
+            return None;
+        }
+        let arn = self.arn(value, kind, place)?;
+        let Some(name) = arn.resource.strip_prefix("policy/") else {
+            self.invalid_arn(value, kind, place, "its resource does not start with `policy/`");
+            return None;
+        };
+        let name_ok = !name.is_empty()
+            && !name.ends_with('/')
+            && name
+                .split('/')
+                .all(|part| !part.is_empty() && part.chars().all(aws::is_iam_name_char));
+        if !name_ok {
+            let problem = format!("`{}` is not a policy path and name", shown(name));
+            self.invalid_arn(value, kind, place, problem);
+            return None;
+        }
+        Some(text.to_owned())
+    }
+}
