@@ -22,6 +22,9 @@ pub struct Compilation {
     pub diagnostics: Vec<Diagnostic>,
     /// The runners without errors, in the order written. Only complete when there is no error.
     pub runners: Vec<Runner>,
+    /// How many runner blocks the files hold, with errors or without (0 when a file does not
+    /// parse).
+    pub runners_seen: usize,
 }
 
 impl Compilation {
@@ -77,11 +80,13 @@ pub fn compile(sources: &Sources) -> Compilation {
             }
         }
     }
+    let runners_seen = checked.len();
     let runners = check::check_across(checked, &mut diagnostics);
     diag::sort(&mut diagnostics);
     Compilation {
         diagnostics,
         runners,
+        runners_seen,
     }
 }
 

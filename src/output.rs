@@ -20,9 +20,14 @@ pub struct OutputDir {
     _lock: fs::File,
 }
 
-/// The suffix of every temporary file or folder `build` makes; a build killed half way leaves
-/// them, and the next build into the same folder removes them.
-const TEMPORARY: &str = "runnerc-tmp";
+/// The start of the name of every temporary file or folder `build` makes; a build killed half
+/// way leaves them, and the next build into the same folder removes them. `~` is no character
+/// of a runner name, so no runner's folder (nor a file `build` writes) starts like this.
+const TEMPORARY: &str = ".~runnerc-tmp.";
+
+fn is_temporary(name: &str) -> bool {
+    name.starts_with(TEMPORARY)
+}
 
 impl OutputDir {
     /// Creates the folder if needed, waits for the lock (taken on the folder itself, so that
@@ -50,7 +55,7 @@ impl OutputDir {
         if fs::symlink_metadata(&folder).is_err() {
             let staging = self
                 .root
-                .join(format!(".{runner}.{}.{TEMPORARY}", std::process::id()));
+                .join(format!("{TEMPORARY}{runner}.{}", std::process::id()));
             fs::create_dir(&staging)?;
             let filled = files.iter().try_for_each(|file| {
                 let mut out = create_with_mode(&staging.join(file.name), file.executable)?;
@@ -74,7 +79,7 @@ impl OutputDir {
             let name = entry.file_name();
             let name = name.to_string_lossy();
             let stale = ALL_FILES.contains(&name.as_ref()) && !files.iter().any(|f| f.name == name);
-            if stale || name.ends_with(TEMPORARY) {
+            if stale || is_temporary(&name) {
                 fs::remove_file(entry.path())?;
             }
         }
@@ -86,7 +91,7 @@ impl OutputDir {
 fn remove_temporaries(folder: &Path) -> io::Result<()> {
     for entry in fs::read_dir(folder)? {
         let entry = entry?;
-        if entry.file_name().to_string_lossy().ends_with(TEMPORARY) {
+        if is_temporary(&entry.file_name().to_string_lossy()) {
             let path = entry.path();
             if entry.file_type()?.is_dir() {
                 fs::remove_dir_all(path)?;
@@ -140,7 +145,7 @@ fn replace(path: &Path, contents: &[u8], executable: bool) -> io::Result<()> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
     let temporary = folder.join(format!(
-        ".{name}.{}.{unique}.{TEMPORARY}",
+        "{TEMPORARY}{name}.{}.{unique}",
         std::process::id()
     ));
     let result = (|| {

@@ -156,6 +156,7 @@ fn is_punctuation(rule: Rule) -> bool {
             | Rule::kw_s3
             | Rule::kw_bucket
             | Rule::kw_prefix
+            | Rule::kw_owner
             | Rule::kw_trust
             | Rule::kw_service
             | Rule::kw_conditions
@@ -369,6 +370,35 @@ fn syntax_error(text: &str, file: FileId, error: &pest::error::Error<Rule>) -> D
     };
     let loc = |start: usize, end: usize| Loc::new(file, Span::new(start, end));
 
+    // A string left open on its line: strings may span lines, so its quote pairs with the next
+    // one and the error shows up later, where the quotes no longer match. Point at the string
+    // whose continuation reads as statements.
+    if let Some(runaway) = runaway_string(text) {
+        let line_end = runaway.line_end;
+        let diagnostic = match runaway.close {
+            None => Diagnostic::new(
+                Code::Syntax,
+                loc(runaway.open, runaway.open + 1),
+                "this string is never closed",
+            )
+            .with_label("the string starts here")
+            .with_secondary(loc(text.len(), text.len()), "the file ends inside it"),
+            Some(close) => Diagnostic::new(
+                Code::Syntax,
+                loc(runaway.open, line_end),
+                "this string runs past the end of its line",
+            )
+            .with_label("the string starts here, and its line ends inside it")
+            .with_secondary(
+                loc(close, close + 1),
+                "so this quote closes it, and the quotes after it no longer pair up",
+            ),
+        };
+        return diagnostic.with_help(
+            "add the closing `\"` on this line; a `\"` inside a string is written `\\\"`",
+        );
+    }
+
     // A string that is never closed swallows the rest of the file: point at its opening quote.
     if let Some(open) = unclosed_string(text) {
         return Diagnostic::new(
@@ -409,6 +439,102 @@ fn syntax_error(text: &str, file: FileId, error: &pest::error::Error<Rule>) -> D
         diagnostic = diagnostic.with_help(format!("did you mean `{keyword}`?"));
     }
     diagnostic
+}
+
+/// A string that holds a line break after which the text reads as statements.
+struct Runaway {
+    /// The opening quote.
+    open: usize,
+    /// The quote that closes it, if any.
+    close: Option<usize>,
+    /// The end of the line the string starts on.
+    line_end: usize,
+}
+
+/// Words that start a statement or field, and so do not stand at the start of a line of a
+/// string's text.
+const STATEMENT_WORDS: &[&str] = &[
+    "runner",
+    "account",
+    "region",
+    "secret",
+    "agent",
+    "destination",
+    "bucket",
+    "prefix",
+    "kms",
+    "owner",
+    "trust",
+    "task",
+    "execution",
+    "name",
+    "path",
+    "description",
+    "permissions-boundary",
+    "max-session-duration",
+    "managed-policy",
+    "tag",
+];
+
+/// The first string, quotes paired as the grammar pairs them, whose second line reads as a
+/// statement (`secret "x"`, `}`): a string left open on its line.
+fn runaway_string(text: &str) -> Option<Runaway> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                let open = i;
+                i += 1;
+                let mut line_end = None;
+                let close = loop {
+                    match bytes.get(i) {
+                        None => break None,
+                        Some(b'"') => break Some(i),
+                        Some(b'\\') => i += 2,
+                        Some(b'\n') => {
+                            line_end.get_or_insert(i);
+                            i += 1;
+                        }
+                        Some(_) => i += 1,
+                    }
+                };
+                if let Some(line_end) = line_end {
+                    let next_line = text[line_end + 1..].lines().next().unwrap_or("");
+                    if reads_as_statement(next_line) {
+                        return Some(Runaway {
+                            open,
+                            close,
+                            line_end,
+                        });
+                    }
+                }
+                close?;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether a line starts like a statement: a keyword followed by a space, a quote, a brace or
+/// nothing, or a closing brace.
+fn reads_as_statement(line: &str) -> bool {
+    let line = line.trim_start();
+    if line.starts_with('}') {
+        return true;
+    }
+    STATEMENT_WORDS.iter().any(|word| {
+        line.strip_prefix(word).is_some_and(|rest| {
+            rest.is_empty() || rest.starts_with([' ', '\t', '"', '{', '\r', '*'])
+        })
+    })
 }
 
 /// The offset of the opening quote of a string that is never closed, if any.
@@ -653,6 +779,22 @@ mod tests {
         let errors = parse(text, 0).unwrap_err();
         assert_eq!(errors[0].loc.span.start, text.find("\"prod").unwrap());
         assert!(errors[0].message.contains("never closed"));
+    }
+
+    #[test]
+    fn a_string_left_open_on_its_line_is_reported_where_it_opened() {
+        // Line 4 of 12: the quotes pair up wrongly after it, and pest fails far below.
+        let text = "runner \"orders\" {\n  account \"123456789012\"\n  region \"eu-west-1\"\n  secret \"prod/db\n  secret \"prod/other\"\n  destination s3 {\n    bucket \"b-1\"\n    prefix \"p/\"\n  }\n  tag \"team\" \"x\"\n  tag \"k\" \"v\"\n}\n";
+        assert_eq!(text.lines().count(), 12);
+        let errors = parse(text, 0).unwrap_err();
+        assert_eq!(errors[0].loc.span.start, text.find("\"prod/db").unwrap());
+        assert_eq!(
+            errors[0].message, "this string runs past the end of its line",
+            "{errors:?}"
+        );
+        // A description may span lines: a file that parses is never reported.
+        let fine = "runner \"a\" {\n task role {\n  description \"one\ntwo\"\n }\n}\n";
+        assert!(parse(fine, 0).is_ok());
     }
 
     #[test]

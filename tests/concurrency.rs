@@ -143,5 +143,36 @@ fn a_killed_build_leaves_no_truncated_document() {
         })
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    assert_eq!(files_under(&out).len(), 6000 * 5);
+    assert_eq!(files_under(&out).len(), 6000 * 6);
+}
+
+/// A runner whose name ends like a temporary of an earlier runnerc (`x-runnerc-tmp`) is a
+/// runner like any other: a later build into the same folder keeps its output.
+#[test]
+fn a_runner_named_like_a_temporary_keeps_its_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let spec = |name: &str| {
+        let path = dir.path().join(format!("{name}.runner"));
+        fs::write(
+            &path,
+            format!("runner \"{name}\" {{ account \"123456789012\" region \"eu-west-1\" }}\n"),
+        )
+        .unwrap();
+        path
+    };
+    for name in ["x-runnerc-tmp", ".x.1.runnerc-tmp", "orders"] {
+        let output = build(&spec(name), &out).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    for name in ["x-runnerc-tmp", ".x.1.runnerc-tmp", "orders"] {
+        assert!(
+            out.join(name).join("task-role-trust-policy.json").is_file(),
+            "{name}'s output was removed"
+        );
+    }
 }
