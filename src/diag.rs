@@ -201,7 +201,7 @@ codes! {
     InvalidTagKey = "E081", Error, "a tag key is empty, too long, reserved (`aws:`, `runnerc:`) or uses characters IAM refuses";
     InvalidTagValue = "E082", Error, "a tag value is too long or uses characters IAM refuses";
     DuplicateTagKey = "E083", Error, "a tag key is repeated (IAM tag keys are case-insensitive)";
-    TrustPolicyTooLarge = "E090", Error, "the trust policy exceeds IAM's 2,048-character quota";
+    TrustPolicyTooLarge = "E090", Error, "a trust policy exceeds IAM's 2,048-character quota";
     InlinePolicyTooLarge = "E091", Error, "a role's inline policy exceeds IAM's 10,240-character quota";
     TooManyManagedPolicies = "E092", Error, "a role attaches more than 20 managed policies, IAM's hard limit";
     ManyManagedPolicies = "W093", Warning, "a role attaches more than 10 managed policies, IAM's default quota";

@@ -104,7 +104,7 @@ fn a_hundred_thousand_repeated_blocks_are_all_reported_but_not_all_drawn() {
         "{}",
         stderr.lines().rev().take(3).collect::<Vec<_>>().join("\n")
     );
-    assert!(stderr.contains("runnerc: 99999 errors"));
+    assert!(stderr.contains("runnerc: checked 1 file, 1 runner: 99999 errors"));
     let json = check(&text, &["--format", "json"]);
     let diagnostics: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(diagnostics.as_array().unwrap().len(), 99_999);

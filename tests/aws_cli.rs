@@ -1,76 +1,64 @@
-//! The generated aws-cli scripts, run for real: every example's `create-roles.sh` twice
-//! against a local IAM endpoint (moto_server on 127.0.0.1), the roles read back with `aws` and
-//! compared with the compiled documents, then `delete-roles.sh` twice. A hostile spec proves
-//! that no spec content runs, and a changed spec proves that a second run converges. Both
-//! scripts of every example pass shellcheck.
+//! The generated aws-cli scripts, run for real against one local IAM endpoint (moto_server on
+//! 127.0.0.1, shared by every test here; each test works in accounts of its own, reached
+//! through `sts assume-role`, which moto answers for any account):
 //!
-//! Needs `aws`, `moto_server` and `shellcheck`. Without them these tests say loudly that they
-//! were skipped; with `RUNNERC_E2E=1` a missing tool is a failure.
+//! - every example's `create-roles.sh` twice, the roles read back with `aws` and compared with
+//!   the compiled documents, then `delete-roles.sh` twice;
+//! - roles runnerc did not create (untagged, or another runner's) are refused before any
+//!   change, by create and by delete, and left exactly as they were; `--adopt` takes over an
+//!   untagged role only when asked;
+//! - a tag update never puts more than IAM's 50 tags on a role (moto does not enforce the
+//!   limit, so a wrapper around `aws` counts the tags after every `tag-role`);
+//! - a hostile spec never runs, a changed spec converges, the wrong account is refused;
+//! - the scripts and their helpers pass shellcheck.
+//!
+//! Needs `aws`, `moto_server` and `shellcheck`; without them these tests are skipped loudly,
+//! and with `RUNNERC_E2E=1` a missing tool is a failure.
+
+mod support;
 
 use runnerc::compile::{CompiledRunner, compile};
 use runnerc::diag::Sources;
 use runnerc::lower::aws_cli::INLINE_POLICY_NAME;
+use runnerc::model::OWNER_TAG_KEY;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// True when every tool is on PATH; otherwise reports the skip (or fails under RUNNERC_E2E=1).
-fn tools_present(test: &str, tools: &[&str]) -> bool {
-    let missing: Vec<&str> = tools
-        .iter()
-        .copied()
-        .filter(|tool| {
-            Command::new("sh")
-                .args(["-c", &format!("command -v {tool}")])
-                .stdout(Stdio::null())
-                .status()
-                .map_or(true, |s| !s.success())
-        })
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let required = std::env::var("RUNNERC_E2E").is_ok_and(|v| v == "1");
-    assert!(!required, "{test}: RUNNERC_E2E=1 but {missing:?} not found");
-    // Written past the test harness's capture, so the skip shows in a passing run.
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n*** SKIPPED {test}: {} not found; set RUNNERC_E2E=1 to make this a failure ***\n",
-        missing.join(", ")
-    );
-    false
+/// Progress of the long tests, written past the harness's capture.
+fn progress(line: &str) {
+    let _ = writeln!(std::io::stderr(), "    aws-cli: {line}");
 }
 
-/// A moto_server on a free loopback port, stopped when dropped.
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Moto {
-    fn start(account: &str) -> Moto {
+/// The moto_server every test shares, started on first use on a free loopback port. A shell
+/// watches this test process and stops moto when it exits.
+fn moto_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let watch = format!(
+            "moto_server -H 127.0.0.1 -p {port} >/dev/null 2>&1 & moto=$!; \
+             while kill -0 {} 2>/dev/null; do sleep 1; done; kill $moto",
+            std::process::id()
+        );
+        Command::new("sh")
+            .args(["-c", &watch])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-            .env("MOTO_ACCOUNT_ID", account)
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("moto_server starts");
-        let moto = Moto {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
         let deadline = Instant::now() + Duration::from_secs(60);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
@@ -79,69 +67,177 @@ impl Moto {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        moto
+        format!("http://127.0.0.1:{port}")
+    })
+}
+
+/// Credentials of one account, in the partition of `region`.
+#[derive(Clone)]
+struct Account {
+    region: String,
+    keys: [String; 3],
+}
+
+fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
     }
 }
 
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// Credentials that moto answers as `account`: an assumed role there (moto creates accounts
+/// on first use). Cached per account and partition.
+fn account_for(id: &str, region: &str) -> Account {
+    static CACHE: OnceLock<Mutex<HashMap<(String, &'static str), [String; 3]>>> = OnceLock::new();
+    let partition = partition_of(region);
+    let key = (id.to_owned(), partition);
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(keys) = cache.lock().unwrap().get(&key) {
+        return Account {
+            region: region.to_owned(),
+            keys: keys.clone(),
+        };
+    }
+    let mut command = Command::new("aws");
+    command.args([
+        "sts",
+        "assume-role",
+        "--role-arn",
+        &format!("arn:{partition}:iam::{id}:role/runnerc-tests"),
+        "--role-session-name",
+        "runnerc-tests",
+        "--query",
+        "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]",
+        "--output",
+        "text",
+    ]);
+    base_env(&mut command, Path::new("."));
+    command
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", region)
+        .env("AWS_DEFAULT_REGION", region);
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "assume-role: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    let fields: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+    let keys: [String; 3] = fields.try_into().expect("three credential fields");
+    cache.lock().unwrap().insert(key, keys.clone());
+    Account {
+        region: region.to_owned(),
+        keys,
     }
 }
 
-/// A command with the AWS environment pointed at moto, and nothing from the user's own.
-fn aws_env(command: &mut Command, moto: &Moto, cwd: &Path) {
+/// The AWS environment pointed at moto, with nothing from the user's own.
+fn base_env(command: &mut Command, cwd: &Path) {
     for var in [
         "AWS_PROFILE",
         "AWS_REGION",
         "AWS_DEFAULT_REGION",
         "AWS_SESSION_TOKEN",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
     ] {
         command.env_remove(var);
     }
     command
         .current_dir(cwd)
-        .env("AWS_ENDPOINT_URL", &moto.url)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_ENDPOINT_URL", moto_url())
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
 }
 
-fn run_script(script: &Path, moto: &Moto, cwd: &Path) -> String {
-    let mut command = Command::new("bash");
-    command.arg(script);
-    aws_env(&mut command, moto, cwd);
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "{} failed:\n{}{}",
-        script.display(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+impl Account {
+    fn env(&self, command: &mut Command, cwd: &Path) {
+        base_env(command, cwd);
+        command
+            .env("AWS_ACCESS_KEY_ID", &self.keys[0])
+            .env("AWS_SECRET_ACCESS_KEY", &self.keys[1])
+            .env("AWS_SESSION_TOKEN", &self.keys[2]);
+    }
 
-fn aws(moto: &Moto, region: &str, args: &[&str]) -> Output {
-    let mut command = Command::new("aws");
-    command.args(args).args(["--output", "json"]);
-    aws_env(&mut command, moto, Path::new("."));
-    command
-        .env("AWS_REGION", region)
-        .env("AWS_DEFAULT_REGION", region);
-    command.output().unwrap()
-}
+    /// Runs a script as a user would: no AWS_REGION, so the script's own default applies.
+    fn script(&self, script: &Path, cwd: &Path, args: &[&str]) -> Output {
+        let mut command = Command::new("bash");
+        command.arg(script).args(args);
+        self.env(&mut command, cwd);
+        command.output().unwrap()
+    }
 
-fn aws_json(moto: &Moto, region: &str, args: &[&str]) -> Value {
-    let output = aws(moto, region, args);
-    assert!(
-        output.status.success(),
-        "aws {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    fn run_script(&self, script: &Path, cwd: &Path, args: &[&str]) -> String {
+        let output = self.script(script, cwd, args);
+        assert!(
+            output.status.success(),
+            "{} failed:\n{}{}",
+            script.display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn aws(&self, args: &[&str]) -> Output {
+        let mut command = Command::new("aws");
+        command.args(args).args(["--output", "json"]);
+        self.env(&mut command, Path::new("."));
+        command
+            .env("AWS_REGION", &self.region)
+            .env("AWS_DEFAULT_REGION", &self.region);
+        command.output().unwrap()
+    }
+
+    fn aws_json(&self, args: &[&str]) -> Value {
+        let output = self.aws(args);
+        assert!(
+            output.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if output.stdout.iter().all(u8::is_ascii_whitespace) {
+            return Value::Null;
+        }
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+
+    /// Every role of the account, by name, as `get-account-authorization-details` exports it
+    /// (trust policy, inline policies, attachments, tags, path) in one call.
+    fn roles(&self) -> BTreeMap<String, Value> {
+        let export = self.aws_json(&[
+            "iam",
+            "get-account-authorization-details",
+            "--filter",
+            "Role",
+        ]);
+        export["RoleDetailList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|role| (role["RoleName"].as_str().unwrap().to_owned(), role.clone()))
+            .collect()
+    }
+
+    /// `get-role`, for what the export leaves out (description, session duration).
+    fn get_role(&self, name: &str) -> Option<Value> {
+        let output = self.aws(&["iam", "get-role", "--role-name", name]);
+        if !output.status.success() {
+            assert!(String::from_utf8_lossy(&output.stderr).contains("NoSuchEntity"));
+            return None;
+        }
+        Some(serde_json::from_slice::<Value>(&output.stdout).unwrap()["Role"].clone())
+    }
+
+    /// Everything IAM holds about a role: its export and its `get-role`.
+    fn snapshot(&self, name: &str) -> (Option<Value>, Option<Value>) {
+        (self.roles().remove(name), self.get_role(name))
+    }
 }
 
 /// aws-cli returns policy documents decoded; moto may hand them back URL-encoded.
@@ -201,18 +297,36 @@ fn build(paths: &[PathBuf], out: &Path) {
     );
 }
 
+/// Writes a spec into `dir` and builds it into `dir/out`; returns the runner's folder.
+fn build_spec(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let spec = dir.join(format!("{name}.runner"));
+    fs::write(&spec, text).unwrap();
+    let out = dir.join(format!("out-{name}"));
+    build(&[spec], &out);
+    let runner = fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+    runner
+}
+
 /// Reads both roles back and compares them with what the compiler meant.
-fn assert_roles_match(moto: &Moto, compiled: &CompiledRunner) {
+fn assert_roles_match(account: &Account, compiled: &CompiledRunner) {
     let runner = &compiled.runner;
-    let region = runner.region.as_str();
-    let trust: Value = serde_json::to_value(&compiled.documents.trust).unwrap();
+    let exported = account.roles();
     let roles = [
-        (&runner.task_role, &compiled.documents.task),
-        (&runner.execution_role, &compiled.documents.execution),
+        (
+            &runner.task_role,
+            &compiled.documents.task_trust,
+            &compiled.documents.task,
+        ),
+        (
+            &runner.execution_role,
+            &compiled.documents.execution_trust,
+            &compiled.documents.execution,
+        ),
     ];
-    for (role, policy) in roles {
+    for (role, trust, policy) in roles {
         let name = role.name.as_str();
-        let got = &aws_json(moto, region, &["iam", "get-role", "--role-name", name])["Role"];
+        let got = account.get_role(name).unwrap_or_else(|| panic!("{name} missing"));
+        let export = &exported[name];
         assert_eq!(got["Path"], role.path.as_str(), "{name}: path");
         assert_eq!(
             got["Arn"],
@@ -222,14 +336,15 @@ fn assert_roles_match(moto: &Moto, compiled: &CompiledRunner) {
             )
             .as_str()
         );
+        let trust = serde_json::to_value(trust).unwrap();
         assert_eq!(
             document(&got["AssumeRolePolicyDocument"]),
             trust,
             "{name}: trust policy"
         );
-        let description = got["Description"].as_str().unwrap_or("");
+        assert_eq!(document(&export["AssumeRolePolicyDocument"]), trust);
         assert_eq!(
-            description,
+            got["Description"].as_str().unwrap_or(""),
             role.description.as_deref().unwrap_or(""),
             "{name}: description"
         );
@@ -237,62 +352,30 @@ fn assert_roles_match(moto: &Moto, compiled: &CompiledRunner) {
             got["MaxSessionDuration"].as_u64(),
             Some(u64::from(role.max_session_duration.unwrap_or(3600)))
         );
-        let boundary = got["PermissionsBoundary"]["PermissionsBoundaryArn"].as_str();
         assert_eq!(
-            boundary,
+            got["PermissionsBoundary"]["PermissionsBoundaryArn"].as_str(),
             role.permissions_boundary.as_deref(),
             "{name}: boundary"
         );
 
-        let inline = aws(
-            moto,
-            region,
-            &[
-                "iam",
-                "get-role-policy",
-                "--role-name",
-                name,
-                "--policy-name",
-                INLINE_POLICY_NAME,
-            ],
-        );
-        match policy {
-            Some(policy) => {
-                assert!(
-                    inline.status.success(),
-                    "{name}: {}",
-                    String::from_utf8_lossy(&inline.stderr)
-                );
-                let got: Value = serde_json::from_slice(&inline.stdout).unwrap();
-                assert_eq!(
-                    document(&got["PolicyDocument"]),
-                    serde_json::to_value(policy).unwrap(),
-                    "{name}: inline policy"
-                );
-            }
-            None => assert!(
-                String::from_utf8_lossy(&inline.stderr).contains("NoSuchEntity"),
-                "{name}: unexpected inline policy"
-            ),
-        }
-        let names = aws_json(
-            moto,
-            region,
-            &["iam", "list-role-policies", "--role-name", name],
-        );
-        let expected_names: Vec<&str> = policy.iter().map(|_| INLINE_POLICY_NAME).collect();
-        assert_eq!(
-            names["PolicyNames"],
-            serde_json::json!(expected_names),
-            "{name}: inline policy names"
-        );
+        let inline: Vec<(&str, Value)> = export["RolePolicyList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["PolicyName"].as_str().unwrap(),
+                    document(&p["PolicyDocument"]),
+                )
+            })
+            .collect();
+        let expected: Vec<(&str, Value)> = policy
+            .iter()
+            .map(|p| (INLINE_POLICY_NAME, serde_json::to_value(p).unwrap()))
+            .collect();
+        assert_eq!(inline, expected, "{name}: inline policies");
 
-        let attached = aws_json(
-            moto,
-            region,
-            &["iam", "list-attached-role-policies", "--role-name", name],
-        );
-        let mut arns: Vec<&str> = attached["AttachedPolicies"]
+        let mut arns: Vec<&str> = export["AttachedManagedPolicies"]
             .as_array()
             .unwrap()
             .iter()
@@ -303,35 +386,30 @@ fn assert_roles_match(moto: &Moto, compiled: &CompiledRunner) {
         expected.sort();
         assert_eq!(arns, expected, "{name}: attachments");
 
-        let tags = aws_json(
-            moto,
-            region,
-            &["iam", "list-role-tags", "--role-name", name],
-        );
-        let got: BTreeMap<&str, &str> = tags["Tags"]
+        let tags: BTreeMap<&str, &str> = export["Tags"]
             .as_array()
             .unwrap()
             .iter()
             .map(|t| (t["Key"].as_str().unwrap(), t["Value"].as_str().unwrap()))
             .collect();
-        let expected: BTreeMap<&str, &str> = runner
-            .tags
+        let role_tags = runner.role_tags();
+        let expected: BTreeMap<&str, &str> = role_tags
             .iter()
             .map(|t| (t.key.as_str(), t.value.as_str()))
             .collect();
-        assert_eq!(got, expected, "{name}: tags");
+        assert_eq!(tags, expected, "{name}: tags");
+        assert_eq!(tags.get(OWNER_TAG_KEY), Some(&runner.name.as_str()));
     }
 }
 
-fn assert_roles_gone(moto: &Moto, compiled: &CompiledRunner) {
+fn assert_roles_gone(account: &Account, compiled: &CompiledRunner) {
+    let exported = account.roles();
     for role in [&compiled.runner.task_role, &compiled.runner.execution_role] {
-        let output = aws(
-            moto,
-            &compiled.runner.region,
-            &["iam", "get-role", "--role-name", &role.name],
+        assert!(
+            !exported.contains_key(&role.name),
+            "{} still exists",
+            role.name
         );
-        assert!(!output.status.success(), "{} still exists", role.name);
-        assert!(String::from_utf8_lossy(&output.stderr).contains("NoSuchEntity"));
     }
 }
 
@@ -347,7 +425,7 @@ fn examples() -> Vec<PathBuf> {
 
 /// The customer managed policies a runner attaches or uses as a boundary must exist before
 /// IAM accepts them, as in a real account.
-fn create_customer_policies(moto: &Moto, compiled: &CompiledRunner) {
+fn create_customer_policies(account: &Account, compiled: &CompiledRunner) {
     let runner = &compiled.runner;
     let mut arns: Vec<&str> = Vec::new();
     for role in [&runner.task_role, &runner.execution_role] {
@@ -362,54 +440,58 @@ fn create_customer_policies(moto: &Moto, compiled: &CompiledRunner) {
             continue;
         };
         let (path, name) = rest.rsplit_once('/').unwrap();
-        let output = aws(
-            moto,
-            &runner.region,
-            &[
-                "iam",
-                "create-policy",
-                "--policy-name",
-                name,
-                "--path",
-                &format!("{path}/"),
-                "--policy-document",
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:CreateLogGroup","Resource":"*"}]}"#,
-            ],
-        );
-        assert!(
-            output.status.success()
-                || String::from_utf8_lossy(&output.stderr).contains("EntityAlreadyExists")
-        );
+        create_policy(account, name, &format!("{path}/"));
     }
+}
+
+fn create_policy(account: &Account, name: &str, path: &str) {
+    let output = account.aws(&[
+        "iam",
+        "create-policy",
+        "--policy-name",
+        name,
+        "--path",
+        path,
+        "--policy-document",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:CreateLogGroup","Resource":"*"}]}"#,
+    ]);
+    assert!(
+        output.status.success()
+            || String::from_utf8_lossy(&output.stderr).contains("EntityAlreadyExists")
+    );
 }
 
 /// Creates the roles twice, reading them back each time, then deletes them twice.
 fn create_twice_then_delete_twice(compiled: &CompiledRunner, folder: &Path, cwd: &Path) {
-    let moto = Moto::start(&compiled.runner.account);
-    create_customer_policies(&moto, compiled);
-    let task = &compiled.runner.task_role.name;
-    let first = run_script(&folder.join("create-roles.sh"), &moto, cwd);
+    let runner = &compiled.runner;
+    let account = account_for(&runner.account, &runner.region);
+    create_customer_policies(&account, compiled);
+    let task = &runner.task_role.name;
+    let create = folder.join("create-roles.sh");
+    let delete = folder.join("delete-roles.sh");
+    let first = account.run_script(&create, cwd, &[]);
     assert!(first.contains(&format!("created role {task}")), "{first}");
-    assert_roles_match(&moto, compiled);
-    let second = run_script(&folder.join("create-roles.sh"), &moto, cwd);
+    assert_roles_match(&account, compiled);
+    let second = account.run_script(&create, cwd, &[]);
     assert!(second.contains(&format!("updated role {task}")), "{second}");
-    assert_roles_match(&moto, compiled);
-    let deleted = run_script(&folder.join("delete-roles.sh"), &moto, cwd);
+    assert_roles_match(&account, compiled);
+    let deleted = account.run_script(&delete, cwd, &[]);
     assert!(
-        deleted.contains(&format!(
-            "deleted role {}",
-            compiled.runner.execution_role.name
-        )),
+        deleted.contains(&format!("deleted role {}", runner.execution_role.name)),
         "{deleted}"
     );
-    assert_roles_gone(&moto, compiled);
-    let again = run_script(&folder.join("delete-roles.sh"), &moto, cwd);
+    assert_roles_gone(&account, compiled);
+    let again = account.run_script(&delete, cwd, &[]);
     assert!(again.contains("is already gone"), "{again}");
+}
+
+fn tools_present(test: &str) -> bool {
+    support::commands_present(test, &["aws", "moto_server"])
 }
 
 #[test]
 fn every_example_creates_updates_and_deletes_its_roles() {
-    if !tools_present("aws-cli end-to-end", &["aws", "moto_server"]) {
+    if !tools_present("aws-cli end-to-end") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -417,10 +499,10 @@ fn every_example_creates_updates_and_deletes_its_roles() {
     let paths = examples();
     build(&paths, &out);
     let runners = compile_files(&paths);
-    // Each runner gets its own moto_server, answering as the runner's account (the scripts
-    // check the caller's account). aws-cli spends most of the time starting Python, so a few
-    // runners go at once.
+    // aws-cli spends most of its time starting Python: three runners go at once.
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let started = Instant::now();
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..3)
             .map(|_| {
@@ -435,6 +517,13 @@ fn every_example_creates_updates_and_deletes_its_roles() {
                             &out.join(&compiled.runner.name),
                             dir.path(),
                         );
+                        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        progress(&format!(
+                            "{} created, updated and deleted ({n}/{}, {:.0?})",
+                            compiled.runner.name,
+                            runners.len(),
+                            started.elapsed()
+                        ));
                     }
                 })
             })
@@ -447,9 +536,265 @@ fn every_example_creates_updates_and_deletes_its_roles() {
     });
 }
 
+/// A spec that names a role someone else owns, in an account of its own.
+const SHARED_NAME_SPEC: &str = r#"
+runner "shared-name" {
+    account "777700000001"
+    region  "eu-west-1"
+    secret "prod/db"
+    agent secret "agent/creds"
+    execution role {
+        name "ecsTaskExecutionRole"
+    }
+    tag "team" "streaming"
+}
+"#;
+
+/// A role made outside runnerc: a trust policy, another team's inline policy, two managed
+/// policies and tags.
+fn create_foreign_role(account: &Account, name: &str, tags: &[(&str, &str)]) {
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let tags: Vec<String> = tags
+        .iter()
+        .map(|(k, v)| format!("Key={k},Value={v}"))
+        .collect();
+    let mut args = vec![
+        "iam",
+        "create-role",
+        "--role-name",
+        name,
+        "--assume-role-policy-document",
+        trust,
+        "--description",
+        "made by another team",
+    ];
+    if !tags.is_empty() {
+        args.push("--tags");
+        args.extend(tags.iter().map(String::as_str));
+    }
+    account.aws_json(&args);
+    account.aws_json(&[
+        "iam",
+        "put-role-policy",
+        "--role-name",
+        name,
+        "--policy-name",
+        "other-team",
+        "--policy-document",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}]}"#,
+    ]);
+    create_policy(account, "other-team-policy", "/");
+    for arn in [
+        "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy".to_owned(),
+        format!(
+            "arn:aws:iam::{}:policy/other-team-policy",
+            account_id_of(account)
+        ),
+    ] {
+        let output = account.aws(&[
+            "iam",
+            "attach-role-policy",
+            "--role-name",
+            name,
+            "--policy-arn",
+            &arn,
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+fn account_id_of(account: &Account) -> String {
+    account.aws_json(&["sts", "get-caller-identity"])["Account"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn roles_runnerc_did_not_create_are_never_changed_or_deleted() {
+    if !tools_present("aws-cli ownership") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let folder = build_spec(dir.path(), "shared-name", SHARED_NAME_SPEC);
+    let create = folder.join("create-roles.sh");
+    let delete = folder.join("delete-roles.sh");
+    let account = account_for("777700000001", "eu-west-1");
+    create_foreign_role(&account, "ecsTaskExecutionRole", &[("team", "platform")]);
+    let before = account.snapshot("ecsTaskExecutionRole");
+    assert!(before.0.is_some() && before.1.is_some());
+
+    // create-roles.sh refuses before its first change: not even the task role, which does not
+    // exist yet, is created.
+    let output = account.script(&create, dir.path(), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "create-roles.sh succeeded");
+    assert!(
+        stderr.contains("role ecsTaskExecutionRole exists, but runnerc did not create it")
+            && stderr.contains("another name in the spec")
+            && stderr.contains("--adopt ecsTaskExecutionRole")
+            && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    assert_eq!(account.snapshot("ecsTaskExecutionRole"), before);
+    assert!(account.get_role("shared-name-task-role").is_none());
+
+    // delete-roles.sh refuses too, and deletes nothing.
+    let output = account.script(&delete, dir.path(), &[]);
+    assert!(!output.status.success(), "delete-roles.sh succeeded");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("ecsTaskExecutionRole"));
+    assert_eq!(account.snapshot("ecsTaskExecutionRole"), before);
+
+    // Another runner's role: refused by create and delete, also with --adopt.
+    let other = account_for("777700000003", "eu-west-1");
+    create_foreign_role(
+        &other,
+        "ecsTaskExecutionRole",
+        &[(OWNER_TAG_KEY, "someone-else")],
+    );
+    let other_before = other.snapshot("ecsTaskExecutionRole");
+    let mut shifted = SHARED_NAME_SPEC.replace("777700000001", "777700000003");
+    shifted = shifted.replace("shared-name", "shared-other");
+    let other_folder = build_spec(dir.path(), "shared-other", &shifted);
+    for (script, args) in [
+        ("create-roles.sh", &[][..]),
+        ("create-roles.sh", &["--adopt", "ecsTaskExecutionRole"][..]),
+        ("delete-roles.sh", &[][..]),
+    ] {
+        let output = other.script(&other_folder.join(script), dir.path(), args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{script} {args:?} succeeded");
+        assert!(
+            stderr.contains("belongs to runner someone-else"),
+            "{script}: {stderr}"
+        );
+        assert_eq!(other.snapshot("ecsTaskExecutionRole"), other_before);
+    }
+    assert!(other.get_role("shared-other-task-role").is_none());
+    progress("pre-existing roles refused and left as they were");
+}
+
+#[test]
+fn adopt_takes_over_a_role_of_an_earlier_runnerc_only_when_asked() {
+    if !tools_present("aws-cli adoption") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = SHARED_NAME_SPEC
+        .replace("777700000001", "777700000002")
+        .replace("shared-name", "legacy");
+    let folder = build_spec(dir.path(), "legacy", &spec);
+    let account = account_for("777700000002", "eu-west-1");
+    // What runnerc 0.1 left: the role under its name, with no ownership tag.
+    account.aws_json(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        "ecsTaskExecutionRole",
+        "--assume-role-policy-document",
+        r#"{"Version":"2012-10-17","Statement":[]}"#,
+    ]);
+    let create = folder.join("create-roles.sh");
+    let output = account.script(&create, dir.path(), &["--adopt", "not-a-role-of-it"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not a role of runner legacy"));
+    assert!(account.get_role("legacy-task-role").is_none());
+
+    let adopted = account.run_script(&create, dir.path(), &["--adopt", "ecsTaskExecutionRole"]);
+    assert!(adopted.contains("adopting role ecsTaskExecutionRole"), "{adopted}");
+    let compiled = compile_files(&[dir.path().join("legacy.runner")]).remove(0);
+    assert_roles_match(&account, &compiled);
+    // From now on the role is this runner's: no --adopt needed.
+    account.run_script(&create, dir.path(), &[]);
+    account.run_script(&folder.join("delete-roles.sh"), dir.path(), &[]);
+    assert_roles_gone(&account, &compiled);
+}
+
+/// A wrapper around the real `aws` that fails as IAM would when a role holds more than 50
+/// tags after a `tag-role` call; moto does not enforce the limit.
+fn fifty_tag_limit_wrapper(dir: &Path) -> PathBuf {
+    let real = Command::new("sh")
+        .args(["-c", "command -v aws"])
+        .output()
+        .unwrap();
+    let real = String::from_utf8(real.stdout).unwrap().trim().to_owned();
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let script = format!(
+        r#"#!/usr/bin/env bash
+# The real aws, then IAM's 50-tag limit checked after every tag-role.
+"{real}" "$@" || exit $?
+if [ "$1 $2" = "iam tag-role" ]; then
+    count=$("{real}" iam list-role-tags --role-name "$4" --query 'length(Tags)' --output text)
+    echo "tag-role $4: $count tags" >>"{log}"
+    if [ "$count" -gt 50 ]; then
+        echo "An error occurred (LimitExceeded): $4 would have $count tags, more than 50" >&2
+        exit 254
+    fi
+fi
+"#,
+        log = dir.join("tags.log").display()
+    );
+    let path = bin.join("aws");
+    fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+#[test]
+fn a_tag_update_never_holds_more_than_fifty_tags() {
+    if !tools_present("aws-cli tag limit") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = |prefix: &str| {
+        let tags: String = (0..49)
+            .map(|i| format!("    tag \"{prefix}{i:02}\" \"v\"\n"))
+            .collect();
+        format!(
+            "runner \"many-tags\" {{\n    account \"777700000004\"\n    region \"eu-west-1\"\n{tags}}}\n"
+        )
+    };
+    let first = build_spec(dir.path(), "first", &spec("a"));
+    let second = build_spec(dir.path(), "second", &spec("b"));
+    let account = account_for("777700000004", "eu-west-1");
+    let bin = fifty_tag_limit_wrapper(dir.path());
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    for folder in [&first, &second] {
+        let mut command = Command::new("bash");
+        command.arg(folder.join("create-roles.sh"));
+        account.env(&mut command, dir.path());
+        command.env("PATH", &path);
+        let output = command.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            folder.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let log = fs::read_to_string(dir.path().join("tags.log")).unwrap();
+    // The second run updated both roles: each ended with exactly 50 tags.
+    assert_eq!(log.matches(": 50 tags").count(), 2, "{log}");
+    let tags = &account.roles()["many-tags-task-role"]["Tags"];
+    let keys: Vec<&str> = tags
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["Key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 50);
+    assert!(keys.iter().all(|k| k.starts_with('b') || *k == OWNER_TAG_KEY));
+}
+
 #[test]
 fn hostile_spec_content_never_runs_and_a_changed_spec_converges() {
-    if !tools_present("aws-cli hostile spec", &["aws", "moto_server"]) {
+    if !tools_present("aws-cli hostile spec") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -461,14 +806,10 @@ fn hostile_spec_content_never_runs_and_a_changed_spec_converges() {
     build(&converged, &dir.path().join("v2"));
     let v1 = compile_files(&hostile).remove(0);
     let v2 = compile_files(&converged).remove(0);
-    let moto = Moto::start(&v1.runner.account);
+    let account = account_for(&v1.runner.account, &v1.runner.region);
 
-    run_script(
-        &dir.path().join("v1/hostile-cdc/create-roles.sh"),
-        &moto,
-        &work,
-    );
-    assert_roles_match(&moto, &v1);
+    account.run_script(&dir.path().join("v1/hostile-cdc/create-roles.sh"), &work, &[]);
+    assert_roles_match(&account, &v1);
     // The descriptions arrived byte for byte, `file://` included (aws-cli did not read a file).
     let description = v1.runner.task_role.description.as_deref().unwrap();
     assert!(description.contains("$(touch pwned-description)") && description.contains('\n'));
@@ -477,18 +818,10 @@ fn hostile_spec_content_never_runs_and_a_changed_spec_converges() {
         Some("file:///etc/hostname")
     );
 
-    run_script(
-        &dir.path().join("v2/hostile-cdc/create-roles.sh"),
-        &moto,
-        &work,
-    );
-    assert_roles_match(&moto, &v2);
-    run_script(
-        &dir.path().join("v2/hostile-cdc/delete-roles.sh"),
-        &moto,
-        &work,
-    );
-    assert_roles_gone(&moto, &v2);
+    account.run_script(&dir.path().join("v2/hostile-cdc/create-roles.sh"), &work, &[]);
+    assert_roles_match(&account, &v2);
+    account.run_script(&dir.path().join("v2/hostile-cdc/delete-roles.sh"), &work, &[]);
+    assert_roles_gone(&account, &v2);
 
     let created: Vec<_> = fs::read_dir(&work)
         .unwrap()
@@ -501,8 +834,28 @@ fn hostile_spec_content_never_runs_and_a_changed_spec_converges() {
 }
 
 #[test]
+fn the_wrong_account_is_refused_with_the_way_out() {
+    if !tools_present("aws-cli account check") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let folder = build_spec(dir.path(), "shared-name", SHARED_NAME_SPEC);
+    let wrong = account_for("777700000009", "eu-west-1");
+    let output = wrong.script(&folder.join("create-roles.sh"), dir.path(), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("the credentials are for account 777700000009")
+            && stderr.contains("AWS_PROFILE=")
+            && stderr.contains("`account` line"),
+        "{stderr}"
+    );
+    assert!(wrong.roles().is_empty(), "a role was created");
+}
+
+#[test]
 fn every_script_passes_shellcheck() {
-    if !tools_present("shellcheck", &["shellcheck"]) {
+    if !support::commands_present("shellcheck", &["shellcheck"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -527,6 +880,16 @@ fn every_script_passes_shellcheck() {
     assert!(
         output.status.success(),
         "shellcheck:\n{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    // The helpers on their own, as they stand in the source.
+    let output = Command::new("shellcheck")
+        .args(["--severity=style", "src/lower/aws_cli.sh"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "shellcheck src/lower/aws_cli.sh:\n{}",
         String::from_utf8_lossy(&output.stdout)
     );
 }

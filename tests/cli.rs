@@ -37,7 +37,7 @@ const GOOD: &str = r#"runner "orders-cdc" {
 "#;
 
 #[test]
-fn build_writes_the_three_documents_and_says_where() {
+fn build_writes_the_four_documents_and_says_where() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let output = runnerc(&[
@@ -48,7 +48,8 @@ fn build_writes_the_three_documents_and_says_where() {
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     for name in [
-        "trust-policy.json",
+        "task-role-trust-policy.json",
+        "execution-role-trust-policy.json",
         "task-role-policy.json",
         "execution-role-policy.json",
     ] {
@@ -66,7 +67,11 @@ fn check_exits_0_on_a_good_spec_and_1_on_a_bad_one() {
     let good = write(dir.path(), "good.runner", GOOD);
     let ok = runnerc(&["check", &good]);
     assert_eq!(ok.status.code(), Some(0));
-    assert!(stderr(&ok).is_empty());
+    // One line says what was checked, so a pipeline's log shows it.
+    assert_eq!(
+        stderr(&ok),
+        "runnerc: checked 1 file, 1 runner: 0 errors, 0 warnings\n"
+    );
     let bad = write(
         dir.path(),
         "bad.runner",
@@ -228,7 +233,16 @@ fn a_second_build_replaces_files_and_removes_ones_no_longer_emitted() {
         Some(0)
     );
     assert!(!out.join("orders-cdc/execution-role-policy.json").exists());
-    assert!(out.join("orders-cdc/trust-policy.json").exists());
+    assert!(out.join("orders-cdc/task-role-trust-policy.json").exists());
+    // A trust-policy.json of runnerc 0.1 in the folder goes as well.
+    fs::write(out.join("orders-cdc/trust-policy.json"), "{}").unwrap();
+    assert_eq!(
+        runnerc(&["build", &spec, "--out", out.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert!(!out.join("orders-cdc/trust-policy.json").exists());
     let leftovers: Vec<_> = fs::read_dir(out.join("orders-cdc"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

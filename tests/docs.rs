@@ -181,6 +181,8 @@ fn sarif_output_validates_against_the_schema() {
     assert_eq!(output.status.code(), Some(1));
     let log: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(log["version"], "2.1.0");
+    // No address is given for the tool: the project has none that exists.
+    assert!(log["runs"][0]["tool"]["driver"].get("informationUri").is_none());
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert!(results.len() >= cases.len());
     let rules = log["runs"][0]["tool"]["driver"]["rules"]

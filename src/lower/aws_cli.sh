@@ -3,7 +3,8 @@
 # byte for byte, in every create-roles.sh and delete-roles.sh (src/lower/aws_cli.rs), after the
 # variables the script sets: RUNNER, ACCOUNT, INLINE_POLICY_NAME and OWNER_TAG_KEY.
 # tests/aws_cli.rs runs shellcheck on this file and on every generated script.
-# shellcheck disable=SC2154
+# What each script sets before the helpers; placeholders here, for shellcheck.
+RUNNER=runner ACCOUNT=000000000000 INLINE_POLICY_NAME=runnerc-policy OWNER_TAG_KEY=runnerc:runner
 # ---- helpers ----
 output=$(mktemp)
 errors=$(mktemp)
