@@ -144,10 +144,7 @@ fn replace(path: &Path, contents: &[u8], executable: bool) -> io::Result<()> {
     let folder = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let temporary = folder.join(format!(
-        "{TEMPORARY}{name}.{}.{unique}",
-        std::process::id()
-    ));
+    let temporary = folder.join(format!("{TEMPORARY}{name}.{}.{unique}", std::process::id()));
     let result = (|| {
         let mut file = create_with_mode(&temporary, executable)?;
         file.write_all(contents)?;

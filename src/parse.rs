@@ -441,13 +441,13 @@ fn syntax_error(text: &str, file: FileId, error: &pest::error::Error<Rule>) -> D
     diagnostic
 }
 
-/// A string that holds a line break after which the text reads as statements.
-struct Runaway {
+/// A string literal: where it opens, closes, and where the line it opens on ends.
+struct StringLiteral {
     /// The opening quote.
     open: usize,
     /// The quote that closes it, if any.
     close: Option<usize>,
-    /// The end of the line the string starts on.
+    /// The first line break inside the string, or its end when it holds none.
     line_end: usize,
 }
 
@@ -476,51 +476,57 @@ const STATEMENT_WORDS: &[&str] = &[
     "tag",
 ];
 
-/// The first string, quotes paired as the grammar pairs them, whose second line reads as a
-/// statement (`secret "x"`, `}`): a string left open on its line.
-fn runaway_string(text: &str) -> Option<Runaway> {
+/// The string literals of a text, quotes paired as the grammar pairs them, comments skipped.
+fn string_literals(text: &str) -> impl Iterator<Item = StringLiteral> + '_ {
     let bytes = text.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            match bytes[i] {
+                b'#' => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'"' => {
+                    let open = i;
                     i += 1;
-                }
-            }
-            b'"' => {
-                let open = i;
-                i += 1;
-                let mut line_end = None;
-                let close = loop {
-                    match bytes.get(i) {
-                        None => break None,
-                        Some(b'"') => break Some(i),
-                        Some(b'\\') => i += 2,
-                        Some(b'\n') => {
-                            line_end.get_or_insert(i);
-                            i += 1;
+                    let mut line_end = None;
+                    let close = loop {
+                        match bytes.get(i) {
+                            None => break None,
+                            Some(b'"') => break Some(i),
+                            Some(b'\\') => i += 2,
+                            Some(b'\n') => {
+                                line_end.get_or_insert(i);
+                                i += 1;
+                            }
+                            Some(_) => i += 1,
                         }
-                        Some(_) => i += 1,
-                    }
-                };
-                if let Some(line_end) = line_end {
-                    let next_line = text[line_end + 1..].lines().next().unwrap_or("");
-                    if reads_as_statement(next_line) {
-                        return Some(Runaway {
-                            open,
-                            close,
-                            line_end,
-                        });
-                    }
+                    };
+                    i += 1;
+                    return Some(StringLiteral {
+                        open,
+                        close,
+                        line_end: line_end.unwrap_or(i.min(bytes.len())),
+                    });
                 }
-                close?;
+                _ => {}
             }
-            _ => {}
+            i += 1;
         }
-        i += 1;
-    }
-    None
+        None
+    })
+}
+
+/// The first string whose second line reads as a statement (`secret "x"`, `}`): a string left
+/// open on its line.
+fn runaway_string(text: &str) -> Option<StringLiteral> {
+    string_literals(text).find(|string| {
+        text.as_bytes().get(string.line_end) == Some(&b'\n')
+            && string.close.is_none_or(|close| close > string.line_end)
+            && reads_as_statement(text[string.line_end + 1..].lines().next().unwrap_or(""))
+    })
 }
 
 /// Whether a line starts like a statement: a keyword followed by a space, a quote, a brace or
@@ -539,32 +545,9 @@ fn reads_as_statement(line: &str) -> bool {
 
 /// The offset of the opening quote of a string that is never closed, if any.
 fn unclosed_string(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'"' => {
-                let open = i;
-                i += 1;
-                loop {
-                    match bytes.get(i) {
-                        None => return Some(open),
-                        Some(b'"') => break,
-                        Some(b'\\') => i += 2,
-                        Some(_) => i += 1,
-                    }
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
+    string_literals(text)
+        .find(|string| string.close.is_none())
+        .map(|string| string.open)
 }
 
 /// The offset of the innermost `{` that is never closed, strings and comments skipped.

@@ -122,8 +122,8 @@ mod size_tests {
                     documents.task,
                     documents.execution,
                 ]
-                    .into_iter()
-                    .flatten()
+                .into_iter()
+                .flatten()
                 {
                     assert!(document.size_bound() >= document.to_compact_json().len());
                 }

@@ -38,6 +38,8 @@ fn progress(line: &str) {
 
 /// The moto_server every test shares, started on first use on a free loopback port. A shell
 /// watches this test process and stops moto when it exits.
+// The watcher outlives every handle this process could wait on: it ends after the process.
+#[allow(clippy::zombie_processes)]
 fn moto_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
@@ -91,7 +93,8 @@ fn partition_of(region: &str) -> &'static str {
 /// Credentials that moto answers as `account`: an assumed role there (moto creates accounts
 /// on first use). Cached per account and partition.
 fn account_for(id: &str, region: &str) -> Account {
-    static CACHE: OnceLock<Mutex<HashMap<(String, &'static str), [String; 3]>>> = OnceLock::new();
+    type Keys = HashMap<(String, &'static str), [String; 3]>;
+    static CACHE: OnceLock<Mutex<Keys>> = OnceLock::new();
     let partition = partition_of(region);
     let key = (id.to_owned(), partition);
     let cache = CACHE.get_or_init(Default::default);
@@ -303,8 +306,7 @@ fn build_spec(dir: &Path, name: &str, text: &str) -> PathBuf {
     fs::write(&spec, text).unwrap();
     let out = dir.join(format!("out-{name}"));
     build(&[spec], &out);
-    let runner = fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
-    runner
+    fs::read_dir(&out).unwrap().next().unwrap().unwrap().path()
 }
 
 /// Reads both roles back and compares them with what the compiler meant.
@@ -325,7 +327,9 @@ fn assert_roles_match(account: &Account, compiled: &CompiledRunner) {
     ];
     for (role, trust, policy) in roles {
         let name = role.name.as_str();
-        let got = account.get_role(name).unwrap_or_else(|| panic!("{name} missing"));
+        let got = account
+            .get_role(name)
+            .unwrap_or_else(|| panic!("{name} missing"));
         let export = &exported[name];
         assert_eq!(got["Path"], role.path.as_str(), "{name}: path");
         assert_eq!(
@@ -705,7 +709,10 @@ fn adopt_takes_over_a_role_of_an_earlier_runnerc_only_when_asked() {
     assert!(account.get_role("legacy-task-role").is_none());
 
     let adopted = account.run_script(&create, dir.path(), &["--adopt", "ecsTaskExecutionRole"]);
-    assert!(adopted.contains("adopting role ecsTaskExecutionRole"), "{adopted}");
+    assert!(
+        adopted.contains("adopting role ecsTaskExecutionRole"),
+        "{adopted}"
+    );
     let compiled = compile_files(&[dir.path().join("legacy.runner")]).remove(0);
     assert_roles_match(&account, &compiled);
     // From now on the role is this runner's: no --adopt needed.
@@ -789,7 +796,10 @@ fn a_tag_update_never_holds_more_than_fifty_tags() {
         .map(|t| t["Key"].as_str().unwrap())
         .collect();
     assert_eq!(keys.len(), 50);
-    assert!(keys.iter().all(|k| k.starts_with('b') || *k == OWNER_TAG_KEY));
+    assert!(
+        keys.iter()
+            .all(|k| k.starts_with('b') || *k == OWNER_TAG_KEY)
+    );
 }
 
 #[test]
@@ -808,7 +818,11 @@ fn hostile_spec_content_never_runs_and_a_changed_spec_converges() {
     let v2 = compile_files(&converged).remove(0);
     let account = account_for(&v1.runner.account, &v1.runner.region);
 
-    account.run_script(&dir.path().join("v1/hostile-cdc/create-roles.sh"), &work, &[]);
+    account.run_script(
+        &dir.path().join("v1/hostile-cdc/create-roles.sh"),
+        &work,
+        &[],
+    );
     assert_roles_match(&account, &v1);
     // The descriptions arrived byte for byte, `file://` included (aws-cli did not read a file).
     let description = v1.runner.task_role.description.as_deref().unwrap();
@@ -818,9 +832,17 @@ fn hostile_spec_content_never_runs_and_a_changed_spec_converges() {
         Some("file:///etc/hostname")
     );
 
-    account.run_script(&dir.path().join("v2/hostile-cdc/create-roles.sh"), &work, &[]);
+    account.run_script(
+        &dir.path().join("v2/hostile-cdc/create-roles.sh"),
+        &work,
+        &[],
+    );
     assert_roles_match(&account, &v2);
-    account.run_script(&dir.path().join("v2/hostile-cdc/delete-roles.sh"), &work, &[]);
+    account.run_script(
+        &dir.path().join("v2/hostile-cdc/delete-roles.sh"),
+        &work,
+        &[],
+    );
     assert_roles_gone(&account, &v2);
 
     let created: Vec<_> = fs::read_dir(&work)
@@ -892,4 +914,51 @@ fn every_script_passes_shellcheck() {
         "shellcheck src/lower/aws_cli.sh:\n{}",
         String::from_utf8_lossy(&output.stdout)
     );
+}
+
+/// A stale managed policy whose ARN holds a glob character (`*` is allowed in policy paths) is
+/// detached by its own ARN, never by the names of files it happens to match.
+#[test]
+fn stale_policy_arns_are_never_read_as_glob_patterns() {
+    if !tools_present("aws-cli glob") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = "runner \"globbed\" {\n    account \"777700000005\"\n    region \"eu-west-1\"\n}\n";
+    let folder = build_spec(dir.path(), "globbed", spec);
+    let account = account_for("777700000005", "eu-west-1");
+    let create = folder.join("create-roles.sh");
+    account.run_script(&create, dir.path(), &[]);
+    // An attachment the spec does not list, as an earlier spec might have left it.
+    create_policy(&account, "glob", "/team*/");
+    let stale = "arn:aws:iam::777700000005:policy/team*/glob";
+    account.aws_json(&[
+        "iam",
+        "attach-role-policy",
+        "--role-name",
+        "globbed-execution-role",
+        "--policy-arn",
+        stale,
+    ]);
+    // A file in the working folder that the ARN, read as a pattern, would match.
+    let cwd = dir.path().join("cwd");
+    fs::create_dir_all(cwd.join("arn:aws:iam::777700000005:policy/teamX")).unwrap();
+    fs::write(cwd.join("arn:aws:iam::777700000005:policy/teamX/glob"), "").unwrap();
+    let output = account.run_script(&create, &cwd, &[]);
+    assert!(
+        output.contains(&format!("detached {stale} from")),
+        "{output}"
+    );
+    let attached = &account.roles()["globbed-execution-role"]["AttachedManagedPolicies"];
+    let arns: Vec<&str> = attached
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["PolicyArn"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        arns,
+        ["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"]
+    );
+    account.run_script(&folder.join("delete-roles.sh"), &cwd, &[]);
 }

@@ -4,7 +4,6 @@
 //! the starter spec of `runnerc init` compiles; SARIF output validates against the SARIF 2.1.0
 //! schema.
 
-
 mod support;
 
 use runnerc::compile::compile;
@@ -182,7 +181,11 @@ fn sarif_output_validates_against_the_schema() {
     let log: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(log["version"], "2.1.0");
     // No address is given for the tool: the project has none that exists.
-    assert!(log["runs"][0]["tool"]["driver"].get("informationUri").is_none());
+    assert!(
+        log["runs"][0]["tool"]["driver"]
+            .get("informationUri")
+            .is_none()
+    );
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert!(results.len() >= cases.len());
     let rules = log["runs"][0]["tool"]["driver"]["rules"]
@@ -207,7 +210,10 @@ fn sarif_output_validates_against_the_schema() {
         jsonschema.validate(json.load(open(sys.argv[2])), schema)\n\
         print('valid')\n";
     if !support::has_command("python3") || !support::python_has("jsonschema") {
-        return support::skip("SARIF schema validation", "python3 with jsonschema not found");
+        return support::skip(
+            "SARIF schema validation",
+            "python3 with jsonschema not found",
+        );
     }
     let result = Command::new("python3")
         .args(["-c", script, "tests/schemas/sarif-2.1.0.json"])

@@ -95,7 +95,10 @@ fn every_example_meets_the_contract_table() {
         // Trust: ECS tasks, with the confused-deputy conditions for this account and region;
         // the execution role with `aws:SourceAccount` only, and no other service.
         let source_arn = format!("arn:{p}:ecs:{}:{}:*", runner.region, runner.account);
-        for (trust, task) in [(&documents.task_trust, true), (&documents.execution_trust, false)] {
+        for (trust, task) in [
+            (&documents.task_trust, true),
+            (&documents.execution_trust, false),
+        ] {
             let ecs = &trust.statement[0];
             assert_eq!(
                 ecs.principal.as_ref().unwrap().service,
@@ -117,7 +120,11 @@ fn every_example_meets_the_contract_table() {
                 assert!(ecs.condition.is_empty());
             }
             if !task {
-                assert_eq!(trust.statement.len(), 1, "{name}: extra service on the execution role");
+                assert_eq!(
+                    trust.statement.len(),
+                    1,
+                    "{name}: extra service on the execution role"
+                );
             }
         }
         for extra in &documents.task_trust.statement[1..] {
@@ -198,7 +205,8 @@ fn every_example_meets_the_contract_table() {
                         }
                     }
                     if actions.iter().any(|a| a.starts_with("s3:")) {
-                        let owners = statement.condition["StringEquals"]["s3:ResourceAccount"].items();
+                        let owners =
+                            statement.condition["StringEquals"]["s3:ResourceAccount"].items();
                         assert_eq!(owners.len(), 1, "{name}: one bucket owner per statement");
                     }
                     if actions.contains(&"s3:PutObject") {
@@ -359,48 +367,65 @@ fn allows(
     resource: &str,
     context: &[(&str, &str)],
 ) -> bool {
-    document["Statement"].as_array().unwrap().iter().any(|statement| {
-        assert_eq!(statement["Effect"], "Allow");
-        let principal_ok = match (principal, statement.get("Principal")) {
-            (Some(service), Some(p)) => strings(&p["Service"]).iter().any(|s| s == service),
-            (None, None) => true,
-            _ => false,
-        };
-        let action_ok = strings(&statement["Action"])
-            .iter()
-            .any(|a| wildcard_match(&a.to_lowercase(), &action.to_lowercase()));
-        let resource_ok = match statement.get("Resource") {
-            Some(r) => strings(r).iter().any(|r| wildcard_match(r, resource)),
-            None => true,
-        };
-        let conditions_ok = statement.get("Condition").is_none_or(|conditions| {
-            conditions.as_object().unwrap().iter().all(|(operator, keys)| {
-                keys.as_object().unwrap().iter().all(|(key, values)| {
-                    let Some((_, actual)) = context.iter().find(|(k, _)| k.eq_ignore_ascii_case(key))
-                    else {
-                        return false;
-                    };
-                    strings(values).iter().any(|v| match operator.as_str() {
-                        "StringEquals" => v == actual,
-                        "StringLike" | "ArnLike" => wildcard_match(v, actual),
-                        other => panic!("runnerc emitted an operator the table does not know: {other}"),
+    document["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|statement| {
+            assert_eq!(statement["Effect"], "Allow");
+            let principal_ok = match (principal, statement.get("Principal")) {
+                (Some(service), Some(p)) => strings(&p["Service"]).iter().any(|s| s == service),
+                (None, None) => true,
+                _ => false,
+            };
+            let action_ok = strings(&statement["Action"])
+                .iter()
+                .any(|a| wildcard_match(&a.to_lowercase(), &action.to_lowercase()));
+            let resource_ok = match statement.get("Resource") {
+                Some(r) => strings(r).iter().any(|r| wildcard_match(r, resource)),
+                None => true,
+            };
+            let conditions_ok = statement.get("Condition").is_none_or(|conditions| {
+                conditions
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .all(|(operator, keys)| {
+                        keys.as_object().unwrap().iter().all(|(key, values)| {
+                            let Some((_, actual)) =
+                                context.iter().find(|(k, _)| k.eq_ignore_ascii_case(key))
+                            else {
+                                return false;
+                            };
+                            strings(values).iter().any(|v| match operator.as_str() {
+                                "StringEquals" => v == actual,
+                                "StringLike" | "ArnLike" => wildcard_match(v, actual),
+                                other => panic!(
+                                    "runnerc emitted an operator the table does not know: {other}"
+                                ),
+                            })
+                        })
                     })
-                })
-            })
-        });
-        principal_ok && action_ok && resource_ok && conditions_ok
-    })
+            });
+            principal_ok && action_ok && resource_ok && conditions_ok
+        })
 }
 
 /// The documents `build` wrote for one runner: file name -> JSON (absent files absent).
-fn written(out: &std::path::Path, runner: &str) -> std::collections::HashMap<String, serde_json::Value> {
+fn written(
+    out: &std::path::Path,
+    runner: &str,
+) -> std::collections::HashMap<String, serde_json::Value> {
     fs::read_dir(out.join(runner))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .map(|p| {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, serde_json::from_str(&fs::read_to_string(&p).unwrap()).unwrap())
+            (
+                name,
+                serde_json::from_str(&fs::read_to_string(&p).unwrap()).unwrap(),
+            )
         })
         .collect()
 }
@@ -417,7 +442,11 @@ fn hand_written_requests_are_decided_as_the_contract_says() {
         .arg(&spec)
         .output()
         .unwrap();
-    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
 
     const SM: &str = "secretsmanager:GetSecretValue";
     let a = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:";
@@ -425,88 +454,579 @@ fn hand_written_requests_are_decided_as_the_contract_says() {
     let via_sm = [("kms:ViaService", "secretsmanager.eu-west-1.amazonaws.com")];
     let via_s3 = [("kms:ViaService", "s3.eu-west-1.amazonaws.com")];
     // (runner, document, action, resource, context, allowed)
-    type Row<'a> = (&'a str, &'a str, &'a str, String, Vec<(&'a str, &'a str)>, bool);
+    type Row<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        String,
+        Vec<(&'a str, &'a str)>,
+        bool,
+    );
     let task = "task-role-policy.json";
     let exec = "execution-role-policy.json";
     let mut rows: Vec<Row> = vec![
         // Secret names get exactly six characters of suffix.
-        ("alpha", task, SM, format!("{a}prod/db-AbC123"), vec![], true),
-        ("alpha", task, SM, format!("{a}prod/db-Zz9Yy8"), vec![], true),
-        ("alpha", task, SM, format!("{a}prod/db-AbC12"), vec![], false),
-        ("alpha", task, SM, format!("{a}prod/db-AbC1234"), vec![], false),
-        ("alpha", task, SM, format!("{a}prod/db-archive-AbC123"), vec![], false),
-        ("alpha", task, SM, format!("{a}prod/dbx-AbC123"), vec![], false),
+        (
+            "alpha",
+            task,
+            SM,
+            format!("{a}prod/db-AbC123"),
+            vec![],
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            SM,
+            format!("{a}prod/db-Zz9Yy8"),
+            vec![],
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            SM,
+            format!("{a}prod/db-AbC12"),
+            vec![],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            SM,
+            format!("{a}prod/db-AbC1234"),
+            vec![],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            SM,
+            format!("{a}prod/db-archive-AbC123"),
+            vec![],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            SM,
+            format!("{a}prod/dbx-AbC123"),
+            vec![],
+            false,
+        ),
         ("alpha", task, SM, format!("{a}prod/db"), vec![], false),
-        ("alpha", task, SM, format!("{a}Prod/db-AbC123"), vec![], false),
-        ("alpha", task, SM, "arn:aws:secretsmanager:eu-west-2:123456789012:secret:prod/db-AbC123".into(), vec![], false),
-        ("alpha", task, SM, "arn:aws:secretsmanager:eu-west-1:999999999999:secret:prod/db-AbC123".into(), vec![], false),
-        ("alpha", task, SM, "arn:aws-cn:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbC123".into(), vec![], false),
+        (
+            "alpha",
+            task,
+            SM,
+            format!("{a}Prod/db-AbC123"),
+            vec![],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            SM,
+            "arn:aws:secretsmanager:eu-west-2:123456789012:secret:prod/db-AbC123".into(),
+            vec![],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            SM,
+            "arn:aws:secretsmanager:eu-west-1:999999999999:secret:prod/db-AbC123".into(),
+            vec![],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            SM,
+            "arn:aws-cn:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbC123".into(),
+            vec![],
+            false,
+        ),
         // A full ARN is that secret only; one without its suffix gets six `?`.
-        ("alpha", task, SM, format!("{a}prod/replica-AbC123"), vec![], true),
-        ("alpha", task, SM, format!("{a}prod/replica-XyZ789"), vec![], false),
-        ("alpha", task, SM, format!("{a}legacy/app-Qw3Er4"), vec![], true),
-        ("alpha", task, SM, format!("{a}legacy/app-v2-Qw3Er4"), vec![], false),
+        (
+            "alpha",
+            task,
+            SM,
+            format!("{a}prod/replica-AbC123"),
+            vec![],
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            SM,
+            format!("{a}prod/replica-XyZ789"),
+            vec![],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            SM,
+            format!("{a}legacy/app-Qw3Er4"),
+            vec![],
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            SM,
+            format!("{a}legacy/app-v2-Qw3Er4"),
+            vec![],
+            false,
+        ),
         // Pipeline and agent secrets stay with their roles.
-        ("alpha", task, SM, format!("{a}agent/creds-AbC123"), vec![], false),
-        ("alpha", exec, SM, format!("{a}agent/creds-AbC123"), vec![], true),
-        ("alpha", exec, SM, format!("{a}prod/db-AbC123"), vec![], false),
-        ("alpha", task, "secretsmanager:ListSecrets", "*".into(), vec![], true),
-        ("alpha", exec, "secretsmanager:ListSecrets", "*".into(), vec![], false),
-        ("alpha", task, "secretsmanager:PutSecretValue", format!("{a}prod/db-AbC123"), vec![], false),
-        ("alpha", task, "secretsmanager:DeleteSecret", format!("{a}prod/db-AbC123"), vec![], false),
+        (
+            "alpha",
+            task,
+            SM,
+            format!("{a}agent/creds-AbC123"),
+            vec![],
+            false,
+        ),
+        (
+            "alpha",
+            exec,
+            SM,
+            format!("{a}agent/creds-AbC123"),
+            vec![],
+            true,
+        ),
+        (
+            "alpha",
+            exec,
+            SM,
+            format!("{a}prod/db-AbC123"),
+            vec![],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "secretsmanager:ListSecrets",
+            "*".into(),
+            vec![],
+            true,
+        ),
+        (
+            "alpha",
+            exec,
+            "secretsmanager:ListSecrets",
+            "*".into(),
+            vec![],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "secretsmanager:PutSecretValue",
+            format!("{a}prod/db-AbC123"),
+            vec![],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "secretsmanager:DeleteSecret",
+            format!("{a}prod/db-AbC123"),
+            vec![],
+            false,
+        ),
         // Keys: through Secrets Manager or S3 only, and only for the role that needs them.
-        ("alpha", task, "kms:Decrypt", "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-12ab-34cd-56ef-1234567890ab".into(), via_sm.to_vec(), true),
-        ("alpha", task, "kms:Decrypt", "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-12ab-34cd-56ef-1234567890ab".into(), vec![], false),
-        ("alpha", task, "kms:Decrypt", "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-12ab-34cd-56ef-1234567890ab".into(), vec![("kms:ViaService", "ec2.eu-west-1.amazonaws.com")], false),
-        ("alpha", task, "kms:Encrypt", "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-12ab-34cd-56ef-1234567890ab".into(), via_sm.to_vec(), false),
-        ("alpha", exec, "kms:Decrypt", "arn:aws:kms:eu-west-1:123456789012:key/3333cccc-12ab-34cd-56ef-1234567890ab".into(), via_sm.to_vec(), true),
-        ("alpha", task, "kms:Decrypt", "arn:aws:kms:eu-west-1:123456789012:key/3333cccc-12ab-34cd-56ef-1234567890ab".into(), via_sm.to_vec(), false),
-        ("alpha", exec, "kms:Decrypt", "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-12ab-34cd-56ef-1234567890ab".into(), via_sm.to_vec(), false),
-        ("alpha", task, "kms:GenerateDataKey", "arn:aws:kms:eu-west-1:123456789012:key/2222bbbb-12ab-34cd-56ef-1234567890ab".into(), via_s3.to_vec(), true),
-        ("alpha", task, "kms:Decrypt", "arn:aws:kms:eu-west-1:123456789012:key/2222bbbb-12ab-34cd-56ef-1234567890ab".into(), via_s3.to_vec(), true),
-        ("alpha", task, "kms:GenerateDataKey", "arn:aws:kms:eu-west-1:123456789012:key/2222bbbb-12ab-34cd-56ef-1234567890ab".into(), via_sm.to_vec(), false),
-        ("alpha", task, "kms:GenerateDataKey", "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-12ab-34cd-56ef-1234567890ab".into(), via_s3.to_vec(), false),
+        (
+            "alpha",
+            task,
+            "kms:Decrypt",
+            "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-12ab-34cd-56ef-1234567890ab".into(),
+            via_sm.to_vec(),
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            "kms:Decrypt",
+            "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-12ab-34cd-56ef-1234567890ab".into(),
+            vec![],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "kms:Decrypt",
+            "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-12ab-34cd-56ef-1234567890ab".into(),
+            vec![("kms:ViaService", "ec2.eu-west-1.amazonaws.com")],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "kms:Encrypt",
+            "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-12ab-34cd-56ef-1234567890ab".into(),
+            via_sm.to_vec(),
+            false,
+        ),
+        (
+            "alpha",
+            exec,
+            "kms:Decrypt",
+            "arn:aws:kms:eu-west-1:123456789012:key/3333cccc-12ab-34cd-56ef-1234567890ab".into(),
+            via_sm.to_vec(),
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            "kms:Decrypt",
+            "arn:aws:kms:eu-west-1:123456789012:key/3333cccc-12ab-34cd-56ef-1234567890ab".into(),
+            via_sm.to_vec(),
+            false,
+        ),
+        (
+            "alpha",
+            exec,
+            "kms:Decrypt",
+            "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-12ab-34cd-56ef-1234567890ab".into(),
+            via_sm.to_vec(),
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "kms:GenerateDataKey",
+            "arn:aws:kms:eu-west-1:123456789012:key/2222bbbb-12ab-34cd-56ef-1234567890ab".into(),
+            via_s3.to_vec(),
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            "kms:Decrypt",
+            "arn:aws:kms:eu-west-1:123456789012:key/2222bbbb-12ab-34cd-56ef-1234567890ab".into(),
+            via_s3.to_vec(),
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            "kms:GenerateDataKey",
+            "arn:aws:kms:eu-west-1:123456789012:key/2222bbbb-12ab-34cd-56ef-1234567890ab".into(),
+            via_sm.to_vec(),
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "kms:GenerateDataKey",
+            "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-12ab-34cd-56ef-1234567890ab".into(),
+            via_s3.to_vec(),
+            false,
+        ),
         // S3: the prefix, the bucket, and the bucket owner's account.
-        ("alpha", task, "s3:PutObject", "arn:aws:s3:::landing/orders/2026/x.json".into(), own.to_vec(), true),
-        ("alpha", task, "s3:GetObject", "arn:aws:s3:::landing/orders/x".into(), own.to_vec(), true),
-        ("alpha", task, "s3:DeleteObject", "arn:aws:s3:::landing/orders/x".into(), own.to_vec(), true),
-        ("alpha", task, "s3:PutObject", "arn:aws:s3:::landing/orders/x".into(), vec![("s3:ResourceAccount", "999999999999")], false),
-        ("alpha", task, "s3:PutObject", "arn:aws:s3:::landing/orders/x".into(), vec![], false),
-        ("alpha", task, "s3:PutObject", "arn:aws:s3:::landing/ordersx/y".into(), own.to_vec(), false),
-        ("alpha", task, "s3:PutObject", "arn:aws:s3:::landing/other/x".into(), own.to_vec(), false),
-        ("alpha", task, "s3:PutObject", "arn:aws:s3:::landing2/orders/x".into(), own.to_vec(), false),
-        ("alpha", task, "s3:PutObjectAcl", "arn:aws:s3:::landing/orders/x".into(), own.to_vec(), false),
-        ("alpha", task, "s3:ListBucket", "arn:aws:s3:::landing".into(), vec![("s3:prefix", "orders/"), own[0]], true),
-        ("alpha", task, "s3:ListBucket", "arn:aws:s3:::landing".into(), vec![("s3:prefix", "orders/2026/"), own[0]], true),
-        ("alpha", task, "s3:ListBucket", "arn:aws:s3:::landing".into(), vec![("s3:prefix", "other/"), own[0]], false),
-        ("alpha", task, "s3:ListBucket", "arn:aws:s3:::landing".into(), vec![own[0]], false),
-        ("alpha", task, "s3:ListBucket", "arn:aws:s3:::landing".into(), vec![("s3:prefix", "orders/")], false),
-        ("alpha", task, "s3:GetBucketLocation", "arn:aws:s3:::landing".into(), own.to_vec(), true),
-        ("alpha", task, "s3:GetBucketLocation", "arn:aws:s3:::landing".into(), vec![("s3:ResourceAccount", "999999999999")], false),
-        ("alpha", task, "s3:DeleteBucket", "arn:aws:s3:::landing".into(), own.to_vec(), false),
-        ("alpha", task, "s3:PutBucketPolicy", "arn:aws:s3:::landing".into(), own.to_vec(), false),
-        ("alpha", task, "s3:PutObject", "arn:aws:s3:::whole-bucket/any/key".into(), own.to_vec(), true),
-        ("alpha", task, "s3:ListBucket", "arn:aws:s3:::whole-bucket".into(), vec![own[0]], true),
+        (
+            "alpha",
+            task,
+            "s3:PutObject",
+            "arn:aws:s3:::landing/orders/2026/x.json".into(),
+            own.to_vec(),
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:GetObject",
+            "arn:aws:s3:::landing/orders/x".into(),
+            own.to_vec(),
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:DeleteObject",
+            "arn:aws:s3:::landing/orders/x".into(),
+            own.to_vec(),
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:PutObject",
+            "arn:aws:s3:::landing/orders/x".into(),
+            vec![("s3:ResourceAccount", "999999999999")],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:PutObject",
+            "arn:aws:s3:::landing/orders/x".into(),
+            vec![],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:PutObject",
+            "arn:aws:s3:::landing/ordersx/y".into(),
+            own.to_vec(),
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:PutObject",
+            "arn:aws:s3:::landing/other/x".into(),
+            own.to_vec(),
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:PutObject",
+            "arn:aws:s3:::landing2/orders/x".into(),
+            own.to_vec(),
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:PutObjectAcl",
+            "arn:aws:s3:::landing/orders/x".into(),
+            own.to_vec(),
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:ListBucket",
+            "arn:aws:s3:::landing".into(),
+            vec![("s3:prefix", "orders/"), own[0]],
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:ListBucket",
+            "arn:aws:s3:::landing".into(),
+            vec![("s3:prefix", "orders/2026/"), own[0]],
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:ListBucket",
+            "arn:aws:s3:::landing".into(),
+            vec![("s3:prefix", "other/"), own[0]],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:ListBucket",
+            "arn:aws:s3:::landing".into(),
+            vec![own[0]],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:ListBucket",
+            "arn:aws:s3:::landing".into(),
+            vec![("s3:prefix", "orders/")],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:GetBucketLocation",
+            "arn:aws:s3:::landing".into(),
+            own.to_vec(),
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:GetBucketLocation",
+            "arn:aws:s3:::landing".into(),
+            vec![("s3:ResourceAccount", "999999999999")],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:DeleteBucket",
+            "arn:aws:s3:::landing".into(),
+            own.to_vec(),
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:PutBucketPolicy",
+            "arn:aws:s3:::landing".into(),
+            own.to_vec(),
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:PutObject",
+            "arn:aws:s3:::whole-bucket/any/key".into(),
+            own.to_vec(),
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:ListBucket",
+            "arn:aws:s3:::whole-bucket".into(),
+            vec![own[0]],
+            true,
+        ),
         // A bucket of another account: its owner, not the runner's.
-        ("alpha", task, "s3:PutObject", "arn:aws:s3:::partner-drop/in/x".into(), vec![("s3:ResourceAccount", "210987654321")], true),
-        ("alpha", task, "s3:PutObject", "arn:aws:s3:::partner-drop/in/x".into(), own.to_vec(), false),
-        ("alpha", task, "s3:PutObject", "arn:aws:s3:::partner-drop/out/x".into(), vec![("s3:ResourceAccount", "210987654321")], false),
-        ("alpha", task, "s3:GetBucketLocation", "arn:aws:s3:::partner-drop".into(), vec![("s3:ResourceAccount", "210987654321")], true),
-        ("alpha", task, "s3:GetBucketLocation", "arn:aws:s3:::landing".into(), vec![("s3:ResourceAccount", "210987654321")], false),
-        ("alpha", exec, "s3:PutObject", "arn:aws:s3:::landing/orders/x".into(), own.to_vec(), false),
+        (
+            "alpha",
+            task,
+            "s3:PutObject",
+            "arn:aws:s3:::partner-drop/in/x".into(),
+            vec![("s3:ResourceAccount", "210987654321")],
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:PutObject",
+            "arn:aws:s3:::partner-drop/in/x".into(),
+            own.to_vec(),
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:PutObject",
+            "arn:aws:s3:::partner-drop/out/x".into(),
+            vec![("s3:ResourceAccount", "210987654321")],
+            false,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:GetBucketLocation",
+            "arn:aws:s3:::partner-drop".into(),
+            vec![("s3:ResourceAccount", "210987654321")],
+            true,
+        ),
+        (
+            "alpha",
+            task,
+            "s3:GetBucketLocation",
+            "arn:aws:s3:::landing".into(),
+            vec![("s3:ResourceAccount", "210987654321")],
+            false,
+        ),
+        (
+            "alpha",
+            exec,
+            "s3:PutObject",
+            "arn:aws:s3:::landing/orders/x".into(),
+            own.to_vec(),
+            false,
+        ),
         // `secret *`: every secret of the runner's account and region, nothing beyond.
-        ("beta", task, SM, "arn:aws:secretsmanager:us-east-1:111122223333:secret:anything-AbC123".into(), vec![], true),
-        ("beta", task, SM, "arn:aws:secretsmanager:us-west-2:111122223333:secret:anything-AbC123".into(), vec![], false),
-        ("beta", task, SM, "arn:aws:secretsmanager:us-east-1:999999999999:secret:anything-AbC123".into(), vec![], false),
-        ("beta", exec, SM, "arn:aws:secretsmanager:us-east-1:111122223333:secret:agent-AbC123".into(), vec![], true),
-        ("beta", exec, SM, "arn:aws:secretsmanager:eu-west-1:111122223333:secret:agent-AbC123".into(), vec![], false),
-        ("beta", task, "secretsmanager:DescribeSecret", "arn:aws:secretsmanager:us-east-1:111122223333:secret:anything-AbC123".into(), vec![], false),
+        (
+            "beta",
+            task,
+            SM,
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:anything-AbC123".into(),
+            vec![],
+            true,
+        ),
+        (
+            "beta",
+            task,
+            SM,
+            "arn:aws:secretsmanager:us-west-2:111122223333:secret:anything-AbC123".into(),
+            vec![],
+            false,
+        ),
+        (
+            "beta",
+            task,
+            SM,
+            "arn:aws:secretsmanager:us-east-1:999999999999:secret:anything-AbC123".into(),
+            vec![],
+            false,
+        ),
+        (
+            "beta",
+            exec,
+            SM,
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:agent-AbC123".into(),
+            vec![],
+            true,
+        ),
+        (
+            "beta",
+            exec,
+            SM,
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:agent-AbC123".into(),
+            vec![],
+            false,
+        ),
+        (
+            "beta",
+            task,
+            "secretsmanager:DescribeSecret",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:anything-AbC123".into(),
+            vec![],
+            false,
+        ),
         // China: the aws-cn partition in every ARN; KMS's ViaService keeps `.amazonaws.com`.
-        ("gamma", task, SM, "arn:aws-cn:secretsmanager:cn-north-1:444455556666:secret:app/db-AbC123".into(), vec![], true),
-        ("gamma", task, SM, "arn:aws:secretsmanager:cn-north-1:444455556666:secret:app/db-AbC123".into(), vec![], false),
-        ("gamma", task, "kms:Decrypt", "arn:aws-cn:kms:cn-north-1:444455556666:key/4444dddd-12ab-34cd-56ef-1234567890ab".into(), vec![("kms:ViaService", "secretsmanager.cn-north-1.amazonaws.com")], true),
-        ("gamma", task, "s3:PutObject", "arn:aws-cn:s3:::cn-landing/x/y".into(), vec![("s3:ResourceAccount", "444455556666")], true),
-        ("gamma", task, "s3:PutObject", "arn:aws:s3:::cn-landing/x/y".into(), vec![("s3:ResourceAccount", "444455556666")], false),
+        (
+            "gamma",
+            task,
+            SM,
+            "arn:aws-cn:secretsmanager:cn-north-1:444455556666:secret:app/db-AbC123".into(),
+            vec![],
+            true,
+        ),
+        (
+            "gamma",
+            task,
+            SM,
+            "arn:aws:secretsmanager:cn-north-1:444455556666:secret:app/db-AbC123".into(),
+            vec![],
+            false,
+        ),
+        (
+            "gamma",
+            task,
+            "kms:Decrypt",
+            "arn:aws-cn:kms:cn-north-1:444455556666:key/4444dddd-12ab-34cd-56ef-1234567890ab"
+                .into(),
+            vec![("kms:ViaService", "secretsmanager.cn-north-1.amazonaws.com")],
+            true,
+        ),
+        (
+            "gamma",
+            task,
+            "s3:PutObject",
+            "arn:aws-cn:s3:::cn-landing/x/y".into(),
+            vec![("s3:ResourceAccount", "444455556666")],
+            true,
+        ),
+        (
+            "gamma",
+            task,
+            "s3:PutObject",
+            "arn:aws:s3:::cn-landing/x/y".into(),
+            vec![("s3:ResourceAccount", "444455556666")],
+            false,
+        ),
     ];
     // Trust: who may assume which role.
     let ecs = "ecs-tasks.amazonaws.com";
@@ -514,16 +1034,41 @@ fn hand_written_requests_are_decided_as_the_contract_says() {
     let exec_trust = "execution-role-trust-policy.json";
     let source = [
         ("aws:SourceAccount", "123456789012"),
-        ("aws:SourceArn", "arn:aws:ecs:eu-west-1:123456789012:task/cluster/abc"),
+        (
+            "aws:SourceArn",
+            "arn:aws:ecs:eu-west-1:123456789012:task/cluster/abc",
+        ),
     ];
-    let trust_rows: Vec<(&str, &str, Vec<(&str, &str)>, bool)> = vec![
+    type TrustRow<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, bool);
+    let trust_rows: Vec<TrustRow> = vec![
         (task_trust, ecs, source.to_vec(), true),
         (task_trust, ecs, vec![source[0]], false),
-        (task_trust, ecs, vec![("aws:SourceAccount", "123456789012"), ("aws:SourceArn", "arn:aws:ecs:eu-west-2:123456789012:task/c/abc")], false),
-        (task_trust, ecs, vec![("aws:SourceAccount", "999999999999"), source[1]], false),
+        (
+            task_trust,
+            ecs,
+            vec![
+                ("aws:SourceAccount", "123456789012"),
+                (
+                    "aws:SourceArn",
+                    "arn:aws:ecs:eu-west-2:123456789012:task/c/abc",
+                ),
+            ],
+            false,
+        ),
+        (
+            task_trust,
+            ecs,
+            vec![("aws:SourceAccount", "999999999999"), source[1]],
+            false,
+        ),
         (task_trust, "ec2.amazonaws.com", vec![], true),
         (exec_trust, ecs, vec![source[0]], true),
-        (exec_trust, ecs, vec![("aws:SourceAccount", "999999999999")], false),
+        (
+            exec_trust,
+            ecs,
+            vec![("aws:SourceAccount", "999999999999")],
+            false,
+        ),
         (exec_trust, ecs, vec![], false),
         (exec_trust, "ec2.amazonaws.com", vec![], false),
         (task_trust, "lambda.amazonaws.com", vec![], false),
@@ -546,7 +1091,9 @@ fn hand_written_requests_are_decided_as_the_contract_says() {
         let got = allows(&alpha[file], Some(service), "sts:AssumeRole", "", &context);
         decided += 1;
         if got != expected {
-            failures.push(format!("alpha {file}: {service} with {context:?}: expected {expected}, got {got}"));
+            failures.push(format!(
+                "alpha {file}: {service} with {context:?}: expected {expected}, got {got}"
+            ));
         }
     }
     assert!(decided >= 80, "{decided}");

@@ -168,12 +168,7 @@ impl RunnerChecker<'_> {
                 return None;
             }
         } else if !arn.region.is_empty() {
-            self.invalid_arn(
-                value,
-                kind,
-                place,
-                "IAM ARNs have an empty region field",
-            );
+            self.invalid_arn(value, kind, place, "IAM ARNs have an empty region field");
             return None;
         }
         if !(aws::is_account_id(arn.account) || kind.aws_account && arn.account == "aws") {

@@ -15,9 +15,7 @@ mod secrets;
 mod tags;
 mod trust;
 
-use crate::ast::{
-    DestinationField, RoleKind, RunnerDecl, Span, Spanned, SpecFile, Statement, Str,
-};
+use crate::ast::{DestinationField, RoleKind, RunnerDecl, Span, Spanned, SpecFile, Statement, Str};
 use crate::aws::{self, Partition};
 use crate::diag::{Code, Diagnostic, FileId, Loc};
 use crate::model::{Runner, Trust};
@@ -400,8 +398,8 @@ struct Place<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SecretResource;
     use crate::diag::Sources;
+    use crate::model::SecretResource;
 
     /// Compiles one runner's body and returns the runner (if valid) and the codes reported.
     fn check_body(body: &str) -> (Option<Runner>, Vec<Code>) {

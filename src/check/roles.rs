@@ -275,7 +275,12 @@ impl<'a> RunnerChecker<'a> {
         }
         let arn = self.arn(value, kind, place)?;
         let Some(name) = arn.resource.strip_prefix("policy/") else {
-            self.invalid_arn(value, kind, place, "its resource does not start with `policy/`");
+            self.invalid_arn(
+                value,
+                kind,
+                place,
+                "its resource does not start with `policy/`",
+            );
             return None;
         };
         let name_ok = !name.is_empty()

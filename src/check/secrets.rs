@@ -207,13 +207,7 @@ impl RunnerChecker<'_> {
     /// Warns about `*` and `?` written in a secret ARN's name (W036), saying how many secrets
     /// the pattern may match. A trailing `-??????`, the random suffix of one secret, is no
     /// wildcard worth a warning.
-    fn secret_wildcards(
-        &mut self,
-        value: &Str,
-        name: &str,
-        suffixed: bool,
-        arn: &aws::Arn<'_>,
-    ) {
+    fn secret_wildcards(&mut self, value: &Str, name: &str, suffixed: bool, arn: &aws::Arn<'_>) {
         let stem = if suffixed && name.ends_with("-??????") {
             &name[..name.len() - 7]
         } else {

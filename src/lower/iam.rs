@@ -288,8 +288,7 @@ fn secret_statements(
     if !keyed.is_empty() {
         let regions = unique(keyed.iter().map(|g| {
             let arn = secret_arn(runner, &g.resource);
-            Arn::parse(&arn)
-                .map_or_else(|| runner.region.clone(), |arn| arn.region.to_owned())
+            Arn::parse(&arn).map_or_else(|| runner.region.clone(), |arn| arn.region.to_owned())
         }));
         let mut statement = allow(
             decrypt_sid,
@@ -370,8 +369,10 @@ fn destination_statements(runner: &Runner) -> Vec<Statement> {
     }
     let buckets = unique(destinations.iter().map(|d| d.bucket.clone()));
     for (index, bucket) in buckets.iter().enumerate() {
-        let of_bucket: Vec<&S3Destination> =
-            destinations.iter().filter(|d| &d.bucket == bucket).collect();
+        let of_bucket: Vec<&S3Destination> = destinations
+            .iter()
+            .filter(|d| &d.bucket == bucket)
+            .collect();
         let mut statement = allow(
             &format!("ListDestinationBucket{}", index + 1),
             &["s3:ListBucket"],
@@ -390,9 +391,10 @@ fn destination_statements(runner: &Runner) -> Vec<Statement> {
                 BTreeMap::from([("s3:prefix", OneOrMany::from_vec(patterns))]),
             );
         }
-        statement
-            .condition
-            .insert("StringEquals", BTreeMap::from([owned_by(&of_bucket[0].owner)]));
+        statement.condition.insert(
+            "StringEquals",
+            BTreeMap::from([owned_by(&of_bucket[0].owner)]),
+        );
         statements.push(statement);
     }
     let owners = unique(destinations.iter().map(|d| d.owner.clone()));

@@ -125,7 +125,7 @@ readonly TASK_ROLE_POLICY='{
       "Resource": "arn:aws:s3:::acme-warehouse-archive",
       "Condition": {
         "StringEquals": {
-          "s3:ResourceAccount": "444455556666"
+          "s3:ResourceAccount": "777788889999"
         },
         "StringLike": {
           "s3:prefix": [
@@ -136,13 +136,10 @@ readonly TASK_ROLE_POLICY='{
       }
     },
     {
-      "Sid": "LocateDestinationBuckets",
+      "Sid": "LocateDestinationBuckets1",
       "Effect": "Allow",
       "Action": "s3:GetBucketLocation",
-      "Resource": [
-        "arn:aws:s3:::acme-warehouse-landing",
-        "arn:aws:s3:::acme-warehouse-archive"
-      ],
+      "Resource": "arn:aws:s3:::acme-warehouse-landing",
       "Condition": {
         "StringEquals": {
           "s3:ResourceAccount": "444455556666"
@@ -150,7 +147,18 @@ readonly TASK_ROLE_POLICY='{
       }
     },
     {
-      "Sid": "ReadWriteDestinationObjects",
+      "Sid": "LocateDestinationBuckets2",
+      "Effect": "Allow",
+      "Action": "s3:GetBucketLocation",
+      "Resource": "arn:aws:s3:::acme-warehouse-archive",
+      "Condition": {
+        "StringEquals": {
+          "s3:ResourceAccount": "777788889999"
+        }
+      }
+    },
+    {
+      "Sid": "ReadWriteDestinationObjects1",
       "Effect": "Allow",
       "Action": [
         "s3:GetObject",
@@ -159,12 +167,26 @@ readonly TASK_ROLE_POLICY='{
       ],
       "Resource": [
         "arn:aws:s3:::acme-warehouse-landing/warehouse/orders/*",
-        "arn:aws:s3:::acme-warehouse-landing/warehouse/stock/*",
-        "arn:aws:s3:::acme-warehouse-archive/cdc/*"
+        "arn:aws:s3:::acme-warehouse-landing/warehouse/stock/*"
       ],
       "Condition": {
         "StringEquals": {
           "s3:ResourceAccount": "444455556666"
+        }
+      }
+    },
+    {
+      "Sid": "ReadWriteDestinationObjects2",
+      "Effect": "Allow",
+      "Action": [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject"
+      ],
+      "Resource": "arn:aws:s3:::acme-warehouse-archive/cdc/*",
+      "Condition": {
+        "StringEquals": {
+          "s3:ResourceAccount": "777788889999"
         }
       }
     },
