@@ -962,3 +962,42 @@ fn stale_policy_arns_are_never_read_as_glob_patterns() {
     );
     account.run_script(&folder.join("delete-roles.sh"), &cwd, &[]);
 }
+
+/// A path conflict on the execution role is found before the task role is touched.
+#[test]
+fn a_path_conflict_stops_the_run_before_its_first_change() {
+    if !tools_present("aws-cli path conflict") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = "runner \"moved\" {\n    account \"777700000006\"\n    region \"eu-west-1\"\n    secret \"prod/db\"\n}\n";
+    let folder = build_spec(dir.path(), "moved", spec);
+    let account = account_for("777700000006", "eu-west-1");
+    // This runner's execution role, under another path than the spec's.
+    account.aws_json(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        "moved-execution-role",
+        "--path",
+        "/elsewhere/",
+        "--assume-role-policy-document",
+        r#"{"Version":"2012-10-17","Statement":[]}"#,
+        "--tags",
+        &format!("Key={OWNER_TAG_KEY},Value=moved"),
+    ]);
+    let before = account.snapshot("moved-execution-role");
+    let output = account.script(&folder.join("create-roles.sh"), dir.path(), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("exists under path /elsewhere/, not /")
+            && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    assert!(
+        account.get_role("moved-task-role").is_none(),
+        "the task role was created"
+    );
+    assert_eq!(account.snapshot("moved-execution-role"), before);
+}
