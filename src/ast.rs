@@ -87,6 +87,11 @@ pub enum Statement {
     /// `trust conditions on|off`
     TrustConditions(Spanned<bool>),
     Role(RoleDecl),
+    /// `task role existing "NAME-OR-ARN"`: a role someone else owns.
+    ExistingRole {
+        kind: RoleKind,
+        role: Str,
+    },
     Tag {
         key: Str,
         value: Str,

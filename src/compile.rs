@@ -82,6 +82,7 @@ pub fn compile(sources: &Sources) -> Compilation {
     }
     let runners_seen = checked.len();
     let runners = check::check_across(checked, &mut diagnostics);
+    diagnostics.extend(quota::check_existing_roles(&runners));
     diag::sort(&mut diagnostics);
     Compilation {
         diagnostics,

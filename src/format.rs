@@ -369,6 +369,11 @@ fn simple_line(statement: &Spanned<Statement>) -> Option<Line> {
             format!("{} {}", quote(&key.node), quote(&value.node)),
             0,
         ),
+        Statement::ExistingRole { kind, role } => line(
+            &format!("{} existing", kind.keyword()),
+            quote(&role.node),
+            0,
+        ),
         Statement::Destination(_) | Statement::Role(_) => return None,
     })
 }

@@ -73,7 +73,30 @@ pub struct Role {
     pub max_session_duration: Option<u32>,
     /// Managed policy ARNs to attach, in the order written.
     pub managed_policies: Vec<String>,
+    /// Who owns the role.
+    pub ownership: Ownership,
 }
+
+/// Whether runnerc creates a role or adds to one that exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ownership {
+    /// runnerc creates the role, tags it as the runner's, and may change or delete it.
+    Created,
+    /// `existing`: someone else's role. runnerc adds only its inline policy
+    /// ([`Runner::inline_policy_name`]) and never changes anything else, nor deletes the role.
+    /// `path_known` is false when the spec names the role without its ARN: then `path` is `/`,
+    /// a stand-in, and IAM says where the role is.
+    Existing { path_known: bool },
+}
+
+impl Role {
+    pub fn is_existing(&self) -> bool {
+        matches!(self.ownership, Ownership::Existing { .. })
+    }
+}
+
+/// The name of the inline policy runnerc puts on a role it created.
+pub const OWN_ROLE_POLICY_NAME: &str = "runnerc-policy";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tag {
@@ -86,6 +109,20 @@ pub struct Tag {
 pub const OWNER_TAG_KEY: &str = "runnerc:runner";
 
 impl Runner {
+    /// The name of runnerc's inline policy on a role of this runner: `runnerc-policy` on a role
+    /// it created, `runnerc-<runner>` on an existing role, so several runners can share one.
+    pub fn inline_policy_name(&self, role: &Role) -> String {
+        match role.ownership {
+            Ownership::Created => OWN_ROLE_POLICY_NAME.to_owned(),
+            Ownership::Existing { .. } => self.existing_role_policy_name(),
+        }
+    }
+
+    /// `runnerc-<runner>`: the inline policy this runner puts on an existing role.
+    pub fn existing_role_policy_name(&self) -> String {
+        format!("runnerc-{}", self.name)
+    }
+
     /// The tags of a role this runner creates: the spec's, then runnerc's ownership tag.
     pub fn role_tags(&self) -> Vec<Tag> {
         let mut tags = self.tags.clone();

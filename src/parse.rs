@@ -157,6 +157,7 @@ fn is_punctuation(rule: Rule) -> bool {
             | Rule::kw_bucket
             | Rule::kw_prefix
             | Rule::kw_owner
+            | Rule::kw_existing
             | Rule::kw_trust
             | Rule::kw_service
             | Rule::kw_conditions
@@ -228,6 +229,14 @@ impl Walker {
             }
             Rule::task_role => Statement::Role(self.role(pair, RoleKind::Task)),
             Rule::execution_role => Statement::Role(self.role(pair, RoleKind::Execution)),
+            Rule::existing_task_role => Statement::ExistingRole {
+                kind: RoleKind::Task,
+                role: self.only_string(pair),
+            },
+            Rule::existing_execution_role => Statement::ExistingRole {
+                kind: RoleKind::Execution,
+                role: self.only_string(pair),
+            },
             Rule::tag => {
                 let mut parts = parts(pair);
                 let key = self.string(parts.next().expect("grammar: tag has a key"));
@@ -672,8 +681,9 @@ fn rule_word(rule: Rule) -> &'static str {
         Rule::kw_service => "`service`",
         Rule::kw_conditions => "`conditions`",
         Rule::switch | Rule::kw_on | Rule::kw_off => "`on` or `off`",
-        Rule::task_role | Rule::kw_task => "`task`",
-        Rule::execution_role | Rule::kw_execution => "`execution`",
+        Rule::task_role | Rule::existing_task_role | Rule::kw_task => "`task`",
+        Rule::execution_role | Rule::existing_execution_role | Rule::kw_execution => "`execution`",
+        Rule::kw_existing => "`existing`",
         Rule::kw_role => "`role`",
         Rule::role_name | Rule::kw_name => "`name`",
         Rule::role_path | Rule::kw_path => "`path`",

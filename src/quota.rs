@@ -6,7 +6,7 @@
 
 use crate::diag::{Code, Diagnostic};
 use crate::lower::iam::RoleDocuments;
-use crate::model::Runner;
+use crate::model::{Role, Runner};
 
 /// Role trust policy length: IAM's default quota (adjustable up to 4,096 on request).
 pub const TRUST_POLICY_QUOTA: usize = 2048;
@@ -34,7 +34,12 @@ pub fn check(runner: &Runner, documents: &RoleDocuments) -> Vec<Diagnostic> {
             .then(|| document.iam_size())
             .filter(|size| *size > quota)
     };
-    if let Some(trust) = over(&documents.task_trust, TRUST_POLICY_QUOTA) {
+    // The execution role's trust policy is one fixed statement, far below the quota.
+    if let Some(trust) = documents
+        .task_trust
+        .as_ref()
+        .and_then(|trust| over(trust, TRUST_POLICY_QUOTA))
+    {
         diagnostics.push(
             Diagnostic::new(
                 Code::TrustPolicyTooLarge,
@@ -82,6 +87,73 @@ pub fn check(runner: &Runner, documents: &RoleDocuments) -> Vec<Diagnostic> {
     diagnostics
 }
 
+/// IAM counts every inline policy of a role together. The policies runnerc puts on one
+/// `existing` role, from every runner of this invocation that names it (the account's shared
+/// `ecsTaskExecutionRole`, say), are summed here; a runner's own role is checked by [`check`].
+/// The role's other inline policies count too, but only the account knows them.
+pub fn check_existing_roles(runners: &[Runner]) -> Vec<Diagnostic> {
+    // Each existing role of an account, with the runners whose policies go on it.
+    let mut shared: Vec<((&str, String), Vec<(&Runner, &Role)>)> = Vec::new();
+    for runner in runners {
+        for role in [&runner.task_role, &runner.execution_role] {
+            if !role.is_existing() {
+                continue;
+            }
+            let key = (runner.account.as_str(), role.name.to_ascii_lowercase());
+            match shared.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, users)) => users.push((runner, role)),
+                None => shared.push((key, vec![(runner, role)])),
+            }
+        }
+    }
+    let mut diagnostics = Vec::new();
+    for (_, users) in shared.iter().filter(|(_, users)| users.len() > 1) {
+        let sizes: Vec<usize> = users
+            .iter()
+            .map(|(runner, role)| {
+                let documents = crate::lower::iam::documents(runner);
+                let policy = if std::ptr::eq(*role, &runner.task_role) {
+                    documents.task
+                } else {
+                    documents.execution
+                };
+                policy.map_or(0, |p| p.iam_size())
+            })
+            .collect();
+        let total: usize = sizes.iter().sum();
+        if total <= INLINE_POLICIES_QUOTA {
+            continue;
+        }
+        let (last_runner, last_role) = users[users.len() - 1];
+        let names: Vec<String> = users
+            .iter()
+            .zip(&sizes)
+            .map(|((runner, _), size)| format!("`{}` {}", runner.name, thousands(*size)))
+            .collect();
+        let mut diagnostic = Diagnostic::new(
+            Code::InlinePolicyTooLarge,
+            last_role.name_loc,
+            format!(
+                "runnerc's inline policies on the existing role `{}` add up to {} characters ({}), more than IAM's quota of {} per role",
+                last_role.name,
+                thousands(total),
+                names.join(", "),
+                thousands(INLINE_POLICIES_QUOTA)
+            ),
+        )
+        .with_label(format!("runner `{}` adds its policy here", last_runner.name))
+        .with_help("IAM sums every inline policy of a role, the role's own included; give some runners a role of their own");
+        for (runner, role) in &users[..users.len() - 1] {
+            diagnostic = diagnostic.with_secondary(
+                role.name_loc,
+                format!("runner `{}` adds its policy here", runner.name),
+            );
+        }
+        diagnostics.push(diagnostic);
+    }
+    diagnostics
+}
+
 #[cfg(test)]
 mod tests {
     use super::thousands;
@@ -117,8 +189,8 @@ mod size_tests {
             for compiled in compilation.lowered() {
                 let documents = compiled.documents;
                 for document in [
-                    Some(documents.task_trust),
-                    Some(documents.execution_trust),
+                    documents.task_trust,
+                    documents.execution_trust,
                     documents.task,
                     documents.execution,
                 ]
@@ -134,7 +206,12 @@ mod size_tests {
     #[test]
     fn white_space_is_not_counted() {
         let compilation = compile(r#"runner "r" { account "123456789012" region "eu-west-1" }"#);
-        let trust = &compilation.lowered()[0].documents.task_trust;
+        let trust = compilation.lowered()[0]
+            .documents
+            .task_trust
+            .clone()
+            .unwrap();
+        let trust = &trust;
         let pretty = trust.to_pretty_json();
         let without_space: String = pretty.chars().filter(|c| !c.is_whitespace()).collect();
         assert_eq!(trust.iam_size(), without_space.chars().count());
@@ -153,7 +230,12 @@ mod size_tests {
         let mut crossed = None;
         for services in 0..40 {
             let compilation = compile(&spec(services));
-            let size = compilation.lowered()[0].documents.task_trust.iam_size();
+            let size = compilation.lowered()[0]
+                .documents
+                .task_trust
+                .as_ref()
+                .unwrap()
+                .iam_size();
             let reported = compilation
                 .diagnostics
                 .iter()

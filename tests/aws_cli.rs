@@ -19,7 +19,6 @@ mod support;
 
 use runnerc::compile::{CompiledRunner, compile};
 use runnerc::diag::Sources;
-use runnerc::lower::aws_cli::INLINE_POLICY_NAME;
 use runnerc::model::OWNER_TAG_KEY;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -327,10 +326,24 @@ fn assert_roles_match(account: &Account, compiled: &CompiledRunner) {
     ];
     for (role, trust, policy) in roles {
         let name = role.name.as_str();
+        let policy_name = runner.inline_policy_name(role);
+        let export = &exported[name];
+        if role.is_existing() {
+            // Someone else's role: runnerc's policy is there, under the runner's name.
+            let found = export["RolePolicyList"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["PolicyName"] == policy_name.as_str())
+                .map(|p| document(&p["PolicyDocument"]));
+            let expected = policy.as_ref().map(|p| serde_json::to_value(p).unwrap());
+            assert_eq!(found, expected, "{name}: {policy_name}");
+            continue;
+        }
+        let trust = trust.as_ref().expect("a created role has a trust policy");
         let got = account
             .get_role(name)
             .unwrap_or_else(|| panic!("{name} missing"));
-        let export = &exported[name];
         assert_eq!(got["Path"], role.path.as_str(), "{name}: path");
         assert_eq!(
             got["Arn"],
@@ -375,7 +388,7 @@ fn assert_roles_match(account: &Account, compiled: &CompiledRunner) {
             .collect();
         let expected: Vec<(&str, Value)> = policy
             .iter()
-            .map(|p| (INLINE_POLICY_NAME, serde_json::to_value(p).unwrap()))
+            .map(|p| (policy_name.as_str(), serde_json::to_value(p).unwrap()))
             .collect();
         assert_eq!(inline, expected, "{name}: inline policies");
 
@@ -409,6 +422,20 @@ fn assert_roles_match(account: &Account, compiled: &CompiledRunner) {
 fn assert_roles_gone(account: &Account, compiled: &CompiledRunner) {
     let exported = account.roles();
     for role in [&compiled.runner.task_role, &compiled.runner.execution_role] {
+        if role.is_existing() {
+            // The role stays; runnerc's policy on it is gone.
+            let policy_name = compiled.runner.inline_policy_name(role);
+            if let Some(export) = exported.get(&role.name) {
+                let names: Vec<&str> = export["RolePolicyList"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p["PolicyName"].as_str().unwrap())
+                    .collect();
+                assert!(!names.contains(&policy_name.as_str()), "{names:?}");
+            }
+            continue;
+        }
         assert!(
             !exported.contains_key(&role.name),
             "{} still exists",
@@ -465,28 +492,67 @@ fn create_policy(account: &Account, name: &str, path: &str) {
     );
 }
 
+/// The trust policy of a role made outside runnerc for ECS tasks.
+const ECS_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+/// The roles a runner names `existing` must exist, trusting ECS tasks, as in a real account.
+fn create_existing_roles(account: &Account, compiled: &CompiledRunner) {
+    for role in [&compiled.runner.task_role, &compiled.runner.execution_role] {
+        if !role.is_existing() {
+            continue;
+        }
+        let output = account.aws(&[
+            "iam",
+            "create-role",
+            "--role-name",
+            &role.name,
+            "--path",
+            &role.path,
+            "--assume-role-policy-document",
+            ECS_TRUST,
+        ]);
+        assert!(
+            output.status.success()
+                || String::from_utf8_lossy(&output.stderr).contains("EntityAlreadyExists"),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
 /// Creates the roles twice, reading them back each time, then deletes them twice.
 fn create_twice_then_delete_twice(compiled: &CompiledRunner, folder: &Path, cwd: &Path) {
     let runner = &compiled.runner;
     let account = account_for(&runner.account, &runner.region);
     create_customer_policies(&account, compiled);
-    let task = &runner.task_role.name;
+    create_existing_roles(&account, compiled);
     let create = folder.join("create-roles.sh");
     let delete = folder.join("delete-roles.sh");
     let first = account.run_script(&create, cwd, &[]);
-    assert!(first.contains(&format!("created role {task}")), "{first}");
-    assert_roles_match(&account, compiled);
     let second = account.run_script(&create, cwd, &[]);
-    assert!(second.contains(&format!("updated role {task}")), "{second}");
+    for role in [&runner.task_role, &runner.execution_role] {
+        if !role.is_existing() {
+            let name = &role.name;
+            assert!(first.contains(&format!("created role {name}")), "{first}");
+            assert!(second.contains(&format!("updated role {name}")), "{second}");
+        }
+    }
     assert_roles_match(&account, compiled);
     let deleted = account.run_script(&delete, cwd, &[]);
-    assert!(
-        deleted.contains(&format!("deleted role {}", runner.execution_role.name)),
-        "{deleted}"
-    );
+    for role in [&runner.task_role, &runner.execution_role] {
+        let done = if role.is_existing() {
+            format!(
+                "removed inline policy {} from {}",
+                runner.inline_policy_name(role),
+                role.name
+            )
+        } else {
+            format!("deleted role {}", role.name)
+        };
+        assert!(deleted.contains(&done), "{deleted}");
+    }
     assert_roles_gone(&account, compiled);
-    let again = account.run_script(&delete, cwd, &[]);
-    assert!(again.contains("is already gone"), "{again}");
+    account.run_script(&delete, cwd, &[]);
 }
 
 fn tools_present(test: &str) -> bool {
@@ -1000,4 +1066,129 @@ fn a_path_conflict_stops_the_run_before_its_first_change() {
         "the task role was created"
     );
     assert_eq!(account.snapshot("moved-execution-role"), before);
+}
+
+/// Issue 9's proof: the account's shared `ecsTaskExecutionRole`, with its own trust policy,
+/// inline policy, managed attachment and tags, shared by two runners of a fleet of three.
+/// Each runner adds only `runnerc-<runner>` and removes only that; everything else on the role
+/// stays as it was. Everything runs twice.
+#[test]
+fn runners_share_an_existing_role_and_touch_only_their_own_policies() {
+    if !tools_present("aws-cli existing roles") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = fs::read_to_string("examples/shared-execution-role.runner")
+        .unwrap()
+        .replace("123456789012", "777700000010");
+    let path = dir.path().join("fleet.runner");
+    fs::write(&path, &spec).unwrap();
+    let out = dir.path().join("out");
+    build(std::slice::from_ref(&path), &out);
+    let runners = compile_files(&[path]);
+    let account = account_for("777700000010", "eu-west-1");
+    create_foreign_role(&account, "ecsTaskExecutionRole", &[("team", "platform")]);
+    account.aws_json(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        "billing-agent",
+        "--path",
+        "/platform/",
+        "--assume-role-policy-document",
+        ECS_TRUST,
+    ]);
+    // What the role held before runnerc, without runnerc's policies.
+    let others = |role: &Value| -> Value {
+        let mut role = role.clone();
+        let policies = role["RolePolicyList"].as_array_mut().unwrap();
+        policies.retain(|p| !p["PolicyName"].as_str().unwrap().starts_with("runnerc-"));
+        role
+    };
+    let before = account.snapshot("ecsTaskExecutionRole");
+    let script = |runner: &str, name: &str| out.join(runner).join(name);
+    for round in 1..=2 {
+        for runner in ["crm-cdc", "billing-cdc", "audit-cdc"] {
+            account.run_script(&script(runner, "create-roles.sh"), dir.path(), &[]);
+        }
+        let role = account.roles()["ecsTaskExecutionRole"].clone();
+        let mut names: Vec<&str> = role["RolePolicyList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["PolicyName"].as_str().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["other-team", "runnerc-billing-cdc", "runnerc-crm-cdc"],
+            "round {round}"
+        );
+        assert_eq!(
+            others(&role),
+            others(before.0.as_ref().unwrap()),
+            "round {round}"
+        );
+        assert_eq!(
+            account.get_role("ecsTaskExecutionRole"),
+            before.1,
+            "round {round}"
+        );
+        for compiled in &runners {
+            assert_roles_match(&account, compiled);
+        }
+    }
+    // Removing one runner removes its policy only, twice over.
+    for _ in 0..2 {
+        account.run_script(&script("crm-cdc", "delete-roles.sh"), dir.path(), &[]);
+        let role = account.roles()["ecsTaskExecutionRole"].clone();
+        let names: Vec<&str> = role["RolePolicyList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["PolicyName"].as_str().unwrap())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names.contains(&"other-team") && names.contains(&"runnerc-billing-cdc"));
+    }
+    for runner in ["billing-cdc", "audit-cdc"] {
+        account.run_script(&script(runner, "delete-roles.sh"), dir.path(), &[]);
+    }
+    assert_eq!(account.snapshot("ecsTaskExecutionRole"), before);
+    assert!(
+        account.get_role("billing-agent").is_some(),
+        "an existing role was deleted"
+    );
+    progress("a shared execution role kept everything it had");
+
+    // A role that does not trust ECS tasks: a clear refusal, and nothing written anywhere.
+    let untrusting = account_for("777700000011", "eu-west-1");
+    untrusting.aws_json(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        "ecsTaskExecutionRole",
+        "--assume-role-policy-document",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+    ]);
+    let spec = spec.replace("777700000010", "777700000011");
+    let folder = build_spec(
+        dir.path(),
+        "untrusting",
+        &spec.split("runner \"billing-cdc\"").next().unwrap(),
+    );
+    let before = untrusting.snapshot("ecsTaskExecutionRole");
+    for _ in 0..2 {
+        let output = untrusting.script(&folder.join("create-roles.sh"), dir.path(), &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success());
+        assert!(
+            stderr.contains("role ecsTaskExecutionRole does not trust ecs-tasks.amazonaws.com")
+                && stderr.contains(r#"{"Sid":"EcsTasksAssumeRole","Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"777700000011"}}}"#)
+                && stderr.contains("nothing was changed"),
+            "{stderr}"
+        );
+        assert_eq!(untrusting.snapshot("ecsTaskExecutionRole"), before);
+        assert!(untrusting.get_role("crm-cdc-task-role").is_none());
+    }
 }

@@ -95,10 +95,18 @@ fn every_example_meets_the_contract_table() {
         // Trust: ECS tasks, with the confused-deputy conditions for this account and region;
         // the execution role with `aws:SourceAccount` only, and no other service.
         let source_arn = format!("arn:{p}:ecs:{}:{}:*", runner.region, runner.account);
-        for (trust, task) in [
-            (&documents.task_trust, true),
-            (&documents.execution_trust, false),
+        for (trust, task, role) in [
+            (&documents.task_trust, true, &runner.task_role),
+            (&documents.execution_trust, false, &runner.execution_role),
         ] {
+            // An existing role's trust policy is its owner's: runnerc writes none.
+            assert_eq!(
+                trust.is_none(),
+                role.is_existing(),
+                "{name}: trust of {}",
+                role.name
+            );
+            let Some(trust) = trust else { continue };
             let ecs = &trust.statement[0];
             assert_eq!(
                 ecs.principal.as_ref().unwrap().service,
@@ -127,7 +135,8 @@ fn every_example_meets_the_contract_table() {
                 );
             }
         }
-        for extra in &documents.task_trust.statement[1..] {
+        let extras = documents.task_trust.iter().flat_map(|t| &t.statement[1..]);
+        for extra in extras {
             assert!(
                 extra.condition.is_empty(),
                 "{name}: conditions on an extra service"

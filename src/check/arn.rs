@@ -23,6 +23,8 @@ pub(super) struct ArnKind {
     pub shape: &'static str,
     /// Said after the shape in help lines.
     pub alternative: &'static str,
+    /// Whether the account must be the runner's (an error), not merely should be (W026).
+    pub own_account: bool,
 }
 
 pub(super) const SECRET: ArnKind = ArnKind {
@@ -33,6 +35,7 @@ pub(super) const SECRET: ArnKind = ArnKind {
     aws_account: false,
     shape: "arn:{p}:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf",
     alternative: "; a plain name works too",
+    own_account: false,
 };
 
 pub(super) const KMS_KEY: ArnKind = ArnKind {
@@ -43,6 +46,7 @@ pub(super) const KMS_KEY: ArnKind = ArnKind {
     aws_account: false,
     shape: "arn:{p}:kms:REGION:ACCOUNT:key/KEY-ID",
     alternative: "",
+    own_account: false,
 };
 
 pub(super) const MANAGED_POLICY: ArnKind = ArnKind {
@@ -53,11 +57,23 @@ pub(super) const MANAGED_POLICY: ArnKind = ArnKind {
     aws_account: true,
     shape: "arn:{p}:iam::ACCOUNT:policy/NAME",
     alternative: ", or `arn:{p}:iam::aws:policy/...` for an AWS managed policy",
+    own_account: false,
 };
 
 pub(super) const PERMISSIONS_BOUNDARY: ArnKind = ArnKind {
     code: Code::InvalidPermissionsBoundary,
     ..MANAGED_POLICY
+};
+
+pub(super) const EXISTING_ROLE: ArnKind = ArnKind {
+    what: "role ARN",
+    service: "iam",
+    code: Code::InvalidExistingRole,
+    regional: false,
+    aws_account: false,
+    shape: "arn:{p}:iam::ACCOUNT:role/PATH/NAME",
+    alternative: "; a plain role name works too",
+    own_account: true,
 };
 
 impl RunnerChecker<'_> {
@@ -178,6 +194,16 @@ impl RunnerChecker<'_> {
                 "not a 12-digit account ID"
             };
             let problem = format!("`{}` is {expected}", shown(arn.account));
+            self.invalid_arn(value, kind, place, problem);
+            return None;
+        }
+        if kind.own_account && arn.account != place.account {
+            let problem = format!(
+                "it names account `{}`, but runner `{}` is in account `{}`",
+                arn.account,
+                shown(self.runner),
+                place.account
+            );
             self.invalid_arn(value, kind, place, problem);
             return None;
         }

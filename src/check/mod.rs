@@ -104,30 +104,42 @@ pub fn check_across(checked: Vec<Checked>, diagnostics: &mut Vec<Diagnostic>) ->
     runners
 }
 
-/// IAM role names are unique per account, ignoring case.
+/// IAM role names are unique per account, ignoring case: two runners may not create roles of
+/// one name, nor may one create a role that another names `existing`. Several runners may
+/// name the same existing role (the account's shared `ecsTaskExecutionRole`), but one runner
+/// may not name it for both of its roles, since its inline policy there has one name.
 fn check_role_names(runners: &[Runner], diagnostics: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<(&str, String), Loc> = HashMap::default();
+    // The first use of each name: where, whether existing, and by which runner.
+    let mut seen: HashMap<(&str, String), (Loc, bool, &str)> = HashMap::default();
     for runner in runners {
         for role in [&runner.task_role, &runner.execution_role] {
             let key = (runner.account.as_str(), role.name.to_ascii_lowercase());
-            match seen.get(&key) {
-                Some(first) => diagnostics.push(
-                    Diagnostic::new(
-                        Code::DuplicateRoleName,
-                        role.name_loc,
-                        format!(
-                            "role name `{}` is used twice in account `{}`",
-                            role.name, runner.account
-                        ),
-                    )
-                    .with_label(format!("`{}` again", role.name))
-                    .with_secondary(*first, "first used here")
-                    .with_help("IAM role names are unique per account, ignoring case; set `name` in a role block"),
+            let existing = role.is_existing();
+            let Some((first, first_existing, first_runner)) = seen.get(&key).copied() else {
+                seen.insert(key, (role.name_loc, existing, &runner.name));
+                continue;
+            };
+            let (message, help) = match (first_existing, existing) {
+                (true, true) if first_runner != runner.name => continue,
+                (true, true) => (
+                    format!("runner `{}` names the existing role `{}` for both of its roles", runner.name, role.name),
+                    "runnerc's inline policy on an existing role is named after the runner, so each runner may add it to a role once; use two roles".to_owned(),
                 ),
-                None => {
-                    seen.insert(key, role.name_loc);
-                }
-            }
+                (false, false) => (
+                    format!("role name `{}` is used twice in account `{}`", role.name, runner.account),
+                    "IAM role names are unique per account, ignoring case; set `name` in a role block".to_owned(),
+                ),
+                _ => (
+                    format!("role `{}` is created by one runner and named `existing` by another", role.name),
+                    "a role runnerc creates belongs to its runner; give the created role another name, or make both `existing`".to_owned(),
+                ),
+            };
+            diagnostics.push(
+                Diagnostic::new(Code::DuplicateRoleName, role.name_loc, message)
+                    .with_label(format!("`{}` again", role.name))
+                    .with_secondary(first, "first used here")
+                    .with_help(help),
+            );
         }
     }
 }
@@ -205,6 +217,8 @@ impl<'a> RunnerChecker<'a> {
         let mut conditions = Once::new();
         let mut task_role = Once::new();
         let mut execution_role = Once::new();
+        let mut existing_task_role = Once::new();
+        let mut existing_execution_role = Once::new();
         let mut gathered = Gathered::default();
         for statement in &decl.statements {
             let span = statement.span;
@@ -219,6 +233,17 @@ impl<'a> RunnerChecker<'a> {
                     RoleKind::Execution => {
                         self.once(&mut execution_role, "execution role", role, span)
                     }
+                },
+                Statement::ExistingRole { kind, role } => match kind {
+                    RoleKind::Task => {
+                        self.once(&mut existing_task_role, "task role existing", role, span)
+                    }
+                    RoleKind::Execution => self.once(
+                        &mut existing_execution_role,
+                        "execution role existing",
+                        role,
+                        span,
+                    ),
                 },
                 Statement::Secret(secret) => gathered.secrets.push(secret),
                 Statement::Destination(fields) => gathered.destinations.push((fields, span)),
@@ -241,21 +266,25 @@ impl<'a> RunnerChecker<'a> {
             confused_deputy_conditions: conditions.value.is_none_or(|(on, _)| on.node),
             extra_services: self.trust_services(&gathered.services, &place),
         };
-        let task_role = self.role(
+        let task_role = self.role_of(
             RoleKind::Task,
-            task_role.value.map(|(r, _)| r),
+            task_role.value,
+            existing_task_role.value,
             decl,
             &place,
         );
-        let execution_role = self.role(
+        let execution_role = self.role_of(
             RoleKind::Execution,
-            execution_role.value.map(|(r, _)| r),
+            execution_role.value,
+            existing_execution_role.value,
             decl,
             &place,
         );
         let tags = self.tags(&gathered.tags);
 
         Some(Runner {
+            task_role: task_role?,
+            execution_role: execution_role?,
             name: decl.name.node.clone(),
             name_loc: self.loc(decl.name.span),
             account: account?.to_owned(),
@@ -265,8 +294,6 @@ impl<'a> RunnerChecker<'a> {
             agent_secrets,
             destinations,
             trust,
-            task_role,
-            execution_role,
             tags,
         })
     }

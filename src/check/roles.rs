@@ -1,16 +1,139 @@
 //! The two roles: `task role { ... }` and `execution role { ... }`, their names, paths,
 //! descriptions, boundaries, session durations and managed policies.
 
-use super::arn::{ArnKind, MANAGED_POLICY, PERMISSIONS_BOUNDARY};
+use super::arn::{ArnKind, EXISTING_ROLE, MANAGED_POLICY, PERMISSIONS_BOUNDARY};
 use super::{Once, Place, RunnerChecker, shown};
 use crate::ast::{ManagedPolicy, RoleDecl, RoleField, RoleKind, RunnerDecl, Span, Spanned, Str};
 use crate::aws;
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Role, default_execution_policy};
+use crate::model::{Ownership, Role, default_execution_policy};
 use rustc_hash::FxHashMap as HashMap;
 
 impl<'a> RunnerChecker<'a> {
-    pub(super) fn role(
+    /// The role of one kind: created by runnerc from its block (or defaults), or `existing`.
+    /// `None` when both were written (E084).
+    pub(super) fn role_of(
+        &mut self,
+        kind: RoleKind,
+        block: Option<(&'a RoleDecl, Span)>,
+        existing: Option<(&'a Str, Span)>,
+        runner: &RunnerDecl,
+        place: &Place<'_>,
+    ) -> Option<Role> {
+        let Some((value, existing_span)) = existing else {
+            return Some(self.role(kind, block.map(|(decl, _)| decl), runner, place));
+        };
+        if let Some((decl, block_span)) = block {
+            let managed = decl
+                .fields
+                .iter()
+                .find(|f| matches!(f.node, RoleField::ManagedPolicy(_)));
+            let (message, secondary, help) = match managed {
+                Some(field) => (
+                    format!(
+                        "the {} is `existing`, so runnerc attaches no managed policy to it",
+                        kind.keyword()
+                    ),
+                    (field.span, "a managed policy for it here"),
+                    "runnerc adds only its inline policy to a role it does not own; attach managed policies where the role is managed, or let runnerc create the role",
+                ),
+                None => (
+                    format!(
+                        "the {} is `existing` and also has a `{} {{ ... }}` block",
+                        kind.keyword(),
+                        kind.keyword()
+                    ),
+                    (block_span, "the block is here"),
+                    "a role block describes a role runnerc creates; remove the block to use the existing role as it is, or remove `existing` to have runnerc create the role",
+                ),
+            };
+            let diagnostic = Diagnostic::new(
+                Code::ExistingRoleWithBlock,
+                self.loc(existing_span),
+                message,
+            )
+            .with_label("an existing role")
+            .with_secondary(self.loc(secondary.0), secondary.1)
+            .with_help(help);
+            self.report(diagnostic);
+            return None;
+        }
+        self.existing_role(value, runner, place)
+    }
+
+    /// `existing "NAME"` or `existing "arn:...:role/PATH/NAME"`.
+    fn existing_role(
+        &mut self,
+        value: &Str,
+        runner: &RunnerDecl,
+        place: &Place<'_>,
+    ) -> Option<Role> {
+        let text = value.node.as_str();
+        let (name, path, path_known) = if text.starts_with("arn:") {
+            let arn = self.arn(value, &EXISTING_ROLE, place)?;
+            let Some(rest) = arn.resource.strip_prefix("role/") else {
+                self.invalid_arn(
+                    value,
+                    &EXISTING_ROLE,
+                    place,
+                    "its resource does not start with `role/`",
+                );
+                return None;
+            };
+            let (path, name) = match rest.rsplit_once('/') {
+                Some((dirs, name)) => (format!("/{dirs}/"), name),
+                None => ("/".to_owned(), rest),
+            };
+            if let Some(problem) = aws::role_path_problem(&path) {
+                self.invalid_arn(
+                    value,
+                    &EXISTING_ROLE,
+                    place,
+                    format!("its path `{}` is not valid: {problem}", shown(&path)),
+                );
+                return None;
+            }
+            (name.to_owned(), path, true)
+        } else {
+            (text.to_owned(), "/".to_owned(), false)
+        };
+        // As `Runner::existing_role_policy_name` will name it.
+        let policy_name = format!("runnerc-{}", runner.name.node);
+        let problem = aws::role_name_problem(&name)
+            .map(|problem| format!("role name `{}` is not valid: {problem}", shown(&name)))
+            .or_else(|| {
+                (policy_name.chars().count() > 128).then(|| format!(
+                    "runnerc's inline policy on it, `{}`, would be longer than IAM's 128 characters",
+                    shown(&policy_name)
+                ))
+            });
+        if let Some(problem) = problem {
+            let diagnostic = Diagnostic::new(
+                Code::InvalidExistingRole,
+                self.loc(value.span),
+                format!("existing role `{}` cannot be used: {problem}", shown(text)),
+            )
+            .with_label("invalid existing role")
+            .with_help(format!(
+                "write the role's name, like `ecsTaskExecutionRole`, or its ARN, `arn:{}:iam::{}:role/PATH/NAME`; a runner name of at most 120 characters",
+                place.partition, place.account
+            ));
+            self.report(diagnostic);
+            return None;
+        }
+        Some(Role {
+            name,
+            name_loc: self.loc(value.span),
+            path,
+            description: None,
+            permissions_boundary: None,
+            max_session_duration: None,
+            managed_policies: Vec::new(),
+            ownership: Ownership::Existing { path_known },
+        })
+    }
+
+    fn role(
         &mut self,
         kind: RoleKind,
         decl: Option<&'a RoleDecl>,
@@ -182,6 +305,7 @@ impl<'a> RunnerChecker<'a> {
             permissions_boundary,
             max_session_duration,
             managed_policies,
+            ownership: Ownership::Created,
         }
     }
 

@@ -16,12 +16,9 @@
 //! - "not found" is told apart from other failures by the `(NoSuchEntity)` error code in
 //!   aws-cli's message, since aws-cli v1 and v2 exit with different codes.
 
-use crate::lower::iam::{PolicyDocument, RoleDocuments};
-use crate::model::{OWNER_TAG_KEY, Role, Runner};
+use crate::lower::iam::{self, PolicyDocument, RoleDocuments, Statement};
+use crate::model::{OWN_ROLE_POLICY_NAME, OWNER_TAG_KEY, Ownership, Role, Runner};
 use std::fmt::Write;
-
-/// The name of the one inline policy runnerc puts on each role.
-pub const INLINE_POLICY_NAME: &str = "runnerc-policy";
 
 /// Quotes a value for bash: single quotes, with each `'` written as `'\''`. Nothing inside
 /// single quotes is expanded, so the value reaches the command byte for byte.
@@ -73,7 +70,16 @@ fn header(out: &mut String, runner: &Runner, script: &str, purpose: &str, rerun:
         ("task role:", &runner.task_role),
         ("execution role:", &runner.execution_role),
     ] {
-        let _ = writeln!(out, "#   {kind:<16}{}{}", role.path, role.name);
+        let _ = match role.ownership {
+            Ownership::Created => writeln!(out, "#   {kind:<16}{}{}", role.path, role.name),
+            Ownership::Existing { path_known } => writeln!(
+                out,
+                "#   {kind:<16}existing {}{} (only the inline policy {} is runnerc's)",
+                if path_known { role.path.as_str() } else { "" },
+                role.name,
+                runner.inline_policy_name(role)
+            ),
+        };
     }
     let _ = writeln!(
         out,
@@ -87,6 +93,13 @@ fn header(out: &mut String, runner: &Runner, script: &str, purpose: &str, rerun:
         "# Changes or deletes only roles tagged {OWNER_TAG_KEY}={}, after checking every role first.",
         runner.name
     );
+    if runner.task_role.is_existing() || runner.execution_role.is_existing() {
+        let _ = writeln!(
+            out,
+            "# On an existing role it adds or removes only its inline policy {}.",
+            runner.existing_role_policy_name()
+        );
+    }
     let _ = writeln!(
         out,
         "# Uses aws and coreutils; honours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL."
@@ -112,7 +125,7 @@ fn header(out: &mut String, runner: &Runner, script: &str, purpose: &str, rerun:
     let _ = writeln!(
         out,
         "readonly INLINE_POLICY_NAME={}",
-        sh_quote(INLINE_POLICY_NAME)
+        sh_quote(OWN_ROLE_POLICY_NAME)
     );
     let _ = writeln!(out, "readonly OWNER_TAG_KEY={}", sh_quote(OWNER_TAG_KEY));
 }
@@ -124,8 +137,43 @@ fn document_variable(out: &mut String, variable: &str, document: &PolicyDocument
     let _ = writeln!(out, "readonly {variable}={}", sh_quote(json.trim_end()));
 }
 
+/// One role of a runner, as the scripts see it.
+struct ScriptRole<'a> {
+    comment: &'static str,
+    role: &'a Role,
+    /// The shell variable of its trust policy (a role runnerc creates).
+    trust: &'static str,
+    /// The statement an existing role's trust policy must hold, for the refusal message.
+    trust_statement: Statement,
+    /// The shell variable of its inline policy, when the role gets one.
+    policy: Option<&'static str>,
+}
+
+fn script_roles<'a>(runner: &'a Runner, documents: &RoleDocuments) -> [ScriptRole<'a>; 2] {
+    [
+        ScriptRole {
+            comment: "The task role, assumed by the running agent.",
+            role: &runner.task_role,
+            trust: "$TASK_ROLE_TRUST_POLICY",
+            trust_statement: iam::task_trust_policy(runner).statement.remove(0),
+            policy: documents.task.as_ref().map(|_| "$TASK_ROLE_POLICY"),
+        },
+        ScriptRole {
+            comment: "The execution role, assumed by ECS to start the container.",
+            role: &runner.execution_role,
+            trust: "$EXECUTION_ROLE_TRUST_POLICY",
+            trust_statement: iam::execution_trust_policy(runner).statement.remove(0),
+            policy: documents
+                .execution
+                .as_ref()
+                .map(|_| "$EXECUTION_ROLE_POLICY"),
+        },
+    ]
+}
+
 /// `create-roles.sh`: checks both roles, then creates them, or updates them in place, with
-/// their trust policies, inline policies, managed attachments, boundaries and tags.
+/// their trust policies, inline policies, managed attachments, boundaries and tags. An
+/// existing role only gets runnerc's inline policy.
 pub fn create_script(runner: &Runner, documents: &RoleDocuments) -> String {
     let mut out = String::new();
     header(
@@ -136,12 +184,12 @@ pub fn create_script(runner: &Runner, documents: &RoleDocuments) -> String {
         "Safe to run again: this runner's roles are updated in place.",
     );
     let _ = writeln!(out);
-    document_variable(&mut out, "TASK_ROLE_TRUST_POLICY", &documents.task_trust);
-    document_variable(
-        &mut out,
-        "EXECUTION_ROLE_TRUST_POLICY",
-        &documents.execution_trust,
-    );
+    if let Some(trust) = &documents.task_trust {
+        document_variable(&mut out, "TASK_ROLE_TRUST_POLICY", trust);
+    }
+    if let Some(trust) = &documents.execution_trust {
+        document_variable(&mut out, "EXECUTION_ROLE_TRUST_POLICY", trust);
+    }
     if let Some(task) = &documents.task {
         document_variable(&mut out, "TASK_ROLE_POLICY", task);
     }
@@ -153,84 +201,85 @@ pub fn create_script(runner: &Runner, documents: &RoleDocuments) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "parse_arguments \"$@\"");
     let _ = writeln!(out, "check_account");
-    preflight(&mut out, runner, true);
+    let roles = script_roles(runner, documents);
+    preflight(&mut out, &roles, true);
     let (tags, tag_keys) = tags_json(runner);
-    let roles = [
-        (
-            "The task role, assumed by the running agent.",
-            &runner.task_role,
-            "$TASK_ROLE_TRUST_POLICY",
-            documents.task.as_ref().map(|_| "$TASK_ROLE_POLICY"),
-        ),
-        (
-            "The execution role, assumed by ECS to start the container.",
-            &runner.execution_role,
-            "$EXECUTION_ROLE_TRUST_POLICY",
-            documents
-                .execution
-                .as_ref()
-                .map(|_| "$EXECUTION_ROLE_POLICY"),
-        ),
-    ];
-    for (comment, role, trust, policy) in roles {
+    for script_role in &roles {
+        let role = script_role.role;
         let name = sh_quote(&role.name);
+        let policy_name = sh_quote(&runner.inline_policy_name(role));
         let _ = writeln!(out);
-        let _ = writeln!(out, "# {comment}");
-        let _ = writeln!(
-            out,
-            "ensure_role {name} {} {} \\\n    {} \\\n    {} \\\n    {} \\\n    {} \\\n    \"{trust}\"",
-            sh_quote(&role.path),
-            role.max_session_duration.unwrap_or(3600),
-            sh_quote(&description_input(role)),
-            sh_quote(role.permissions_boundary.as_deref().unwrap_or("")),
-            sh_quote(&tags),
-            sh_quote(&tag_keys),
-        );
-        match policy {
+        let _ = writeln!(out, "# {}", script_role.comment);
+        if !role.is_existing() {
+            let _ = writeln!(
+                out,
+                "ensure_role {name} {} {} \\\n    {} \\\n    {} \\\n    {} \\\n    {} \\\n    \"{}\"",
+                sh_quote(&role.path),
+                role.max_session_duration.unwrap_or(3600),
+                sh_quote(&description_input(role)),
+                sh_quote(role.permissions_boundary.as_deref().unwrap_or("")),
+                sh_quote(&tags),
+                sh_quote(&tag_keys),
+                script_role.trust,
+            );
+        }
+        match script_role.policy {
             Some(variable) => {
-                let _ = writeln!(out, "put_inline_policy {name} \"{variable}\"");
+                let _ = writeln!(out, "put_inline_policy {name} {policy_name} \"{variable}\"");
             }
             None => {
-                let _ = writeln!(out, "remove_inline_policy {name}");
+                let _ = writeln!(out, "remove_inline_policy {name} {policy_name}");
             }
         }
-        let mut attach = format!(
-            "attach_managed_policies {name} {}",
-            sh_quote(&json(&role.managed_policies))
-        );
-        for arn in &role.managed_policies {
-            let _ = write!(attach, " \\\n    {}", sh_quote(arn));
+        if !role.is_existing() {
+            let mut attach = format!(
+                "attach_managed_policies {name} {}",
+                sh_quote(&json(&role.managed_policies))
+            );
+            for arn in &role.managed_policies {
+                let _ = write!(attach, " \\\n    {}", sh_quote(arn));
+            }
+            let _ = writeln!(out, "{attach}");
         }
-        let _ = writeln!(out, "{attach}");
     }
     out
 }
 
 /// The preflight: every role read and judged before the first change.
-fn preflight(out: &mut String, runner: &Runner, create: bool) {
+fn preflight(out: &mut String, roles: &[ScriptRole<'_>], create: bool) {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
         "# Preflight: both roles are checked before anything is changed."
     );
-    for role in [&runner.task_role, &runner.execution_role] {
+    for script_role in roles {
+        let role = script_role.role;
         let name = sh_quote(&role.name);
-        if create {
-            let _ = writeln!(out, "preflight_role {name} {}", sh_quote(&role.path));
-        } else {
-            let _ = writeln!(out, "preflight_role {name} ''");
-            let _ = writeln!(
+        let _ = match (role.ownership, create) {
+            (Ownership::Existing { path_known }, true) => writeln!(
                 out,
-                "preflight_delete {name} {}",
+                "preflight_existing {name} {} \\\n    {}",
+                sh_quote(if path_known { &role.path } else { "" }),
+                sh_quote(&json(&script_role.trust_statement)),
+            ),
+            (Ownership::Existing { .. }, false) => writeln!(out, "preflight_present {name}"),
+            (Ownership::Created, true) => {
+                writeln!(out, "preflight_role {name} {}", sh_quote(&role.path))
+            }
+            (Ownership::Created, false) => writeln!(
+                out,
+                "preflight_role {name} ''\npreflight_delete {name} {}",
                 sh_quote(&json(&role.managed_policies))
-            );
-        }
+            ),
+        };
     }
     let _ = writeln!(out, "end_preflight");
 }
 
-/// `delete-roles.sh`: checks both roles, then removes exactly what `create-roles.sh` made.
-pub fn delete_script(runner: &Runner) -> String {
+/// `delete-roles.sh`: checks both roles, then removes exactly what `create-roles.sh` made: a
+/// role runnerc created with what it put on it, and from an existing role only runnerc's
+/// inline policy.
+pub fn delete_script(runner: &Runner, documents: &RoleDocuments) -> String {
     let mut out = String::new();
     header(
         &mut out,
@@ -244,9 +293,20 @@ pub fn delete_script(runner: &Runner) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "parse_arguments \"$@\"");
     let _ = writeln!(out, "check_account");
-    preflight(&mut out, runner, false);
+    let roles = script_roles(runner, documents);
+    preflight(&mut out, &roles, false);
     let _ = writeln!(out);
-    for role in [&runner.task_role, &runner.execution_role] {
+    for script_role in &roles {
+        let role = script_role.role;
+        if role.is_existing() {
+            let _ = writeln!(
+                out,
+                "remove_inline_policy {} {}",
+                sh_quote(&role.name),
+                sh_quote(&runner.inline_policy_name(role))
+            );
+            continue;
+        }
         let mut line = format!("delete_role {}", sh_quote(&role.name));
         for arn in &role.managed_policies {
             let _ = write!(line, " \\\n    {}", sh_quote(arn));

@@ -471,19 +471,21 @@ pub fn execution_role_policy(runner: &Runner) -> Option<PolicyDocument> {
     )))
 }
 
-/// The four documents of one runner.
+/// The documents of one runner: each role's trust policy (none for an `existing` role, whose
+/// trust policy is its owner's) and inline policy (none when it would have no statement).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoleDocuments {
-    pub task_trust: PolicyDocument,
-    pub execution_trust: PolicyDocument,
+    pub task_trust: Option<PolicyDocument>,
+    pub execution_trust: Option<PolicyDocument>,
     pub task: Option<PolicyDocument>,
     pub execution: Option<PolicyDocument>,
 }
 
 pub fn documents(runner: &Runner) -> RoleDocuments {
     RoleDocuments {
-        task_trust: task_trust_policy(runner),
-        execution_trust: execution_trust_policy(runner),
+        task_trust: (!runner.task_role.is_existing()).then(|| task_trust_policy(runner)),
+        execution_trust: (!runner.execution_role.is_existing())
+            .then(|| execution_trust_policy(runner)),
         task: task_role_policy(runner),
         execution: execution_role_policy(runner),
     }

@@ -57,16 +57,16 @@ pub fn output_files(runner: &Runner, documents: &RoleDocuments, emit: &[Emit]) -
     };
     let mut files = Vec::new();
     if emit.contains(&Emit::Json) {
-        files.push(file(
-            TASK_TRUST_POLICY_FILE,
-            documents.task_trust.to_pretty_json(),
-            false,
-        ));
-        files.push(file(
-            EXECUTION_TRUST_POLICY_FILE,
-            documents.execution_trust.to_pretty_json(),
-            false,
-        ));
+        if let Some(trust) = &documents.task_trust {
+            files.push(file(TASK_TRUST_POLICY_FILE, trust.to_pretty_json(), false));
+        }
+        if let Some(trust) = &documents.execution_trust {
+            files.push(file(
+                EXECUTION_TRUST_POLICY_FILE,
+                trust.to_pretty_json(),
+                false,
+            ));
+        }
         if let Some(task) = &documents.task {
             files.push(file(TASK_ROLE_POLICY_FILE, task.to_pretty_json(), false));
         }
@@ -86,7 +86,7 @@ pub fn output_files(runner: &Runner, documents: &RoleDocuments, emit: &[Emit]) -
         ));
         files.push(file(
             DELETE_ROLES_FILE,
-            aws_cli::delete_script(runner),
+            aws_cli::delete_script(runner, documents),
             true,
         ));
     }
