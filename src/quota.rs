@@ -93,7 +93,8 @@ pub fn check(runner: &Runner, documents: &RoleDocuments) -> Vec<Diagnostic> {
 /// The role's other inline policies count too, but only the account knows them.
 pub fn check_existing_roles(runners: &[Runner]) -> Vec<Diagnostic> {
     // Each existing role of an account, with the runners whose policies go on it.
-    let mut shared: Vec<((&str, String), Vec<(&Runner, &Role)>)> = Vec::new();
+    type Users<'r> = Vec<(&'r Runner, &'r Role)>;
+    let mut shared: Vec<((&str, String), Users)> = Vec::new();
     for runner in runners {
         for role in [&runner.task_role, &runner.execution_role] {
             if !role.is_existing() {
@@ -253,5 +254,37 @@ mod size_tests {
             }
         }
         assert!(crossed.is_some(), "the quota was never crossed");
+    }
+
+    #[test]
+    fn policies_on_a_shared_existing_role_are_summed() {
+        let runner = |name: &str| {
+            let secrets: String = (0..50)
+                .map(|i| format!("agent secret \"streaming/{name}/agent-{i:02}\"\n"))
+                .collect();
+            format!(
+                "runner \"{name}\" {{ account \"123456789012\" region \"eu-west-1\"\n{secrets} execution role existing \"ecsTaskExecutionRole\" }}\n"
+            )
+        };
+        let two = compile(&(runner("a") + &runner("b")));
+        assert!(two.diagnostics.is_empty(), "{:?}", two.diagnostics);
+        let sizes: Vec<usize> = two
+            .lowered()
+            .iter()
+            .map(|c| c.documents.execution.as_ref().unwrap().iam_size())
+            .collect();
+        let three = compile(&(runner("a") + &runner("b") + &runner("c")));
+        let total: usize = sizes.iter().sum::<usize>() + sizes[0];
+        assert!(total > INLINE_POLICIES_QUOTA && sizes[0] < INLINE_POLICIES_QUOTA / 2);
+        assert_eq!(three.diagnostics.len(), 1, "{:?}", three.diagnostics);
+        let diagnostic = &three.diagnostics[0];
+        assert_eq!(diagnostic.code, Code::InlinePolicyTooLarge);
+        assert!(
+            diagnostic.message.contains(&thousands(total)),
+            "{}",
+            diagnostic.message
+        );
+        assert!(diagnostic.message.contains("ecsTaskExecutionRole"));
+        assert_eq!(diagnostic.secondary.len(), 2);
     }
 }

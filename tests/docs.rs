@@ -93,6 +93,20 @@ fn the_readme_tour_compiles() {
 }
 
 #[test]
+fn the_readme_existing_roles_spec_compiles() {
+    let readme = fs::read_to_string("README.md").unwrap();
+    let start = readme
+        .find("runner \"crm-cdc\" {\n")
+        .expect("the existing-roles section has a spec");
+    let end = start + readme[start..].find("```").unwrap();
+    let codes = codes_of(&readme[start..end]);
+    assert!(
+        codes.is_empty(),
+        "README existing-roles spec reports {codes:?}"
+    );
+}
+
+#[test]
 fn every_subcommand_help_shows_an_example() {
     for command in ["check", "build", "fmt", "explain", "init", "completions"] {
         let output = runnerc(&[command, "--help"]);

@@ -39,7 +39,7 @@ impl<'a> RunnerChecker<'a> {
                 ),
                 None => (
                     format!(
-                        "the {} is `existing` and also has a `{} {{ ... }}` block",
+                        "the {} is `existing` and also has a block `{} {{ ... }}`",
                         kind.keyword(),
                         kind.keyword()
                     ),
@@ -99,25 +99,32 @@ impl<'a> RunnerChecker<'a> {
         };
         // As `Runner::existing_role_policy_name` will name it.
         let policy_name = format!("runnerc-{}", runner.name.node);
-        let problem = aws::role_name_problem(&name)
-            .map(|problem| format!("role name `{}` is not valid: {problem}", shown(&name)))
-            .or_else(|| {
-                (policy_name.chars().count() > 128).then(|| format!(
-                    "runnerc's inline policy on it, `{}`, would be longer than IAM's 128 characters",
-                    shown(&policy_name)
-                ))
-            });
-        if let Some(problem) = problem {
+        let problem = match aws::role_name_problem(&name) {
+            Some(problem) => Some((
+                format!("role name `{}` is not valid: {problem}", shown(&name)),
+                format!(
+                    "write the role's name, like `ecsTaskExecutionRole`, or its ARN, `arn:{}:iam::{}:role/PATH/NAME`",
+                    place.partition, place.account
+                ),
+            )),
+            None => (policy_name.chars().count() > 128).then(|| {
+                (
+                    format!(
+                        "runnerc's inline policy on it, `{}`, would be longer than IAM's 128 characters",
+                        shown(&policy_name)
+                    ),
+                    "shorten the runner name to at most 120 characters".to_owned(),
+                )
+            }),
+        };
+        if let Some((problem, help)) = problem {
             let diagnostic = Diagnostic::new(
                 Code::InvalidExistingRole,
                 self.loc(value.span),
                 format!("existing role `{}` cannot be used: {problem}", shown(text)),
             )
             .with_label("invalid existing role")
-            .with_help(format!(
-                "write the role's name, like `ecsTaskExecutionRole`, or its ARN, `arn:{}:iam::{}:role/PATH/NAME`; a runner name of at most 120 characters",
-                place.partition, place.account
-            ));
+            .with_help(help);
             self.report(diagnostic);
             return None;
         }

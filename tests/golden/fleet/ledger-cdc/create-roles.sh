@@ -259,6 +259,42 @@ preflight_role() {
     fi
 }
 
+# preflight_existing NAME PATH TRUST_STATEMENT: an `existing` role, someone else's, must exist
+# (under PATH, unless PATH is empty) and trust ecs-tasks.amazonaws.com in an Allow statement.
+# runnerc does not edit a trust policy it does not own: when the role does not trust ECS tasks,
+# the refusal shows the statement to add. No tag is needed, and none is written.
+preflight_existing() {
+    local name=$1 path=$2 statement=$3 current_path trusted
+    role_checked[$name]=1
+    if ! aws_unless_missing iam get-role --role-name "$name" \
+        --query "[Role.Path, to_string(contains(Role.AssumeRolePolicyDocument.[Statement][] | [?Effect=='Allow'].Principal.Service | [], 'ecs-tasks.amazonaws.com'))]" \
+        --output text; then
+        role_exists[$name]=0
+        refuse "role $name does not exist; the spec names it \`existing\`, so runnerc adds its policy to it but does not create it." \
+            "Create the role first, or remove \`existing\` from the spec to have runnerc create one"
+        return 0
+    fi
+    role_exists[$name]=1
+    IFS=$'\t' read -r current_path trusted <"$output" || true
+    if [ -n "$path" ] && [ "$current_path" != "$path" ]; then
+        refuse "role $name is under path $current_path, not $path as the spec's ARN says; correct the ARN in the spec"
+    fi
+    if [ "$trusted" != true ]; then
+        refuse "role $name does not trust ecs-tasks.amazonaws.com, so ECS could not use it; runnerc does not edit a trust policy it does not own." \
+            "Add this statement to the role's trust policy, then run again:"$'\n'"$statement"
+    fi
+}
+
+# preflight_present NAME: records whether role NAME exists, for delete-roles.sh.
+preflight_present() {
+    role_checked[$1]=1
+    if aws_unless_missing iam get-role --role-name "$1" --query Role.RoleName --output text; then
+        role_exists[$1]=1
+    else
+        role_exists[$1]=0
+    fi
+}
+
 # preflight_delete NAME KEEP_JSON: a role to delete must hold nothing but what create-roles.sh
 # put on it (the inline policy INLINE_POLICY_NAME and the managed policies in KEEP_JSON), or
 # IAM would refuse to delete it half way.
@@ -328,16 +364,22 @@ ensure_role() {
     fi
 }
 
-# put_inline_policy NAME DOCUMENT: adds or replaces the role's inline policy.
+# put_inline_policy NAME POLICY_NAME DOCUMENT: adds or replaces runnerc's inline policy on the
+# role; other inline policies are left as they are.
 put_inline_policy() {
-    aws iam put-role-policy --role-name "$1" --policy-name "$INLINE_POLICY_NAME" --policy-document "$2"
-    echo "put inline policy $INLINE_POLICY_NAME on $1"
+    aws iam put-role-policy --role-name "$1" --policy-name "$2" --policy-document "$3"
+    echo "put inline policy $2 on $1"
 }
 
-# remove_inline_policy NAME: the spec grants this role nothing inline; removes an earlier one.
+# remove_inline_policy NAME POLICY_NAME: removes runnerc's inline policy from the role, if it
+# is there (the spec grants the role nothing inline, or the runner is being removed).
 remove_inline_policy() {
-    if aws_unless_missing iam delete-role-policy --role-name "$1" --policy-name "$INLINE_POLICY_NAME"; then
-        echo "removed inline policy $INLINE_POLICY_NAME from $1"
+    if [ "${role_exists[$1]:-1}" = 0 ]; then
+        echo "role $1 is not there; nothing to remove"
+        return 0
+    fi
+    if aws_unless_missing iam delete-role-policy --role-name "$1" --policy-name "$2"; then
+        echo "removed inline policy $2 from $1"
     fi
 }
 
@@ -398,7 +440,7 @@ ensure_role 'ledger-cdc-task-role' '/' 3600 \
     '[{"Key":"pipeline","Value":"ledger"},{"Key":"runnerc:runner","Value":"ledger-cdc"}]' \
     '["pipeline","runnerc:runner"]' \
     "$TASK_ROLE_TRUST_POLICY"
-put_inline_policy 'ledger-cdc-task-role' "$TASK_ROLE_POLICY"
+put_inline_policy 'ledger-cdc-task-role' 'runnerc-policy' "$TASK_ROLE_POLICY"
 attach_managed_policies 'ledger-cdc-task-role' '[]'
 
 # The execution role, assumed by ECS to start the container.
@@ -408,6 +450,6 @@ ensure_role 'ledger-cdc-execution-role' '/' 3600 \
     '[{"Key":"pipeline","Value":"ledger"},{"Key":"runnerc:runner","Value":"ledger-cdc"}]' \
     '["pipeline","runnerc:runner"]' \
     "$EXECUTION_ROLE_TRUST_POLICY"
-put_inline_policy 'ledger-cdc-execution-role' "$EXECUTION_ROLE_POLICY"
+put_inline_policy 'ledger-cdc-execution-role' 'runnerc-policy' "$EXECUTION_ROLE_POLICY"
 attach_managed_policies 'ledger-cdc-execution-role' '["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"]' \
     'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy'
