@@ -1175,7 +1175,7 @@ fn runners_share_an_existing_role_and_touch_only_their_own_policies() {
     let folder = build_spec(
         dir.path(),
         "untrusting",
-        &spec.split("runner \"billing-cdc\"").next().unwrap(),
+        spec.split("runner \"billing-cdc\"").next().unwrap(),
     );
     let before = untrusting.snapshot("ecsTaskExecutionRole");
     for _ in 0..2 {
