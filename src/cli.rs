@@ -91,9 +91,10 @@ enum Command {
         /// The folder to write into
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// What to write: json (the IAM documents), aws-cli (create/delete scripts)
-        #[arg(long, value_enum, value_delimiter = ',', default_value = "json")]
-        emit: Vec<EmitArg>,
+        /// What to write, comma-separated: json (the IAM documents), aws-cli (create and delete
+        /// scripts), terraform (a module), cloudformation (a template), or all
+        #[arg(long, value_delimiter = ',', default_value = "json", value_parser = emit_names())]
+        emit: Vec<String>,
     },
     /// Rewrite specs in the canonical layout, keeping every comment; `-` reads stdin
     #[command(
@@ -137,19 +138,14 @@ enum Format {
     Sarif,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum EmitArg {
-    Json,
-    AwsCli,
-}
-
-impl From<EmitArg> for Emit {
-    fn from(arg: EmitArg) -> Self {
-        match arg {
-            EmitArg::Json => Emit::Json,
-            EmitArg::AwsCli => Emit::AwsCli,
-        }
-    }
+/// The values `--emit` takes: every backend's name, and `all`.
+fn emit_names() -> clap::builder::PossibleValuesParser {
+    let names = Emit::ALL
+        .iter()
+        .map(|emit| clap::builder::PossibleValue::new(emit.name()).help(emit.description()));
+    clap::builder::PossibleValuesParser::new(
+        names.chain([clap::builder::PossibleValue::new("all").help("every kind of output")]),
+    )
 }
 
 pub fn main() -> ExitCode {
@@ -217,7 +213,13 @@ fn run(cli: Cli) -> Status {
                 Ok(read) => read,
                 Err(status) => return status,
             };
-            let mut emit: Vec<Emit> = emit.into_iter().map(Emit::from).collect();
+            let mut emit: Vec<Emit> = if emit.iter().any(|name| name == "all") {
+                Emit::ALL.to_vec()
+            } else {
+                emit.iter()
+                    .filter_map(|name| Emit::from_name(name))
+                    .collect()
+            };
             emit.sort();
             emit.dedup();
             build(&sources, input_diagnostics, &out, &emit, color)

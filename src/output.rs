@@ -5,7 +5,7 @@
 //! never mixes two builds, and the output folder is locked while a build writes into it.
 
 use crate::lower::iam;
-use crate::lower::{ALL_FILES, Emit, OutputFile, output_files};
+use crate::lower::{Emit, OutputFile, all_file_names, output_files};
 use crate::model::Runner;
 use crate::parallel::parallel_map;
 use std::fs;
@@ -58,7 +58,11 @@ impl OutputDir {
                 .join(format!("{TEMPORARY}{runner}.{}", std::process::id()));
             fs::create_dir(&staging)?;
             let filled = files.iter().try_for_each(|file| {
-                let mut out = create_with_mode(&staging.join(file.name), file.executable)?;
+                let path = staging.join(file.name);
+                if let Some(parent) = path.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                let mut out = create_with_mode(&path, file.executable)?;
                 out.write_all(file.contents.as_bytes())
             });
             match filled.and_then(|()| fs::rename(&staging, &folder)) {
@@ -70,17 +74,34 @@ impl OutputDir {
             }
         }
         for (file, path) in files.iter().zip(&written) {
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent)?;
+            }
             replace(path, file.contents.as_bytes(), file.executable)?;
         }
         // What this build does not emit goes: files of an earlier build, temporaries of a
-        // killed one.
-        for entry in fs::read_dir(&folder)? {
-            let entry = entry?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            let stale = ALL_FILES.contains(&name.as_ref()) && !files.iter().any(|f| f.name == name);
-            if stale || is_temporary(&name) {
-                fs::remove_file(entry.path())?;
+        // killed one, and a subfolder left empty.
+        for name in all_file_names() {
+            if files.iter().any(|f| f.name == name) {
+                continue;
+            }
+            let path = folder.join(name);
+            if fs::symlink_metadata(&path).is_ok() {
+                fs::remove_file(&path)?;
+            }
+        }
+        let mut folders = vec![folder.clone()];
+        while let Some(dir) = folders.pop() {
+            for entry in fs::read_dir(&dir)? {
+                let entry = entry?;
+                if entry.file_type()?.is_dir() {
+                    folders.push(entry.path());
+                } else if is_temporary(&entry.file_name().to_string_lossy()) {
+                    fs::remove_file(entry.path())?;
+                }
+            }
+            if dir != folder && fs::read_dir(&dir)?.next().is_none() {
+                fs::remove_dir(&dir)?;
             }
         }
         Ok(written)

@@ -48,7 +48,7 @@ fn every_example_matches_its_golden_files() {
         let stem = example.file_stem().unwrap().to_string_lossy().into_owned();
         let out = tempfile::tempdir().unwrap();
         let result = Command::new(env!("CARGO_BIN_EXE_runnerc"))
-            .args(["build", "--emit", "json,aws-cli", "--out"])
+            .args(["build", "--emit", "all", "--out"])
             .arg(out.path())
             .arg(&example)
             .output()

@@ -1,21 +1,30 @@
 //! Model to output files: one module per kind of output.
 //!
-//! [`iam`] builds the policy documents; this module names the files they are written to. Every
-//! file belongs to one runner and lives in `OUT/<runner>/`.
+//! [`iam`] builds the policy documents; [`aws_cli`], [`terraform`] and [`cloudformation`]
+//! build what applies them; [`Emit`] is the list of backends and names their files. Every file
+//! belongs to one runner and lives in `OUT/<runner>/`.
 
 pub mod aws_cli;
+pub mod cloudformation;
 pub mod iam;
+pub mod terraform;
 
 use crate::model::Runner;
 use iam::RoleDocuments;
 
-/// What `build --emit` can write.
+/// The kinds of output `build --emit` can write: one backend each, and this the one list of
+/// them. Each names itself on the command line, lists the files it may write in a runner's
+/// folder, and makes them ([`Emit::files_of`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Emit {
     /// The IAM documents (the default).
     Json,
     /// `create-roles.sh` and `delete-roles.sh`.
     AwsCli,
+    /// A Terraform module, `terraform/`.
+    Terraform,
+    /// A CloudFormation template, `cloudformation.json`.
+    CloudFormation,
 }
 
 pub const TASK_TRUST_POLICY_FILE: &str = "task-role-trust-policy.json";
@@ -24,21 +33,121 @@ pub const TASK_ROLE_POLICY_FILE: &str = "task-role-policy.json";
 pub const EXECUTION_ROLE_POLICY_FILE: &str = "execution-role-policy.json";
 pub const CREATE_ROLES_FILE: &str = "create-roles.sh";
 pub const DELETE_ROLES_FILE: &str = "delete-roles.sh";
+pub const TERRAFORM_MAIN_FILE: &str = "terraform/main.tf";
+pub const TERRAFORM_OUTPUTS_FILE: &str = "terraform/outputs.tf";
+pub const TERRAFORM_VERSIONS_FILE: &str = "terraform/versions.tf";
+pub const CLOUDFORMATION_FILE: &str = "cloudformation.json";
 
-/// Every file name `build` may write in a runner's folder. A name not emitted this time is
-/// removed, so a folder never mixes files of two builds.
-pub const ALL_FILES: &[&str] = &[
-    TASK_TRUST_POLICY_FILE,
-    EXECUTION_TRUST_POLICY_FILE,
-    // The trust policy both roles shared before runnerc 0.2.
-    "trust-policy.json",
-    TASK_ROLE_POLICY_FILE,
-    EXECUTION_ROLE_POLICY_FILE,
-    CREATE_ROLES_FILE,
-    DELETE_ROLES_FILE,
-];
+impl Emit {
+    /// Every backend, in the order `--emit all` lists them.
+    pub const ALL: &'static [Emit] = &[
+        Emit::Json,
+        Emit::AwsCli,
+        Emit::Terraform,
+        Emit::CloudFormation,
+    ];
 
-/// One file to write: `OUT/<runner>/<name>`.
+    /// The name `--emit` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Emit::Json => "json",
+            Emit::AwsCli => "aws-cli",
+            Emit::Terraform => "terraform",
+            Emit::CloudFormation => "cloudformation",
+        }
+    }
+
+    /// What it writes, for `--help`.
+    pub fn description(self) -> &'static str {
+        match self {
+            Emit::Json => "the IAM documents (the default)",
+            Emit::AwsCli => "create-roles.sh and delete-roles.sh",
+            Emit::Terraform => "a Terraform module in terraform/",
+            Emit::CloudFormation => "a CloudFormation template, cloudformation.json",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Emit> {
+        Emit::ALL.iter().copied().find(|emit| emit.name() == name)
+    }
+
+    /// Every file this backend may write in a runner's folder.
+    pub fn file_names(self) -> &'static [&'static str] {
+        match self {
+            Emit::Json => &[
+                TASK_TRUST_POLICY_FILE,
+                EXECUTION_TRUST_POLICY_FILE,
+                TASK_ROLE_POLICY_FILE,
+                EXECUTION_ROLE_POLICY_FILE,
+            ],
+            Emit::AwsCli => &[CREATE_ROLES_FILE, DELETE_ROLES_FILE],
+            Emit::Terraform => &[
+                TERRAFORM_MAIN_FILE,
+                TERRAFORM_OUTPUTS_FILE,
+                TERRAFORM_VERSIONS_FILE,
+            ],
+            Emit::CloudFormation => &[CLOUDFORMATION_FILE],
+        }
+    }
+
+    /// The files this backend writes for one runner.
+    pub fn files_of(self, runner: &Runner, documents: &RoleDocuments) -> Vec<OutputFile> {
+        let file = |name, contents: String| OutputFile {
+            runner: runner.name.clone(),
+            name,
+            contents,
+            executable: false,
+        };
+        match self {
+            Emit::Json => {
+                let documents = [
+                    (TASK_TRUST_POLICY_FILE, &documents.task_trust),
+                    (EXECUTION_TRUST_POLICY_FILE, &documents.execution_trust),
+                    (TASK_ROLE_POLICY_FILE, &documents.task),
+                    (EXECUTION_ROLE_POLICY_FILE, &documents.execution),
+                ];
+                documents
+                    .into_iter()
+                    .filter_map(|(name, document)| {
+                        document.as_ref().map(|d| file(name, d.to_pretty_json()))
+                    })
+                    .collect()
+            }
+            Emit::AwsCli => [
+                (CREATE_ROLES_FILE, aws_cli::create_script(runner, documents)),
+                (DELETE_ROLES_FILE, aws_cli::delete_script(runner, documents)),
+            ]
+            .into_iter()
+            .map(|(name, contents)| OutputFile {
+                executable: true,
+                ..file(name, contents)
+            })
+            .collect(),
+            Emit::Terraform => terraform::module(runner, documents)
+                .into_iter()
+                .map(|(name, contents)| file(name, contents))
+                .collect(),
+            Emit::CloudFormation => vec![file(
+                CLOUDFORMATION_FILE,
+                cloudformation::template(runner, documents),
+            )],
+        }
+    }
+}
+
+/// Files of earlier runnerc versions: removed like any file a build no longer emits.
+const FORMER_FILES: &[&str] = &["trust-policy.json"];
+
+/// Every file name `build` may write in a runner's folder, and those of earlier versions. A
+/// name not emitted this time is removed, so a folder never mixes files of two builds.
+pub fn all_file_names() -> impl Iterator<Item = &'static str> {
+    Emit::ALL
+        .iter()
+        .flat_map(|emit| emit.file_names().iter().copied())
+        .chain(FORMER_FILES.iter().copied())
+}
+
+/// One file to write: `OUT/<runner>/<name>`; a name may hold one folder (`terraform/main.tf`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
     pub runner: String,
@@ -49,46 +158,7 @@ pub struct OutputFile {
 
 /// The files of one runner, for the kinds of output asked for.
 pub fn output_files(runner: &Runner, documents: &RoleDocuments, emit: &[Emit]) -> Vec<OutputFile> {
-    let file = |name, contents: String, executable| OutputFile {
-        runner: runner.name.clone(),
-        name,
-        contents,
-        executable,
-    };
-    let mut files = Vec::new();
-    if emit.contains(&Emit::Json) {
-        if let Some(trust) = &documents.task_trust {
-            files.push(file(TASK_TRUST_POLICY_FILE, trust.to_pretty_json(), false));
-        }
-        if let Some(trust) = &documents.execution_trust {
-            files.push(file(
-                EXECUTION_TRUST_POLICY_FILE,
-                trust.to_pretty_json(),
-                false,
-            ));
-        }
-        if let Some(task) = &documents.task {
-            files.push(file(TASK_ROLE_POLICY_FILE, task.to_pretty_json(), false));
-        }
-        if let Some(execution) = &documents.execution {
-            files.push(file(
-                EXECUTION_ROLE_POLICY_FILE,
-                execution.to_pretty_json(),
-                false,
-            ));
-        }
-    }
-    if emit.contains(&Emit::AwsCli) {
-        files.push(file(
-            CREATE_ROLES_FILE,
-            aws_cli::create_script(runner, documents),
-            true,
-        ));
-        files.push(file(
-            DELETE_ROLES_FILE,
-            aws_cli::delete_script(runner, documents),
-            true,
-        ));
-    }
-    files
+    emit.iter()
+        .flat_map(|backend| backend.files_of(runner, documents))
+        .collect()
 }

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod iam;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
