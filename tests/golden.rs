@@ -1,5 +1,5 @@
-//! Golden outputs: every example compiles without error, and every file `build --emit
-//! json,aws-cli` writes for it is compared byte for byte with `tests/golden/<example>/`.
+//! Golden outputs: every example compiles without error, and every file `build --emit all`
+//! writes for it is compared byte for byte with `tests/golden/<example>/`.
 //! Run with `UPDATE_GOLDEN=1` to rewrite the golden files after an intended change, then
 //! review the diff.
 

@@ -1,8 +1,8 @@
 //! Model to a CloudFormation template, `cloudformation.json` in a runner's folder: an
-//! `AWS::IAM::Role` for each role runnerc creates (trust policy, inline policy, managed
-//! policies, tags, path, boundary, session duration), and for an existing role an
-//! `AWS::IAM::Policy` that embeds runnerc's inline policy in it by name. Outputs give the
-//! roles' names and ARNs.
+//! `AWS::IAM::Role` for each role runnerc creates (trust policy, managed policies, tags, path,
+//! boundary, session duration), and runnerc's inline policy on each role as an
+//! `AWS::IAM::Policy` (which embeds an inline policy in the roles it names: the stack's role,
+//! or an existing role by name). Outputs give the roles' names and ARNs.
 //!
 //! A rule refuses to deploy the stack into another account than the runner's, before any
 //! resource is made. CloudFormation rolls a failed stack back whole, so a run is never half
@@ -37,7 +37,13 @@ pub fn template(runner: &Runner, documents: &RoleDocuments) -> String {
         let logical = format!("{key}Role");
         match (role.ownership, trust) {
             (Ownership::Created, Some(trust)) => {
-                resources.insert(logical.clone(), created_role(runner, role, trust, policy));
+                resources.insert(logical.clone(), created_role(runner, role, trust));
+                if let Some(policy) = policy {
+                    resources.insert(
+                        format!("{key}RolePolicy"),
+                        inline_policy(runner, role, json!({ "Ref": logical }), policy),
+                    );
+                }
                 outputs.insert(
                     format!("{key}RoleName"),
                     output(
@@ -57,14 +63,7 @@ pub fn template(runner: &Runner, documents: &RoleDocuments) -> String {
                 if let Some(policy) = policy {
                     resources.insert(
                         format!("{key}RolePolicy"),
-                        json!({
-                            "Type": "AWS::IAM::Policy",
-                            "Properties": {
-                                "PolicyName": runner.inline_policy_name(role),
-                                "Roles": [role.name],
-                                "PolicyDocument": policy,
-                            }
-                        }),
+                        inline_policy(runner, role, json!(role.name), policy),
                     );
                 }
                 outputs.insert(
@@ -118,12 +117,20 @@ fn output(description: &str, value: Value) -> Value {
     json!({ "Description": description, "Value": value })
 }
 
-fn created_role(
-    runner: &Runner,
-    role: &Role,
-    trust: &PolicyDocument,
-    policy: &Option<PolicyDocument>,
-) -> Value {
+/// runnerc's inline policy on a role, as a resource of its own: `AWS::IAM::Policy` embeds
+/// an inline policy in each role it names, a role of the stack (`Ref`) or an existing one.
+fn inline_policy(runner: &Runner, role: &Role, target: Value, policy: &PolicyDocument) -> Value {
+    json!({
+        "Type": "AWS::IAM::Policy",
+        "Properties": {
+            "PolicyName": runner.inline_policy_name(role),
+            "Roles": [target],
+            "PolicyDocument": policy,
+        }
+    })
+}
+
+fn created_role(runner: &Runner, role: &Role, trust: &PolicyDocument) -> Value {
     let mut properties = serde_json::Map::new();
     properties.insert("RoleName".into(), json!(role.name));
     properties.insert("Path".into(), json!(role.path));
@@ -138,12 +145,6 @@ fn created_role(
         properties.insert("PermissionsBoundary".into(), json!(boundary));
     }
     properties.insert("AssumeRolePolicyDocument".into(), json!(trust));
-    if let Some(policy) = policy {
-        properties.insert(
-            "Policies".into(),
-            json!([{ "PolicyName": runner.inline_policy_name(role), "PolicyDocument": policy }]),
-        );
-    }
     if !role.managed_policies.is_empty() {
         properties.insert("ManagedPolicyArns".into(), json!(role.managed_policies));
     }

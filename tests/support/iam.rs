@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 /// Progress of the long tests, written past the harness's capture.
 pub fn progress(line: &str) {
-    let _ = writeln!(std::io::stderr(), "    aws-cli: {line}");
+    let _ = writeln!(std::io::stderr(), "    e2e: {line}");
 }
 
 /// The moto_server every test shares, started on first use on a free loopback port. A shell
@@ -211,6 +211,53 @@ impl Account {
             .collect()
     }
 
+    /// Roles read call by call (`get-role`, `list-role-policies`, `get-role-policy`,
+    /// `list-attached-role-policies`, `list-role-tags`), in the export's shape.
+    pub fn roles_piecewise(&self, names: &[&str]) -> BTreeMap<String, Value> {
+        let mut roles = BTreeMap::new();
+        for name in names {
+            let Some(role) = self.get_role(name) else {
+                continue;
+            };
+            let policy_names = self.aws_json(&["iam", "list-role-policies", "--role-name", name]);
+            let policies: Vec<Value> = policy_names["PolicyNames"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|policy| {
+                    let policy = policy.as_str().unwrap();
+                    let got = self.aws_json(&[
+                        "iam",
+                        "get-role-policy",
+                        "--role-name",
+                        name,
+                        "--policy-name",
+                        policy,
+                    ]);
+                    serde_json::json!({
+                        "PolicyName": policy,
+                        "PolicyDocument": document(&got["PolicyDocument"]),
+                    })
+                })
+                .collect();
+            let attached =
+                self.aws_json(&["iam", "list-attached-role-policies", "--role-name", name]);
+            let tags = self.aws_json(&["iam", "list-role-tags", "--role-name", name]);
+            roles.insert(
+                (*name).to_owned(),
+                serde_json::json!({
+                    "RoleName": name,
+                    "Path": role["Path"],
+                    "AssumeRolePolicyDocument": document(&role["AssumeRolePolicyDocument"]),
+                    "RolePolicyList": policies,
+                    "AttachedManagedPolicies": attached["AttachedPolicies"],
+                    "Tags": tags["Tags"],
+                }),
+            );
+        }
+        roles
+    }
+
     /// `get-role`, for what the export leaves out (description, session duration).
     pub fn get_role(&self, name: &str) -> Option<Value> {
         let output = self.aws(&["iam", "get-role", "--role-name", name]);
@@ -227,12 +274,16 @@ impl Account {
     }
 }
 
-/// aws-cli returns policy documents decoded; moto may hand them back URL-encoded.
+/// aws-cli returns policy documents decoded; moto may hand them back URL-encoded, or, for
+/// policies its CloudFormation made, as Python's repr of the document (`{'Version': ...}`),
+/// which runnerc's documents (no quote inside any value) turn into JSON by their quotes.
 pub fn document(value: &Value) -> Value {
     match value {
         Value::String(text) => {
             let decoded = percent_decode(text);
-            serde_json::from_str(&decoded).unwrap_or(Value::String(decoded))
+            serde_json::from_str(&decoded)
+                .or_else(|_| serde_json::from_str(&decoded.replace('\'', "\"")))
+                .unwrap_or(Value::String(decoded))
         }
         other => other.clone(),
     }
@@ -295,8 +346,29 @@ pub fn build_spec(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 /// Reads both roles back and compares them with what the compiler meant.
 pub fn assert_roles_match(account: &Account, compiled: &CompiledRunner) {
+    assert_roles_match_in(account, compiled, &account.roles(), true);
+}
+
+/// The same, on roles read by [`Account::roles_piecewise`] (moto's CloudFormation stores
+/// policies that its account export cannot serialise), except the managed attachments:
+/// moto's CloudFormation does not apply `ManagedPolicyArns` (seen here: the list stays empty),
+/// so the caller checks those in the template.
+pub fn assert_roles_match_piecewise(account: &Account, compiled: &CompiledRunner) {
     let runner = &compiled.runner;
-    let exported = account.roles();
+    let names = [
+        runner.task_role.name.as_str(),
+        runner.execution_role.name.as_str(),
+    ];
+    assert_roles_match_in(account, compiled, &account.roles_piecewise(&names), false);
+}
+
+fn assert_roles_match_in(
+    account: &Account,
+    compiled: &CompiledRunner,
+    exported: &BTreeMap<String, Value>,
+    attachments: bool,
+) {
+    let runner = &compiled.runner;
     let roles = [
         (
             &runner.task_role,
@@ -312,7 +384,9 @@ pub fn assert_roles_match(account: &Account, compiled: &CompiledRunner) {
     for (role, trust, policy) in roles {
         let name = role.name.as_str();
         let policy_name = runner.inline_policy_name(role);
-        let export = &exported[name];
+        let export = exported
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} missing"));
         if role.is_existing() {
             // Someone else's role: runnerc's policy is there, under the runner's name.
             let found = export["RolePolicyList"]
@@ -386,7 +460,9 @@ pub fn assert_roles_match(account: &Account, compiled: &CompiledRunner) {
         arns.sort();
         let mut expected: Vec<&str> = role.managed_policies.iter().map(String::as_str).collect();
         expected.sort();
-        assert_eq!(arns, expected, "{name}: attachments");
+        if attachments {
+            assert_eq!(arns, expected, "{name}: attachments");
+        }
 
         let tags: BTreeMap<&str, &str> = export["Tags"]
             .as_array()
