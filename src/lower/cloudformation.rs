@@ -11,12 +11,107 @@
 
 use crate::lower::iam::{PolicyDocument, RoleDocuments};
 use crate::model::{Ownership, Role, Runner};
+use serde::Serialize;
 use serde_json::{Value, json};
+
+/// The template. Its parts are structures serialised in order, so the documents are written
+/// straight from [`PolicyDocument`], as in the `.json` files.
+#[derive(Serialize)]
+struct Template<'a> {
+    #[serde(rename = "AWSTemplateFormatVersion")]
+    format_version: &'static str,
+    #[serde(rename = "Description")]
+    description: String,
+    #[serde(rename = "Rules")]
+    rules: Value,
+    #[serde(rename = "Resources")]
+    resources: Resources<'a>,
+    #[serde(rename = "Outputs")]
+    outputs: Outputs,
+}
+
+#[derive(Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct Resources<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_role: Option<Resource<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_role_policy: Option<Resource<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    execution_role: Option<Resource<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    execution_role_policy: Option<Resource<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "Type", content = "Properties")]
+enum Resource<'a> {
+    #[serde(rename = "AWS::IAM::Role")]
+    Role(RoleProperties<'a>),
+    #[serde(rename = "AWS::IAM::Policy")]
+    Policy(PolicyProperties<'a>),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RoleProperties<'a> {
+    role_name: &'a str,
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    max_session_duration: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permissions_boundary: Option<&'a str>,
+    assume_role_policy_document: &'a PolicyDocument,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    managed_policy_arns: &'a [String],
+    tags: Vec<Tag>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Tag {
+    key: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyProperties<'a> {
+    policy_name: String,
+    /// The role: `{"Ref": "TaskRole"}` for the stack's own, a name for an existing one.
+    roles: [Value; 1],
+    policy_document: &'a PolicyDocument,
+}
+
+#[derive(Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct Outputs {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_role_name: Option<Output>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_role_arn: Option<Output>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    execution_role_name: Option<Output>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    execution_role_arn: Option<Output>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Output {
+    description: String,
+    value: Value,
+}
+
+fn output(description: String, value: Value) -> Option<Output> {
+    Some(Output { description, value })
+}
 
 /// The template, as indented JSON with a final newline.
 pub fn template(runner: &Runner, documents: &RoleDocuments) -> String {
-    let mut resources = serde_json::Map::new();
-    let mut outputs = serde_json::Map::new();
+    let mut resources = Resources::default();
+    let mut outputs = Outputs::default();
     let roles = [
         (
             "Task",
@@ -35,66 +130,65 @@ pub fn template(runner: &Runner, documents: &RoleDocuments) -> String {
     ];
     for (key, what, role, trust, policy) in roles {
         let logical = format!("{key}Role");
-        match (role.ownership, trust) {
+        let (role_slot, policy_slot, name_slot, arn_slot) = if key == "Task" {
+            (
+                &mut resources.task_role,
+                &mut resources.task_role_policy,
+                &mut outputs.task_role_name,
+                &mut outputs.task_role_arn,
+            )
+        } else {
+            (
+                &mut resources.execution_role,
+                &mut resources.execution_role_policy,
+                &mut outputs.execution_role_name,
+                &mut outputs.execution_role_arn,
+            )
+        };
+        let target = match (role.ownership, trust) {
             (Ownership::Created, Some(trust)) => {
-                resources.insert(logical.clone(), created_role(runner, role, trust));
-                if let Some(policy) = policy {
-                    resources.insert(
-                        format!("{key}RolePolicy"),
-                        inline_policy(runner, role, json!({ "Ref": logical }), policy),
-                    );
-                }
-                outputs.insert(
-                    format!("{key}RoleName"),
-                    output(
-                        &format!("The name of the {what}"),
-                        json!({ "Ref": logical }),
-                    ),
+                *role_slot = Some(Resource::Role(created_role(runner, role, trust)));
+                *name_slot = output(format!("The name of the {what}"), json!({ "Ref": logical }));
+                *arn_slot = output(
+                    format!("The ARN of the {what}"),
+                    json!({ "Fn::GetAtt": [logical, "Arn"] }),
                 );
-                outputs.insert(
-                    format!("{key}RoleArn"),
-                    output(
-                        &format!("The ARN of the {what}"),
-                        json!({ "Fn::GetAtt": [logical, "Arn"] }),
-                    ),
-                );
+                json!({ "Ref": logical })
             }
             _ => {
-                if let Some(policy) = policy {
-                    resources.insert(
-                        format!("{key}RolePolicy"),
-                        inline_policy(runner, role, json!(role.name), policy),
-                    );
-                }
-                outputs.insert(
-                    format!("{key}RoleName"),
-                    output(
-                        &format!("The name of the {what} (existing)"),
-                        json!(role.name),
-                    ),
+                *name_slot = output(
+                    format!("The name of the {what} (existing)"),
+                    json!(role.name),
                 );
                 if let Ownership::Existing { path_known: true } = role.ownership {
-                    outputs.insert(
-                        format!("{key}RoleArn"),
-                        output(
-                            &format!("The ARN of the {what} (existing)"),
-                            json!(format!(
-                                "arn:{}:iam::{}:role{}{}",
-                                runner.partition, runner.account, role.path, role.name
-                            )),
-                        ),
+                    *arn_slot = output(
+                        format!("The ARN of the {what} (existing)"),
+                        json!(format!(
+                            "arn:{}:iam::{}:role{}{}",
+                            runner.partition, runner.account, role.path, role.name
+                        )),
                     );
                 }
+                json!(role.name)
             }
+        };
+        // runnerc's inline policy on the role, as a resource of its own: `AWS::IAM::Policy`
+        // embeds an inline policy in each role it names.
+        if let Some(policy) = policy {
+            *policy_slot = Some(Resource::Policy(PolicyProperties {
+                policy_name: runner.inline_policy_name(role),
+                roles: [target],
+                policy_document: policy,
+            }));
         }
     }
-    let template = json!({
-        "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": format!(
+    let template = Template {
+        format_version: "2010-09-09",
+        description: format!(
             "IAM roles of streaming runner {} (account {}, region {}), generated by runnerc: change the spec and build again rather than editing this file",
             runner.name, runner.account, runner.region
         ),
-        "Rules": {
+        rules: json!({
             "RunnerAccount": {
                 "Assertions": [{
                     "Assert": { "Fn::Equals": [{ "Ref": "AWS::AccountId" }, runner.account] },
@@ -104,55 +198,35 @@ pub fn template(runner: &Runner, documents: &RoleDocuments) -> String {
                     ),
                 }]
             }
-        },
-        "Resources": resources,
-        "Outputs": outputs,
-    });
+        }),
+        resources,
+        outputs,
+    };
     let mut text = serde_json::to_string_pretty(&template).expect("templates serialise");
     text.push('\n');
     text
 }
 
-fn output(description: &str, value: Value) -> Value {
-    json!({ "Description": description, "Value": value })
-}
-
-/// runnerc's inline policy on a role, as a resource of its own: `AWS::IAM::Policy` embeds
-/// an inline policy in each role it names, a role of the stack (`Ref`) or an existing one.
-fn inline_policy(runner: &Runner, role: &Role, target: Value, policy: &PolicyDocument) -> Value {
-    json!({
-        "Type": "AWS::IAM::Policy",
-        "Properties": {
-            "PolicyName": runner.inline_policy_name(role),
-            "Roles": [target],
-            "PolicyDocument": policy,
-        }
-    })
-}
-
-fn created_role(runner: &Runner, role: &Role, trust: &PolicyDocument) -> Value {
-    let mut properties = serde_json::Map::new();
-    properties.insert("RoleName".into(), json!(role.name));
-    properties.insert("Path".into(), json!(role.path));
-    if let Some(description) = &role.description {
-        properties.insert("Description".into(), json!(description));
+fn created_role<'a>(
+    runner: &Runner,
+    role: &'a Role,
+    trust: &'a PolicyDocument,
+) -> RoleProperties<'a> {
+    RoleProperties {
+        role_name: &role.name,
+        path: &role.path,
+        description: role.description.as_deref(),
+        max_session_duration: role.max_session_duration.unwrap_or(3600),
+        permissions_boundary: role.permissions_boundary.as_deref(),
+        assume_role_policy_document: trust,
+        managed_policy_arns: &role.managed_policies,
+        tags: runner
+            .role_tags()
+            .into_iter()
+            .map(|tag| Tag {
+                key: tag.key,
+                value: tag.value,
+            })
+            .collect(),
     }
-    properties.insert(
-        "MaxSessionDuration".into(),
-        json!(role.max_session_duration.unwrap_or(3600)),
-    );
-    if let Some(boundary) = &role.permissions_boundary {
-        properties.insert("PermissionsBoundary".into(), json!(boundary));
-    }
-    properties.insert("AssumeRolePolicyDocument".into(), json!(trust));
-    if !role.managed_policies.is_empty() {
-        properties.insert("ManagedPolicyArns".into(), json!(role.managed_policies));
-    }
-    let tags: Vec<Value> = runner
-        .role_tags()
-        .iter()
-        .map(|tag| json!({ "Key": tag.key, "Value": tag.value }))
-        .collect();
-    properties.insert("Tags".into(), json!(tags));
-    json!({ "Type": "AWS::IAM::Role", "Properties": properties })
 }

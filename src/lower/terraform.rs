@@ -34,36 +34,53 @@ fn string(text: &str) -> Expression {
     Expression::from(text)
 }
 
-/// A string literal as HCL source, for the few expressions written as raw code.
-fn literal(text: &str) -> String {
-    hcl::format::to_string(&string(text)).expect("a string formats")
-}
-
 /// An expression of runnerc's own (a reference, a condition), parsed by hcl-rs so that it is
-/// written back by the same formatter; user text in it comes from [`literal`].
-fn raw(code: impl Into<String>) -> Expression {
-    let code = code.into();
-    let body = hcl::parse(&format!("x = {code}\n")).expect("runnerc's expressions parse");
-    body.attributes()
-        .next()
-        .expect("one attribute")
-        .expr
-        .clone()
+/// written back by the same formatter. It holds no user text: values of the spec reach
+/// conditions through `local.*`, set in a `locals` block as strings. The few distinct codes
+/// are parsed once per thread.
+fn raw(code: String) -> Expression {
+    thread_local! {
+        static PARSED: std::cell::RefCell<std::collections::HashMap<String, Expression>> =
+            Default::default();
+    }
+    PARSED.with(|parsed| {
+        parsed
+            .borrow_mut()
+            .entry(code)
+            .or_insert_with_key(|code| {
+                let body =
+                    hcl::parse(&format!("x = {code}\n")).expect("runnerc's expressions parse");
+                body.attributes()
+                    .next()
+                    .expect("one attribute")
+                    .expr
+                    .clone()
+            })
+            .clone()
+    })
 }
 
 /// Text as Terraform reads it back inside a heredoc: `${` and `%{` escaped.
-fn template_escaped(text: &str) -> String {
-    text.replace("${", "$${").replace("%{", "%%{")
+fn template_escaped(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains("${") || text.contains("%{") {
+        text.replace("${", "$${").replace("%{", "%%{").into()
+    } else {
+        text.into()
+    }
 }
 
 /// A policy document as an indented heredoc holding the `.json` file's text. `<<-` strips the
 /// indentation, so Terraform reads exactly that text.
 fn document(policy: &PolicyDocument, indent: usize) -> Expression {
     let pad = " ".repeat(indent + 2);
-    let text: String = template_escaped(&policy.to_pretty_json())
-        .lines()
-        .map(|line| format!("{pad}{line}\n"))
-        .collect();
+    let json = policy.to_pretty_json();
+    let json = template_escaped(&json);
+    let mut text = String::with_capacity(json.len() * 2);
+    for line in json.lines() {
+        text.push_str(&pad);
+        text.push_str(line);
+        text.push('\n');
+    }
     let heredoc = Heredoc::new(Identifier::new("EOT").expect("an identifier"), text)
         .with_strip_mode(HeredocStripMode::Indent);
     Expression::from(TemplateExpr::Heredoc(heredoc))
@@ -102,10 +119,7 @@ fn precondition(condition: String, message: String) -> Block {
 
 fn account_check(runner: &Runner) -> Block {
     precondition(
-        format!(
-            "data.aws_caller_identity.current.account_id == {}",
-            literal(&runner.account)
-        ),
+        "data.aws_caller_identity.current.account_id == local.account".to_owned(),
         format!(
             "Runner {} is in account {}, but the AWS provider's credentials are for another account: use credentials of account {}, or change the runner's account line in the spec and build again.",
             runner.name, runner.account, runner.account
@@ -176,9 +190,7 @@ fn created_role(
     }
     let ownership = precondition(
         format!(
-            "alltrue([for role in data.aws_iam_role.{key}_taken : lookup(role.tags, {}, \"\") == {}])",
-            literal(OWNER_TAG_KEY),
-            literal(&runner.name)
+            "alltrue([for role in data.aws_iam_role.{key}_taken : lookup(role.tags, local.owner_tag_key, \"\") == local.runner])"
         ),
         format!(
             "Role {} exists, but runnerc did not create it for runner {} (it has no {OWNER_TAG_KEY}={} tag), so it is left as it is. Give the role another name in the spec (name in its role block), or declare it existing, and build again.",
@@ -215,13 +227,14 @@ fn created_role(
                 .add_label(key)
                 .add_attribute((
                     "for_each",
-                    raw(format!(
-                        "toset({})",
-                        hcl::format::to_string(&Expression::Array(arns)).expect("formats")
-                    )),
+                    Expression::from(
+                        hcl::expr::FuncCall::builder("toset")
+                            .arg(Expression::Array(arns))
+                            .build(),
+                    ),
                 ))
                 .add_attribute(("role", raw(format!("aws_iam_role.{key}.name"))))
-                .add_attribute(("policy_arn", raw("each.value")))
+                .add_attribute(("policy_arn", raw("each.value".to_owned())))
                 .build(),
         );
     }
@@ -254,8 +267,7 @@ fn existing_role(runner: &Runner, role: &Role, policy: Option<&PolicyDocument>) 
         .add_block(account_check(runner))
         .add_block(precondition(
             format!(
-                "contains(flatten([for s in flatten([jsondecode(data.aws_iam_role.{key}.assume_role_policy).Statement]) : try(s.Principal.Service, []) if try(s.Effect, \"\") == \"Allow\"]), {})",
-                literal(crate::model::ECS_TASKS_SERVICE)
+                "contains(flatten([for s in flatten([jsondecode(data.aws_iam_role.{key}.assume_role_policy).Statement]) : try(s.Principal.Service, []) if try(s.Effect, \"\") == \"Allow\"]), local.ecs_tasks_service)"
             ),
             format!(
                 "Role {} does not trust ecs-tasks.amazonaws.com, so ECS could not use it; runnerc does not edit a trust policy it does not own. Add this statement to the role's trust policy, then apply again: {statement}",
@@ -264,7 +276,7 @@ fn existing_role(runner: &Runner, role: &Role, policy: Option<&PolicyDocument>) 
         ));
     if let Ownership::Existing { path_known: true } = role.ownership {
         lifecycle = lifecycle.add_block(precondition(
-            format!("data.aws_iam_role.{key}.path == {}", literal(&role.path)),
+            format!("data.aws_iam_role.{key}.path == local.{key}_role_path"),
             format!(
                 "Role {} is not under path {} as the spec's ARN says; correct the ARN in the spec.",
                 role.name, role.path
@@ -292,7 +304,21 @@ fn header(runner: &Runner, what: &str) -> String {
 }
 
 fn main_tf(runner: &Runner, documents: &RoleDocuments) -> String {
-    let mut body = Body::builder().add_block(
+    // The spec's values that conditions compare with.
+    let mut locals = Block::builder("locals")
+        .add_attribute(("runner", string(&runner.name)))
+        .add_attribute(("account", string(&runner.account)))
+        .add_attribute(("owner_tag_key", string(OWNER_TAG_KEY)))
+        .add_attribute(("ecs_tasks_service", string(crate::model::ECS_TASKS_SERVICE)));
+    for role in [&runner.task_role, &runner.execution_role] {
+        if let Ownership::Existing { path_known: true } = role.ownership {
+            locals = locals.add_attribute((
+                format!("{}_role_path", key(runner, role)),
+                string(&role.path),
+            ));
+        }
+    }
+    let mut body = Body::builder().add_block(locals.build()).add_block(
         Block::builder("data")
             .add_label("aws_caller_identity")
             .add_label("current")
@@ -371,76 +397,80 @@ fn versions_tf(runner: &Runner) -> String {
 
 /// hcl-rs's text with one blank line at most between blocks, and `=` aligned.
 fn render(body: &Body) -> String {
-    let text = hcl::format::to_string(body).expect("the module formats");
-    let mut out = String::new();
-    for line in text.lines() {
-        if line.trim().is_empty() && (out.is_empty() || out.ends_with("\n\n")) {
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    align(&out)
+    align(&hcl::format::to_string(body).expect("the module formats"))
 }
 
 /// Aligns the `=` of consecutive one-line attributes at one indentation, as `terraform fmt`
 /// does: a line that opens a block, object, list or call on several lines ends a run, and
-/// heredoc bodies are left as they are.
+/// heredoc bodies are left as they are. Runs of blank lines become one, and none leads.
 pub fn align(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut out: Vec<String> = Vec::with_capacity(lines.len());
-    let mut run: Vec<(usize, usize)> = Vec::new(); // (line index in out, key width)
-    let mut heredoc: Option<String> = None;
-    let flush = |out: &mut Vec<String>, run: &mut Vec<(usize, usize)>| {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    // The pending run: (line, key width), all at one indentation.
+    let mut run: Vec<(&str, usize)> = Vec::new();
+    let mut run_indent = usize::MAX;
+    let mut heredoc: Option<&str> = None;
+    let flush = |out: &mut String, run: &mut Vec<(&str, usize)>| {
         let width = run.iter().map(|(_, w)| *w).max().unwrap_or(0);
-        for (index, key_width) in run.drain(..) {
-            let line = &out[index];
-            let indent = line.len() - line.trim_start().len();
-            let split = indent + key_width;
-            let (head, tail) = line.split_at(split);
-            out[index] = format!("{head}{}{}", " ".repeat(width - key_width), tail);
+        for (line, key_width) in run.drain(..) {
+            let split = line.len() - line.trim_start().len() + key_width;
+            out.push_str(&line[..split]);
+            out.extend(std::iter::repeat_n(' ', width - key_width));
+            out.push_str(&line[split..]);
+            out.push('\n');
         }
     };
-    let mut run_indent = usize::MAX;
-    for line in lines {
-        if let Some(end) = &heredoc {
+    for line in text.lines() {
+        if let Some(end) = heredoc {
             if line.trim() == end {
                 heredoc = None;
             }
-            out.push(line.to_owned());
+            out.push_str(line);
+            out.push('\n');
             continue;
         }
-        let indent = line.len() - line.trim_start().len();
-        let attribute = attribute_key_width(line.trim_start());
-        let opens = line.trim_end().ends_with(['{', '[', '(']);
-        match attribute {
+        let content = line.trim_start();
+        if content.is_empty() {
+            flush(&mut out, &mut run);
+            run_indent = usize::MAX;
+            if !out.is_empty() && !out.ends_with("\n\n") {
+                out.push('\n');
+            }
+            continue;
+        }
+        let indent = line.len() - content.len();
+        let trimmed = line.trim_end();
+        let opens = trimmed.ends_with(['{', '[', '(']);
+        if let Some((_, marker)) = trimmed.rsplit_once("<<-").or(trimmed.rsplit_once("<<"))
+            && !marker.is_empty()
+            && marker
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            heredoc = Some(marker);
+        }
+        match attribute_key_width(content) {
             Some(width) if !opens => {
                 if indent != run_indent {
                     flush(&mut out, &mut run);
                     run_indent = indent;
                 }
-                run.push((out.len(), width));
+                run.push((line, width));
+                // A heredoc's body follows its line, and its closing line ends the run.
+                if heredoc.is_some() {
+                    flush(&mut out, &mut run);
+                    run_indent = usize::MAX;
+                }
             }
             _ => {
                 flush(&mut out, &mut run);
                 run_indent = usize::MAX;
+                out.push_str(line);
+                out.push('\n');
             }
         }
-        let trimmed = line.trim_end();
-        if let Some((_, marker)) = trimmed.rsplit_once("<<-").or(trimmed.rsplit_once("<<"))
-            && !marker.is_empty()
-            && marker
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            heredoc = Some(marker.to_owned());
-        }
-        out.push(line.to_owned());
     }
     flush(&mut out, &mut run);
-    let mut text = out.join("\n");
-    text.push('\n');
-    text
+    out
 }
 
 /// The width of the key of `KEY = VALUE` (an identifier or a quoted string), if the line is one.
@@ -474,7 +504,8 @@ mod tests {
 
     #[test]
     fn user_text_is_escaped() {
-        assert_eq!(literal("a ${b} %{c}"), "\"a $${b} %%{c}\"");
+        let text = hcl::format::to_string(&string("a ${b} %{c}")).unwrap();
+        assert_eq!(text, "\"a $${b} %%{c}\"");
         assert_eq!(template_escaped("${x}"), "$${x}");
     }
 }
