@@ -104,7 +104,7 @@ fn exercise(text: &str, failures: &mut Vec<String>) {
             let _ = runnerc::lower::output_files(
                 &compiled.runner,
                 &compiled.documents,
-                &[runnerc::lower::Emit::Json, runnerc::lower::Emit::AwsCli],
+                runnerc::lower::Emit::ALL,
             );
         }
         if let Err(runnerc::format::FormatError::Unsound(why)) = runnerc::format::format(text) {

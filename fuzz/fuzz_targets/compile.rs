@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = runnerc::lower::output_files(
             &compiled.runner,
             &compiled.documents,
-            &[runnerc::lower::Emit::Json, runnerc::lower::Emit::AwsCli],
+            runnerc::lower::Emit::ALL,
         );
     }
     if let Err(runnerc::format::FormatError::Unsound(why)) = runnerc::format::format(&text) {
