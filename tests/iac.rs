@@ -165,6 +165,23 @@ fn the_documents_inside_terraform_and_cloudformation_are_the_json_files() {
         let template: Value =
             serde_json::from_str(&fs::read_to_string(folder.join("cloudformation.json")).unwrap())
                 .unwrap();
+        // The rule that refuses another account: moto does not evaluate `Rules` (a stack of
+        // one account deploys into another there), so its form is checked here and by cfn-lint.
+        let equals = &template["Rules"]["RunnerAccount"]["Assertions"][0]["Assert"]["Fn::Equals"];
+        let account = &template["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find_map(|r| {
+                let document = r["Properties"]["AssumeRolePolicyDocument"].clone();
+                document["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"]
+                    .as_str()
+                    .map(str::to_owned)
+            });
+        assert_eq!(equals[0], serde_json::json!({ "Ref": "AWS::AccountId" }));
+        if let Some(account) = account {
+            assert_eq!(equals[1], account.as_str());
+        }
         let cloudformation = cloudformation_documents(&template);
         assert_eq!(
             cloudformation.keys().collect::<Vec<_>>(),
