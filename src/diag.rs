@@ -203,6 +203,7 @@ codes! {
     DuplicateTagKey = "E083", Error, "a tag key is repeated (IAM tag keys are case-insensitive)";
     ExistingRoleWithBlock = "E084", Error, "a role written `existing` also has a role block (or `managed-policy`)";
     InvalidExistingRole = "E085", Error, "an `existing` role is not a role name or a role ARN of the runner's account and partition";
+    NoEffectOnExistingRole = "W086", Warning, "`trust service`, `trust conditions` or `tag` changes nothing, because the roles it applies to are `existing`";
     TrustPolicyTooLarge = "E090", Error, "a trust policy exceeds IAM's 2,048-character quota";
     InlinePolicyTooLarge = "E091", Error, "a role's inline policy exceeds IAM's 10,240-character quota";
     TooManyManagedPolicies = "E092", Error, "a role attaches more than 20 managed policies, IAM's hard limit";

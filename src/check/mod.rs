@@ -281,6 +281,12 @@ impl<'a> RunnerChecker<'a> {
             &place,
         );
         let tags = self.tags(&gathered.tags);
+        self.no_effect_on_existing_roles(
+            task_role.as_ref(),
+            execution_role.as_ref(),
+            &gathered,
+            conditions.value.map(|(_, span)| span),
+        );
 
         Some(Runner {
             task_role: task_role?,
@@ -296,6 +302,57 @@ impl<'a> RunnerChecker<'a> {
             trust,
             tags,
         })
+    }
+
+    /// Warns about statements that change nothing because the roles they apply to are
+    /// `existing` (W086): runnerc edits neither the trust policy nor the tags of such a role.
+    fn no_effect_on_existing_roles(
+        &mut self,
+        task: Option<&crate::model::Role>,
+        execution: Option<&crate::model::Role>,
+        gathered: &Gathered<'_>,
+        conditions: Option<Span>,
+    ) {
+        let task_existing = task.is_some_and(|r| r.is_existing());
+        let both_existing = task_existing && execution.is_some_and(|r| r.is_existing());
+        let warn = |checker: &mut Self, span: Span, what: &str, why: &str| {
+            let diagnostic = Diagnostic::new(
+                Code::NoEffectOnExistingRole,
+                checker.loc(span),
+                format!("`{what}` has no effect: {why}"),
+            )
+            .with_label("changes nothing")
+            .with_help("runnerc adds only its inline policy to an existing role; make this change where the role is managed, or remove the line");
+            checker.report(diagnostic);
+        };
+        if task_existing {
+            for service in &gathered.services {
+                warn(
+                    self,
+                    service.span,
+                    "trust service",
+                    "the task role is `existing`, and runnerc does not edit its trust policy",
+                );
+            }
+        }
+        if both_existing {
+            if let Some((_, _, span)) = gathered.tags.first() {
+                warn(
+                    self,
+                    *span,
+                    "tag",
+                    "both roles are `existing`, and runnerc tags only roles it creates",
+                );
+            }
+            if let Some(span) = conditions {
+                warn(
+                    self,
+                    span,
+                    "trust conditions",
+                    "both roles are `existing`, and runnerc does not edit their trust policies",
+                );
+            }
+        }
     }
 
     fn runner_name(&mut self, name: &Str) {
