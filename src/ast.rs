@@ -139,6 +139,16 @@ pub enum RoleKind {
 }
 
 impl RoleKind {
+    pub const ALL: [RoleKind; 2] = [RoleKind::Task, RoleKind::Execution];
+
+    /// `task` or `execution`: the kind in names (`task-role-policy.json`, `aws_iam_role.task`).
+    pub fn word(self) -> &'static str {
+        match self {
+            RoleKind::Task => "task",
+            RoleKind::Execution => "execution",
+        }
+    }
+
     /// The words a user writes: `task role`, `execution role`.
     pub fn keyword(self) -> &'static str {
         match self {

@@ -1,6 +1,7 @@
 //! What a checked spec means: runners with every name resolved, every ARN built and every
 //! default applied. Lowering reads only this; it never sees the syntax tree.
 
+use crate::ast::RoleKind;
 use crate::aws::Partition;
 use crate::diag::Loc;
 
@@ -109,6 +110,14 @@ pub struct Tag {
 pub const OWNER_TAG_KEY: &str = "runnerc:runner";
 
 impl Runner {
+    /// The task role or the execution role.
+    pub fn role(&self, kind: RoleKind) -> &Role {
+        match kind {
+            RoleKind::Task => &self.task_role,
+            RoleKind::Execution => &self.execution_role,
+        }
+    }
+
     /// The name of runnerc's inline policy on a role of this runner: `runnerc-policy` on a role
     /// it created, `runnerc-<runner>` on an existing role, so several runners can share one.
     pub fn inline_policy_name(&self, role: &Role) -> String {

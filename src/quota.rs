@@ -4,9 +4,10 @@
 //! This runs after lowering, because only the documents themselves can be measured; a runner
 //! whose documents break a quota is an error like any other, reported at the runner's name.
 
+use crate::ast::RoleKind;
 use crate::diag::{Code, Diagnostic};
 use crate::lower::iam::RoleDocuments;
-use crate::model::{Role, Runner};
+use crate::model::Runner;
 
 /// Role trust policy length: IAM's default quota (adjustable up to 4,096 on request).
 pub const TRUST_POLICY_QUOTA: usize = 2048;
@@ -93,17 +94,18 @@ pub fn check(runner: &Runner, documents: &RoleDocuments) -> Vec<Diagnostic> {
 /// The role's other inline policies count too, but only the account knows them.
 pub fn check_existing_roles(runners: &[Runner]) -> Vec<Diagnostic> {
     // Each existing role of an account, with the runners whose policies go on it.
-    type Users<'r> = Vec<(&'r Runner, &'r Role)>;
+    type Users<'r> = Vec<(&'r Runner, RoleKind)>;
     let mut shared: Vec<((&str, String), Users)> = Vec::new();
     for runner in runners {
-        for role in [&runner.task_role, &runner.execution_role] {
+        for kind in RoleKind::ALL {
+            let role = runner.role(kind);
             if !role.is_existing() {
                 continue;
             }
             let key = (runner.account.as_str(), role.name.to_ascii_lowercase());
             match shared.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, users)) => users.push((runner, role)),
-                None => shared.push((key, vec![(runner, role)])),
+                Some((_, users)) => users.push((runner, kind)),
+                None => shared.push((key, vec![(runner, kind)])),
             }
         }
     }
@@ -111,21 +113,17 @@ pub fn check_existing_roles(runners: &[Runner]) -> Vec<Diagnostic> {
     for (_, users) in shared.iter().filter(|(_, users)| users.len() > 1) {
         let sizes: Vec<usize> = users
             .iter()
-            .map(|(runner, role)| {
+            .map(|(runner, kind)| {
                 let documents = crate::lower::iam::documents(runner);
-                let policy = if std::ptr::eq(*role, &runner.task_role) {
-                    documents.task
-                } else {
-                    documents.execution
-                };
-                policy.map_or(0, |p| p.iam_size())
+                documents.policy(*kind).map_or(0, |p| p.iam_size())
             })
             .collect();
         let total: usize = sizes.iter().sum();
         if total <= INLINE_POLICIES_QUOTA {
             continue;
         }
-        let (last_runner, last_role) = users[users.len() - 1];
+        let (last_runner, last_kind) = users[users.len() - 1];
+        let last_role = last_runner.role(last_kind);
         let names: Vec<String> = users
             .iter()
             .zip(&sizes)
@@ -144,9 +142,9 @@ pub fn check_existing_roles(runners: &[Runner]) -> Vec<Diagnostic> {
         )
         .with_label(format!("runner `{}` adds its policy here", last_runner.name))
         .with_help("IAM sums every inline policy of a role, the role's own included; give some runners a role of their own");
-        for (runner, role) in &users[..users.len() - 1] {
+        for (runner, kind) in &users[..users.len() - 1] {
             diagnostic = diagnostic.with_secondary(
-                role.name_loc,
+                runner.role(*kind).name_loc,
                 format!("runner `{}` adds its policy here", runner.name),
             );
         }

@@ -16,7 +16,8 @@
 //! - "not found" is told apart from other failures by the `(NoSuchEntity)` error code in
 //!   aws-cli's message, since aws-cli v1 and v2 exit with different codes.
 
-use crate::lower::iam::{self, PolicyDocument, RoleDocuments, Statement};
+use crate::ast::RoleKind;
+use crate::lower::iam::{self, PolicyDocument, RoleDocuments};
 use crate::model::{OWN_ROLE_POLICY_NAME, OWNER_TAG_KEY, Ownership, Role, Runner};
 use std::fmt::Write;
 
@@ -139,36 +140,37 @@ fn document_variable(out: &mut String, variable: &str, document: &PolicyDocument
 
 /// One role of a runner, as the scripts see it.
 struct ScriptRole<'a> {
+    kind: RoleKind,
     comment: &'static str,
     role: &'a Role,
     /// The shell variable of its trust policy (a role runnerc creates).
     trust: &'static str,
-    /// The statement an existing role's trust policy must hold, for the refusal message.
-    trust_statement: Statement,
     /// The shell variable of its inline policy, when the role gets one.
     policy: Option<&'static str>,
 }
 
 fn script_roles<'a>(runner: &'a Runner, documents: &RoleDocuments) -> [ScriptRole<'a>; 2] {
-    [
+    RoleKind::ALL.map(|kind| {
+        let (comment, trust, policy) = match kind {
+            RoleKind::Task => (
+                "The task role, assumed by the running agent.",
+                "$TASK_ROLE_TRUST_POLICY",
+                "$TASK_ROLE_POLICY",
+            ),
+            RoleKind::Execution => (
+                "The execution role, assumed by ECS to start the container.",
+                "$EXECUTION_ROLE_TRUST_POLICY",
+                "$EXECUTION_ROLE_POLICY",
+            ),
+        };
         ScriptRole {
-            comment: "The task role, assumed by the running agent.",
-            role: &runner.task_role,
-            trust: "$TASK_ROLE_TRUST_POLICY",
-            trust_statement: iam::task_trust_policy(runner).statement.remove(0),
-            policy: documents.task.as_ref().map(|_| "$TASK_ROLE_POLICY"),
-        },
-        ScriptRole {
-            comment: "The execution role, assumed by ECS to start the container.",
-            role: &runner.execution_role,
-            trust: "$EXECUTION_ROLE_TRUST_POLICY",
-            trust_statement: iam::execution_trust_policy(runner).statement.remove(0),
-            policy: documents
-                .execution
-                .as_ref()
-                .map(|_| "$EXECUTION_ROLE_POLICY"),
-        },
-    ]
+            kind,
+            comment,
+            role: runner.role(kind),
+            trust,
+            policy: documents.policy(kind).map(|_| policy),
+        }
+    })
 }
 
 /// `create-roles.sh`: checks both roles, then creates them, or updates them in place, with
@@ -202,7 +204,7 @@ pub fn create_script(runner: &Runner, documents: &RoleDocuments) -> String {
     let _ = writeln!(out, "parse_arguments \"$@\"");
     let _ = writeln!(out, "check_account");
     let roles = script_roles(runner, documents);
-    preflight(&mut out, &roles, true);
+    preflight(&mut out, runner, &roles, true);
     let (tags, tag_keys) = tags_json(runner);
     for script_role in &roles {
         let role = script_role.role;
@@ -246,7 +248,7 @@ pub fn create_script(runner: &Runner, documents: &RoleDocuments) -> String {
 }
 
 /// The preflight: every role read and judged before the first change.
-fn preflight(out: &mut String, roles: &[ScriptRole<'_>], create: bool) {
+fn preflight(out: &mut String, runner: &Runner, roles: &[ScriptRole<'_>], create: bool) {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -260,7 +262,8 @@ fn preflight(out: &mut String, roles: &[ScriptRole<'_>], create: bool) {
                 out,
                 "preflight_existing {name} {} \\\n    {}",
                 sh_quote(if path_known { &role.path } else { "" }),
-                sh_quote(&json(&script_role.trust_statement)),
+                // The statement to add, for the refusal message.
+                sh_quote(&json(&iam::ecs_trust_statement(runner, script_role.kind))),
             ),
             (Ownership::Existing { .. }, false) => writeln!(out, "preflight_present {name}"),
             (Ownership::Created, true) => {
@@ -294,7 +297,7 @@ pub fn delete_script(runner: &Runner, documents: &RoleDocuments) -> String {
     let _ = writeln!(out, "parse_arguments \"$@\"");
     let _ = writeln!(out, "check_account");
     let roles = script_roles(runner, documents);
-    preflight(&mut out, &roles, false);
+    preflight(&mut out, runner, &roles, false);
     let _ = writeln!(out);
     for script_role in &roles {
         let role = script_role.role;

@@ -9,6 +9,7 @@
 //! applied, and it cannot take over a role that exists: creating a role of a taken name fails.
 //! The policy documents are the very documents `build` writes as JSON.
 
+use crate::ast::RoleKind;
 use crate::lower::iam::{PolicyDocument, RoleDocuments};
 use crate::model::{Ownership, Role, Runner};
 use serde::Serialize;
@@ -112,41 +113,30 @@ fn output(description: String, value: Value) -> Option<Output> {
 pub fn template(runner: &Runner, documents: &RoleDocuments) -> String {
     let mut resources = Resources::default();
     let mut outputs = Outputs::default();
-    let roles = [
-        (
-            "Task",
-            "task role",
-            &runner.task_role,
-            &documents.task_trust,
-            &documents.task,
-        ),
-        (
-            "Execution",
-            "execution role",
-            &runner.execution_role,
-            &documents.execution_trust,
-            &documents.execution,
-        ),
-    ];
-    for (key, what, role, trust, policy) in roles {
+    for kind in RoleKind::ALL {
+        let role = runner.role(kind);
+        let what = kind.keyword();
+        let key = match kind {
+            RoleKind::Task => "Task",
+            RoleKind::Execution => "Execution",
+        };
         let logical = format!("{key}Role");
-        let (role_slot, policy_slot, name_slot, arn_slot) = if key == "Task" {
-            (
+        let (role_slot, policy_slot, name_slot, arn_slot) = match kind {
+            RoleKind::Task => (
                 &mut resources.task_role,
                 &mut resources.task_role_policy,
                 &mut outputs.task_role_name,
                 &mut outputs.task_role_arn,
-            )
-        } else {
-            (
+            ),
+            RoleKind::Execution => (
                 &mut resources.execution_role,
                 &mut resources.execution_role_policy,
                 &mut outputs.execution_role_name,
                 &mut outputs.execution_role_arn,
-            )
+            ),
         };
-        let target = match (role.ownership, trust) {
-            (Ownership::Created, Some(trust)) => {
+        let target = match documents.trust(kind) {
+            Some(trust) => {
                 *role_slot = Some(Resource::Role(created_role(runner, role, trust)));
                 *name_slot = output(format!("The name of the {what}"), json!({ "Ref": logical }));
                 *arn_slot = output(
@@ -155,7 +145,7 @@ pub fn template(runner: &Runner, documents: &RoleDocuments) -> String {
                 );
                 json!({ "Ref": logical })
             }
-            _ => {
+            None => {
                 *name_slot = output(
                     format!("The name of the {what} (existing)"),
                     json!(role.name),
@@ -174,7 +164,7 @@ pub fn template(runner: &Runner, documents: &RoleDocuments) -> String {
         };
         // runnerc's inline policy on the role, as a resource of its own: `AWS::IAM::Policy`
         // embeds an inline policy in each role it names.
-        if let Some(policy) = policy {
+        if let Some(policy) = documents.policy(kind) {
             *policy_slot = Some(Resource::Policy(PolicyProperties {
                 policy_name: runner.inline_policy_name(role),
                 roles: [target],

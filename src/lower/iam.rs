@@ -4,6 +4,7 @@
 //! structures, so the same runner always gives the same bytes. A role that would get no
 //! statement gets no document at all: IAM rejects an empty `Statement`.
 
+use crate::ast::RoleKind;
 use crate::aws::{Arn, Partition};
 use crate::model::{ECS_TASKS_SERVICE, Runner, S3Destination, SecretGrant, SecretResource};
 use serde::Serialize;
@@ -185,61 +186,54 @@ fn assume_role(sid: String, service: &str, condition: Conditions) -> Statement {
 
 type Conditions = BTreeMap<&'static str, BTreeMap<&'static str, OneOrMany>>;
 
-/// The task role's trust policy: ECS tasks under both confused-deputy conditions that AWS
-/// documents for task roles (`aws:SourceAccount`, `aws:SourceArn`) unless they are off, and
-/// each extra service in a statement of its own without them.
-pub fn task_trust_policy(runner: &Runner) -> PolicyDocument {
+/// The statement that lets ECS tasks assume a role of `kind`, under the confused-deputy
+/// conditions unless they are off: `aws:SourceAccount` and `aws:SourceArn` on the task role,
+/// both documented by AWS for task roles; `aws:SourceAccount` alone on the execution role, for
+/// which AWS documents no condition key (a condition on a key ECS does not supply would stop
+/// every task from starting). It is also the statement an `existing` role must hold.
+pub fn ecs_trust_statement(runner: &Runner, kind: RoleKind) -> Statement {
     let mut condition = Conditions::new();
     if runner.trust.confused_deputy_conditions {
         condition.insert(
             "StringEquals",
             BTreeMap::from([("aws:SourceAccount", OneOrMany::One(runner.account.clone()))]),
         );
-        condition.insert(
-            "ArnLike",
-            BTreeMap::from([(
-                "aws:SourceArn",
-                OneOrMany::One(format!(
-                    "arn:{}:ecs:{}:{}:*",
-                    runner.partition, runner.region, runner.account
-                )),
-            )]),
-        );
+        if kind == RoleKind::Task {
+            condition.insert(
+                "ArnLike",
+                BTreeMap::from([(
+                    "aws:SourceArn",
+                    OneOrMany::One(format!(
+                        "arn:{}:ecs:{}:{}:*",
+                        runner.partition, runner.region, runner.account
+                    )),
+                )]),
+            );
+        }
     }
-    let mut statements = vec![assume_role(
+    assume_role(
         "EcsTasksAssumeRole".to_owned(),
         ECS_TASKS_SERVICE,
         condition,
-    )];
-    let mut sids = std::collections::HashSet::from(["EcsTasksAssumeRole".to_owned()]);
-    for service in &runner.trust.extra_services {
-        let mut sid = format!("{}AssumeRole", service_word(service));
-        if sids.contains(&sid) {
-            sid = format!("{sid}{}", sids.len() + 1);
-        }
-        sids.insert(sid.clone());
-        statements.push(assume_role(sid, service, Conditions::new()));
-    }
-    PolicyDocument::new(statements)
+    )
 }
 
-/// The execution role's trust policy: ECS tasks only, under `aws:SourceAccount` alone unless
-/// the conditions are off. AWS documents no condition key for the execution role, and a
-/// condition on a key ECS does not supply would stop every task from starting; extra trusted
-/// services are the task role's only.
-pub fn execution_trust_policy(runner: &Runner) -> PolicyDocument {
-    let mut condition = Conditions::new();
-    if runner.trust.confused_deputy_conditions {
-        condition.insert(
-            "StringEquals",
-            BTreeMap::from([("aws:SourceAccount", OneOrMany::One(runner.account.clone()))]),
-        );
+/// The trust policy of a role runnerc creates: the ECS statement and, on the task role only,
+/// each extra service in a statement of its own, without the ECS-only conditions.
+pub fn trust_policy(runner: &Runner, kind: RoleKind) -> PolicyDocument {
+    let mut statements = vec![ecs_trust_statement(runner, kind)];
+    if kind == RoleKind::Task {
+        let mut sids = std::collections::HashSet::from(["EcsTasksAssumeRole".to_owned()]);
+        for service in &runner.trust.extra_services {
+            let mut sid = format!("{}AssumeRole", service_word(service));
+            if sids.contains(&sid) {
+                sid = format!("{sid}{}", sids.len() + 1);
+            }
+            sids.insert(sid.clone());
+            statements.push(assume_role(sid, service, Conditions::new()));
+        }
     }
-    PolicyDocument::new(vec![assume_role(
-        "EcsTasksAssumeRole".to_owned(),
-        ECS_TASKS_SERVICE,
-        condition,
-    )])
+    PolicyDocument::new(statements)
 }
 
 /// `ec2.amazonaws.com` -> `Ec2`, `states.amazonaws.com` -> `States`: the service's first label
@@ -405,35 +399,36 @@ fn destination_statements(runner: &Runner) -> Vec<Statement> {
             format!("{sid}{}", index + 1)
         }
     };
-    // s3:prefix does not apply to GetBucketLocation, so it stands in statements of its own.
-    for (index, owner) in owners.iter().enumerate() {
-        let of_owner = destinations.iter().filter(|d| &d.owner == owner);
-        let mut statement = allow(
-            &numbered("LocateDestinationBuckets", index),
-            &["s3:GetBucketLocation"],
-            unique(of_owner.map(|d| s3_arn(partition, &d.bucket))),
-        );
-        statement
-            .condition
-            .insert("StringEquals", BTreeMap::from([owned_by(owner)]));
-        statements.push(statement);
-    }
-    for (index, owner) in owners.iter().enumerate() {
-        let of_owner = destinations.iter().filter(|d| &d.owner == owner);
-        let mut statement = allow(
-            &numbered("ReadWriteDestinationObjects", index),
+    // One statement of each kind per owner; s3:prefix does not apply to GetBucketLocation, so
+    // it stands in statements of its own.
+    type Kind = (
+        &'static str,
+        &'static [&'static str],
+        fn(&S3Destination) -> String,
+    );
+    let kinds: [Kind; 2] = [
+        ("LocateDestinationBuckets", &["s3:GetBucketLocation"], |d| {
+            d.bucket.clone()
+        }),
+        (
+            "ReadWriteDestinationObjects",
             &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-            unique(of_owner.map(|d| {
-                s3_arn(
-                    partition,
-                    &format!("{}/{}*", d.bucket, d.prefix.as_deref().unwrap_or("")),
-                )
-            })),
-        );
-        statement
-            .condition
-            .insert("StringEquals", BTreeMap::from([owned_by(owner)]));
-        statements.push(statement);
+            |d| format!("{}/{}*", d.bucket, d.prefix.as_deref().unwrap_or("")),
+        ),
+    ];
+    for (sid, actions, resource) in kinds {
+        for (index, owner) in owners.iter().enumerate() {
+            let of_owner = destinations.iter().filter(|d| &d.owner == owner);
+            let mut statement = allow(
+                &numbered(sid, index),
+                actions,
+                unique(of_owner.map(|d| s3_arn(partition, &resource(d)))),
+            );
+            statement
+                .condition
+                .insert("StringEquals", BTreeMap::from([owned_by(owner)]));
+            statements.push(statement);
+        }
     }
     let keys = unique(destinations.iter().filter_map(|d| d.kms_key.clone()));
     if !keys.is_empty() {
@@ -481,11 +476,29 @@ pub struct RoleDocuments {
     pub execution: Option<PolicyDocument>,
 }
 
+impl RoleDocuments {
+    /// The trust policy of the role of `kind`, when runnerc creates it.
+    pub fn trust(&self, kind: RoleKind) -> Option<&PolicyDocument> {
+        match kind {
+            RoleKind::Task => self.task_trust.as_ref(),
+            RoleKind::Execution => self.execution_trust.as_ref(),
+        }
+    }
+
+    /// The inline policy of the role of `kind`, when it has one.
+    pub fn policy(&self, kind: RoleKind) -> Option<&PolicyDocument> {
+        match kind {
+            RoleKind::Task => self.task.as_ref(),
+            RoleKind::Execution => self.execution.as_ref(),
+        }
+    }
+}
+
 pub fn documents(runner: &Runner) -> RoleDocuments {
+    let trust = |kind| (!runner.role(kind).is_existing()).then(|| trust_policy(runner, kind));
     RoleDocuments {
-        task_trust: (!runner.task_role.is_existing()).then(|| task_trust_policy(runner)),
-        execution_trust: (!runner.execution_role.is_existing())
-            .then(|| execution_trust_policy(runner)),
+        task_trust: trust(RoleKind::Task),
+        execution_trust: trust(RoleKind::Execution),
         task: task_role_policy(runner),
         execution: execution_role_policy(runner),
     }

@@ -14,9 +14,10 @@
 //! `data "aws_iam_roles"` and `data "aws_iam_role"`), and an existing role must trust ECS tasks
 //! (and sit under the path its ARN names).
 
+use crate::ast::RoleKind;
 use crate::lower::iam::{self, PolicyDocument, RoleDocuments};
 use crate::lower::{TERRAFORM_MAIN_FILE, TERRAFORM_OUTPUTS_FILE, TERRAFORM_VERSIONS_FILE};
-use crate::model::{OWNER_TAG_KEY, Ownership, Role, Runner};
+use crate::model::{OWNER_TAG_KEY, Ownership, Runner};
 use hcl::expr::{Heredoc, HeredocStripMode, Object, ObjectKey, TemplateExpr};
 use hcl::{Attribute, Block, Body, Expression, Identifier};
 
@@ -86,19 +87,10 @@ fn document(policy: &PolicyDocument, indent: usize) -> Expression {
     Expression::from(TemplateExpr::Heredoc(heredoc))
 }
 
-/// The resource name of a role in the module: `task` or `execution`.
-fn key(runner: &Runner, role: &Role) -> &'static str {
-    if std::ptr::eq(role, &runner.task_role) {
-        "task"
-    } else {
-        "execution"
-    }
-}
-
-/// How Terraform refers to a role's name and ARN.
-fn reference(runner: &Runner, role: &Role) -> (String, String) {
-    let key = key(runner, role);
-    match role.ownership {
+/// How Terraform refers to the name and ARN of the role of `kind`.
+fn reference(runner: &Runner, kind: RoleKind) -> (String, String) {
+    let key = kind.word();
+    match runner.role(kind).ownership {
         Ownership::Created => (
             format!("aws_iam_role.{key}.name"),
             format!("aws_iam_role.{key}.arn"),
@@ -131,11 +123,12 @@ fn account_check(runner: &Runner) -> Block {
 /// its inline policy and its managed attachments.
 fn created_role(
     runner: &Runner,
-    role: &Role,
+    kind: RoleKind,
     trust: &PolicyDocument,
     policy: Option<&PolicyDocument>,
 ) -> Vec<Block> {
-    let key = key(runner, role);
+    let key = kind.word();
+    let role = runner.role(kind);
     let mut blocks = Vec::new();
     // Preflight: a role of this name that exists already must be this runner's.
     let pattern: String = role
@@ -243,8 +236,9 @@ fn created_role(
 
 /// The blocks of an existing role: the role read as data, and runnerc's inline policy on it
 /// under the checks that it trusts ECS tasks (and sits under its ARN's path).
-fn existing_role(runner: &Runner, role: &Role, policy: Option<&PolicyDocument>) -> Vec<Block> {
-    let key = key(runner, role);
+fn existing_role(runner: &Runner, kind: RoleKind, policy: Option<&PolicyDocument>) -> Vec<Block> {
+    let key = kind.word();
+    let role = runner.role(kind);
     let mut blocks = vec![
         Block::builder("data")
             .add_label("aws_iam_role")
@@ -255,14 +249,8 @@ fn existing_role(runner: &Runner, role: &Role, policy: Option<&PolicyDocument>) 
     let Some(policy) = policy else {
         return blocks;
     };
-    let statement = if key == "task" {
-        iam::task_trust_policy(runner)
-    } else {
-        iam::execution_trust_policy(runner)
-    }
-    .statement
-    .remove(0);
-    let statement = serde_json::to_string(&statement).expect("statements serialise");
+    let statement = serde_json::to_string(&iam::ecs_trust_statement(runner, kind))
+        .expect("statements serialise");
     let mut lifecycle = Block::builder("lifecycle")
         .add_block(account_check(runner))
         .add_block(precondition(
@@ -310,12 +298,11 @@ fn main_tf(runner: &Runner, documents: &RoleDocuments) -> String {
         .add_attribute(("account", string(&runner.account)))
         .add_attribute(("owner_tag_key", string(OWNER_TAG_KEY)))
         .add_attribute(("ecs_tasks_service", string(crate::model::ECS_TASKS_SERVICE)));
-    for role in [&runner.task_role, &runner.execution_role] {
+    for kind in RoleKind::ALL {
+        let role = runner.role(kind);
         if let Ownership::Existing { path_known: true } = role.ownership {
-            locals = locals.add_attribute((
-                format!("{}_role_path", key(runner, role)),
-                string(&role.path),
-            ));
+            locals =
+                locals.add_attribute((format!("{}_role_path", kind.word()), string(&role.path)));
         }
     }
     let mut body = Body::builder().add_block(locals.build()).add_block(
@@ -324,18 +311,11 @@ fn main_tf(runner: &Runner, documents: &RoleDocuments) -> String {
             .add_label("current")
             .build(),
     );
-    let roles = [
-        (&runner.task_role, &documents.task_trust, &documents.task),
-        (
-            &runner.execution_role,
-            &documents.execution_trust,
-            &documents.execution,
-        ),
-    ];
-    for (role, trust, policy) in roles {
-        let blocks = match (role.ownership, trust) {
-            (Ownership::Created, Some(trust)) => created_role(runner, role, trust, policy.as_ref()),
-            _ => existing_role(runner, role, policy.as_ref()),
+    for kind in RoleKind::ALL {
+        let policy = documents.policy(kind);
+        let blocks = match documents.trust(kind) {
+            Some(trust) => created_role(runner, kind, trust, policy),
+            None => existing_role(runner, kind, policy),
         };
         body = body.add_blocks(blocks);
     }
@@ -344,14 +324,10 @@ fn main_tf(runner: &Runner, documents: &RoleDocuments) -> String {
 
 fn outputs_tf(runner: &Runner) -> String {
     let mut body = Body::builder();
-    for role in [&runner.task_role, &runner.execution_role] {
-        let key = key(runner, role);
-        let (name, arn) = reference(runner, role);
-        let what = if key == "task" {
-            "task role"
-        } else {
-            "execution role"
-        };
+    for kind in RoleKind::ALL {
+        let key = kind.word();
+        let (name, arn) = reference(runner, kind);
+        let what = kind.keyword();
         body = body
             .add_block(
                 Block::builder("output")
