@@ -3,7 +3,8 @@
 //! This module reads the input files, calls [`compile`](crate::compile::compile), prints the
 //! diagnostics and writes the outputs. Exit statuses are a type, [`Status`].
 
-use crate::ast::Span;
+use crate::ast::{RoleKind, Span};
+use crate::audit::can;
 use crate::compile::{Compilation, compile};
 use crate::diag::{self, Code, Diagnostic, Loc, Sources};
 use crate::lower::Emit;
@@ -55,12 +56,20 @@ enum ColorChoice {
 impl ColorChoice {
     /// Whether to colour what goes to stderr.
     fn for_stderr(self) -> bool {
+        self.for_stream(std::io::stderr().is_terminal())
+    }
+
+    /// Whether to colour what goes to stdout.
+    fn for_stdout(self) -> bool {
+        self.for_stream(std::io::stdout().is_terminal())
+    }
+
+    fn for_stream(self, terminal: bool) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                std::io::stderr().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
         }
     }
@@ -123,12 +132,75 @@ enum Command {
         #[arg(default_value = "my-runner")]
         name: String,
     },
+    /// Answer whether each runner's roles may do ACTION on RESOURCE, and which spec line grants it
+    #[command(
+        after_help = "Exit status: 0 answered (and as expected), 1 the specs have errors or an answer is not the expected one, 2 usage error.\n\nExamples:\n  runnerc can s3:PutObject arn:aws:s3:::acme-cdc-landing/orders/2026/x.json specs/*.runner\n  runnerc can secretsmanager:GetSecretValue arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders-db-AbC123 specs/*.runner --role task --expect allow\n  runnerc can s3:ListBucket arn:aws:s3:::acme-cdc-landing specs/*.runner --context s3:prefix=orders/"
+    )]
+    Can {
+        /// One action, such as s3:PutObject
+        action: String,
+        /// The resource's ARN, or `*`
+        resource: String,
+        /// The .runner files
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Only this runner
+        #[arg(long, value_name = "NAME")]
+        runner: Option<String>,
+        /// Only this role
+        #[arg(long, value_enum)]
+        role: Option<RoleArg>,
+        /// A condition key of the request (repeatable; a key given twice has two values)
+        #[arg(long = "context", value_name = "KEY=VALUE", value_parser = context_pair)]
+        context: Vec<(String, String)>,
+        /// Exit 1 unless every answer is this one
+        #[arg(long, value_enum)]
+        expect: Option<Expect>,
+        /// How to print the answers: human or json (stdout)
+        #[arg(long, value_enum, default_value_t = AnswerFormat::Human)]
+        format: AnswerFormat,
+    },
     /// Print shell completions for bash, zsh, fish, elvish or powershell
     #[command(after_help = "Example:\n  runnerc completions bash > /etc/bash_completion.d/runnerc")]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RoleArg {
+    Task,
+    Execution,
+}
+
+impl RoleArg {
+    fn kind(self) -> RoleKind {
+        match self {
+            RoleArg::Task => RoleKind::Task,
+            RoleArg::Execution => RoleKind::Execution,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Expect {
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AnswerFormat {
+    Human,
+    Json,
+}
+
+/// `KEY=VALUE` of `--context`.
+fn context_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -225,6 +297,27 @@ fn run(cli: Cli) -> Status {
             build(&sources, input_diagnostics, &out, &emit, color)
         }
         Command::Fmt { files, check } => fmt(&files, check, color),
+        Command::Can {
+            action,
+            resource,
+            files,
+            runner,
+            role,
+            context,
+            expect,
+            format,
+        } => {
+            let question = can::Question {
+                action,
+                resource,
+                context,
+            };
+            let only = Only {
+                runner,
+                role: role.map(RoleArg::kind),
+            };
+            can(&files, &question, &only, expect, format, cli.color)
+        }
         Command::Explain { code } => explain(&code),
         Command::Init { name } => init(&name),
         Command::Completions { shell } => {
@@ -508,5 +601,108 @@ fn compile_inputs(sources: &Sources, input_diagnostics: Vec<Diagnostic>) -> Comp
             runners: Vec::new(),
             runners_seen: 0,
         }
+    }
+}
+
+/// Which runners and roles an audit command looks at.
+struct Only {
+    runner: Option<String>,
+    role: Option<RoleKind>,
+}
+
+/// Compiles the specs for an audit command: the runners, or the status to exit with (the
+/// diagnostics already printed).
+fn compile_for_audit(files: &[PathBuf], color: bool) -> Result<(Sources, Compilation), Status> {
+    let (sources, input_diagnostics) = read_sources(files)?;
+    let compilation = compile_inputs(&sources, input_diagnostics);
+    report(&compilation, &sources, Format::Human, color);
+    if compilation.has_errors() {
+        eprintln!("runnerc: nothing evaluated: the specs have errors");
+        return Err(Status::SpecErrors);
+    }
+    Ok((sources, compilation))
+}
+
+/// `runnerc can`: every selected role's answer; with `--expect`, status 1 when one differs.
+fn can(
+    files: &[PathBuf],
+    question: &can::Question,
+    only: &Only,
+    expect: Option<Expect>,
+    format: AnswerFormat,
+    color: ColorChoice,
+) -> Status {
+    if let Some(problem) = can::question_problem(question) {
+        eprintln!("runnerc: {problem}");
+        return Status::Usage;
+    }
+    let (sources, compilation) = match compile_for_audit(files, color.for_stderr()) {
+        Ok(compiled) => compiled,
+        Err(status) => return status,
+    };
+    if let Some(name) = &only.runner
+        && !compilation.runners.iter().any(|r| &r.name == name)
+    {
+        eprintln!("runnerc: no runner is named `{name}` in the files");
+        return Status::Usage;
+    }
+    let roles: Vec<RoleKind> = match only.role {
+        Some(kind) => vec![kind],
+        None => RoleKind::ALL.to_vec(),
+    };
+    let answers = can::ask(
+        &compilation.runners,
+        only.runner.as_deref(),
+        &roles,
+        question,
+    );
+    let mut stdout = std::io::stdout().lock();
+    match format {
+        AnswerFormat::Json => {
+            let value = can::to_json(question, &answers, &sources);
+            let _ = writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+        AnswerFormat::Human => {
+            let findings: Vec<diag::Finding> =
+                answers.iter().map(|a| a.finding(question)).collect();
+            let _ = stdout.write_all(
+                diag::render_findings(&findings, &sources, color.for_stdout()).as_bytes(),
+            );
+            let count = |d: can::Decision| answers.iter().filter(|a| a.decision == d).count();
+            let _ = writeln!(
+                stdout,
+                "runnerc: {} role{}: {} allowed, {} denied, {} unknown",
+                answers.len(),
+                if answers.len() == 1 { "" } else { "s" },
+                count(can::Decision::Allowed),
+                count(can::Decision::Denied),
+                count(can::Decision::Unknown)
+            );
+        }
+    }
+    let Some(expect) = expect else {
+        return Status::Ok;
+    };
+    let (wanted, word) = match expect {
+        Expect::Allow => (can::Decision::Allowed, "allow"),
+        Expect::Deny => (can::Decision::Denied, "deny"),
+    };
+    let unexpected: Vec<&can::Answer> = answers.iter().filter(|a| a.decision != wanted).collect();
+    for answer in &unexpected {
+        eprintln!(
+            "runnerc: expected {word}, but {}'s {} is {}",
+            answer.runner,
+            answer.role.keyword(),
+            answer.decision.word()
+        );
+    }
+    if unexpected.is_empty() {
+        Status::Ok
+    } else {
+        Status::SpecErrors
     }
 }

@@ -535,3 +535,131 @@ fn artifact_uri(file: &str) -> String {
         path.trim_start_matches("./").to_owned()
     }
 }
+
+/// A finding of an audit command (`can`): not a problem of the spec, but an answer that points
+/// into it. Drawn like a diagnostic, with the verdict in place of the severity.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub verdict: Verdict,
+    pub message: String,
+    pub loc: Loc,
+    pub label: String,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    Denied,
+    Unknown,
+}
+
+impl Verdict {
+    fn word(self) -> &'static str {
+        match self {
+            Verdict::Allowed => "allowed",
+            Verdict::Denied => "denied",
+            Verdict::Unknown => "unknown",
+        }
+    }
+}
+
+/// Draws findings for people, each an ariadne report at its spec span.
+pub fn render_findings(findings: &[Finding], sources: &Sources, color: bool) -> String {
+    let config = Config::default()
+        .with_index_type(IndexType::Byte)
+        .with_color(color);
+    let mut cache = ariadne::sources(
+        sources
+            .iter()
+            .map(|(_, file)| (file.name.clone(), file.text.clone())),
+    );
+    let mut out = Vec::new();
+    for finding in findings {
+        let colour = match finding.verdict {
+            Verdict::Allowed => Color::Green,
+            Verdict::Denied => Color::Red,
+            Verdict::Unknown => Color::Yellow,
+        };
+        let file = sources.get(finding.loc.file);
+        let start = clamp_to_char_boundary(&file.text, finding.loc.span.start);
+        if file.line_of(start).len() > MAX_DRAWN_LINE {
+            let (line, column) = sources.line_column(finding.loc.file, start);
+            let _ = writeln!(
+                out,
+                "{}: {}\n   --> {}:{line}:{column} ({})",
+                finding.verdict.word(),
+                finding.message,
+                file.name,
+                finding.label
+            );
+            for note in &finding.notes {
+                let _ = writeln!(out, "   note: {note}");
+            }
+            continue;
+        }
+        let mut report = Report::build(
+            ReportKind::Custom(finding.verdict.word(), colour),
+            span_of(finding.loc, sources),
+        )
+        .with_config(config)
+        .with_message(&finding.message)
+        .with_label(
+            AriadneLabel::new(span_of(finding.loc, sources))
+                .with_message(&finding.label)
+                .with_color(colour),
+        );
+        for note in &finding.notes {
+            report = report.with_note(note);
+        }
+        let _ = report.finish().write(&mut cache, &mut out);
+    }
+    let text = String::from_utf8_lossy(&out).into_owned();
+    if color {
+        text
+    } else {
+        // ariadne colours a custom report kind even when told not to colour.
+        without_colour(&text)
+    }
+}
+
+/// Text without its ANSI colour sequences (`ESC [ ... m`).
+fn without_colour(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('\u{1b}') {
+        out.push_str(&rest[..start]);
+        let sequence = &rest[start..];
+        match sequence.find('m') {
+            Some(end) if sequence.starts_with("\u{1b}[") => rest = &sequence[end + 1..],
+            _ => {
+                out.push('\u{1b}');
+                rest = &sequence[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A span as 1-based lines and columns, for machine-readable outputs.
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonLocation<'a> {
+    pub file: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+pub fn location<'a>(loc: Loc, sources: &'a Sources) -> JsonLocation<'a> {
+    let (line, column) = sources.line_column(loc.file, loc.span.start);
+    let (end_line, end_column) = sources.line_column(loc.file, loc.span.end);
+    JsonLocation {
+        file: &sources.get(loc.file).name,
+        line,
+        column,
+        end_line,
+        end_column,
+    }
+}

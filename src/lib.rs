@@ -9,11 +9,15 @@
 //! 4. [`quota`]: the IAM size quotas of the documents;
 //! 5. [`output`]: files to disk, atomically.
 //!
+//! [`audit`] reads the compiled documents back: `can` evaluates requests against them, `drift`
+//! compares them with a live account.
+//!
 //! [`compile`] runs stages 1 to 4; [`diag`] holds the diagnostics every stage reports and the
 //! one place that renders them; [`parallel`] spreads work over the cores; [`cli`] is the
 //! command line.
 
 pub mod ast;
+pub mod audit;
 pub mod aws;
 pub mod check;
 pub mod cli;

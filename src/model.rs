@@ -31,6 +31,8 @@ pub struct Runner {
 pub struct SecretGrant {
     pub resource: SecretResource,
     pub kms_key: Option<String>,
+    /// The `secret` statement that asked for it.
+    pub written: Loc,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -51,6 +53,8 @@ pub struct S3Destination {
     pub kms_key: Option<String>,
     /// The account that owns the bucket: the runner's, unless `owner` names another.
     pub owner: String,
+    /// The `bucket` line of the `destination` block.
+    pub written: Loc,
 }
 
 /// Who may assume the roles.
@@ -74,6 +78,9 @@ pub struct Role {
     pub max_session_duration: Option<u32>,
     /// Managed policy ARNs to attach, in the order written.
     pub managed_policies: Vec<String>,
+    /// Where each of `managed_policies` was written: its `managed-policy` line, or the role's
+    /// name for the default policy of an execution role that names none.
+    pub managed_policies_written: Vec<Loc>,
     /// Who owns the role.
     pub ownership: Ownership,
 }

@@ -38,6 +38,8 @@ impl<'a> RunnerChecker<'a> {
             };
             // Check every field before giving up on the destination, so all problems show.
             let prefix = prefix.value.map(|(value, _)| self.prefix(value));
+            // The `bucket` line stands for the destination in reports: it names what is granted.
+            let written = bucket.value.map_or(*span, |(_, field)| field);
             let bucket_name = match bucket.value {
                 Some((bucket, _)) => self.bucket(bucket),
                 None => {
@@ -102,6 +104,7 @@ impl<'a> RunnerChecker<'a> {
                 prefix,
                 kms_key,
                 owner,
+                written: self.loc(written),
             });
         }
         result

@@ -175,7 +175,7 @@ struct RunnerChecker<'a> {
 /// The statements of a runner, sorted by kind.
 #[derive(Default)]
 struct Gathered<'a> {
-    secrets: Vec<&'a crate::ast::SecretDecl>,
+    secrets: Vec<(&'a crate::ast::SecretDecl, Span)>,
     destinations: Vec<(&'a [Spanned<DestinationField>], Span)>,
     services: Vec<&'a Str>,
     tags: Vec<(&'a Str, &'a Str, Span)>,
@@ -245,7 +245,7 @@ impl<'a> RunnerChecker<'a> {
                         span,
                     ),
                 },
-                Statement::Secret(secret) => gathered.secrets.push(secret),
+                Statement::Secret(secret) => gathered.secrets.push((secret, span)),
                 Statement::Destination(fields) => gathered.destinations.push((fields, span)),
                 Statement::TrustService(service) => gathered.services.push(service),
                 Statement::Tag { key, value } => gathered.tags.push((key, value, span)),

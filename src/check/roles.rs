@@ -5,7 +5,7 @@ use super::arn::{ArnKind, EXISTING_ROLE, MANAGED_POLICY, PERMISSIONS_BOUNDARY};
 use super::{Once, Place, RunnerChecker, shown};
 use crate::ast::{ManagedPolicy, RoleDecl, RoleField, RoleKind, RunnerDecl, Span, Spanned, Str};
 use crate::aws;
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Loc};
 use crate::model::{Ownership, Role, default_execution_policy};
 use rustc_hash::FxHashMap as HashMap;
 
@@ -136,6 +136,7 @@ impl<'a> RunnerChecker<'a> {
             permissions_boundary: None,
             max_session_duration: None,
             managed_policies: Vec::new(),
+            managed_policies_written: Vec::new(),
             ownership: Ownership::Existing { path_known },
         })
     }
@@ -299,9 +300,9 @@ impl<'a> RunnerChecker<'a> {
             .and_then(|(value, _)| self.policy_arn(value, place, &PERMISSIONS_BOUNDARY));
 
         // The task role gets exactly the grants the spec implies: no managed policy.
-        let managed_policies = match kind {
-            RoleKind::Task => Vec::new(),
-            RoleKind::Execution => self.managed_policies(&managed, place),
+        let (managed_policies, managed_policies_written) = match kind {
+            RoleKind::Task => (Vec::new(), Vec::new()),
+            RoleKind::Execution => self.managed_policies(&managed, name_loc, place),
         };
 
         Role {
@@ -312,17 +313,24 @@ impl<'a> RunnerChecker<'a> {
             permissions_boundary,
             max_session_duration,
             managed_policies,
+            managed_policies_written,
             ownership: Ownership::Created,
         }
     }
 
+    /// The managed policies of an execution role, and where each was written (`role_loc`, the
+    /// role's name, for the default policy when none is written).
     fn managed_policies(
         &mut self,
         written: &[&Spanned<ManagedPolicy>],
+        role_loc: Loc,
         place: &Place<'_>,
-    ) -> Vec<String> {
+    ) -> (Vec<String>, Vec<Loc>) {
         if written.is_empty() {
-            return vec![default_execution_policy(place.partition)];
+            return (
+                vec![default_execution_policy(place.partition)],
+                vec![role_loc],
+            );
         }
         let none = written.iter().find(|p| p.node == ManagedPolicy::None);
         if let (Some(none), true) = (none, written.len() > 1) {
@@ -339,9 +347,10 @@ impl<'a> RunnerChecker<'a> {
             .with_secondary(self.loc(other.span), "but a policy is attached here")
             .with_help("keep `managed-policy none` alone, or remove it");
             self.report(diagnostic);
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         }
         let mut result: Vec<String> = Vec::new();
+        let mut result_written: Vec<Loc> = Vec::new();
         let mut seen: HashMap<String, Span> = HashMap::default();
         for policy in written {
             let arn = match &policy.node {
@@ -370,6 +379,7 @@ impl<'a> RunnerChecker<'a> {
             }
             seen.insert(arn.clone(), policy.span);
             result.push(arn);
+            result_written.push(self.loc(policy.span));
         }
         if result.len() > 20 {
             let diagnostic = Diagnostic::new(
@@ -393,7 +403,7 @@ impl<'a> RunnerChecker<'a> {
             .with_help("the attachment fails unless the account's quota was raised (to at most 20)");
             self.report(diagnostic);
         }
-        result
+        (result, result_written)
     }
 
     /// A managed-policy ARN: `arn:PARTITION:iam::ACCOUNT-OR-aws:policy/PATH/NAME`.

@@ -12,13 +12,13 @@ use rustc_hash::FxHashMap as HashMap;
 impl RunnerChecker<'_> {
     pub(super) fn secrets(
         &mut self,
-        decls: &[&SecretDecl],
+        decls: &[(&SecretDecl, Span)],
         place: &Place<'_>,
     ) -> (Vec<SecretGrant>, Vec<SecretGrant>) {
         let mut pipeline = Vec::new();
         let mut agent = Vec::new();
         let mut seen: HashMap<(SecretReader, SecretResource), Span> = HashMap::default();
-        for decl in decls {
+        for &(decl, statement) in decls {
             let kms_key = decl.kms.as_ref().and_then(|key| self.kms_key(key, place));
             let Some(resource) = self.secret_resource(&decl.target, decl.reader, place) else {
                 continue;
@@ -38,7 +38,11 @@ impl RunnerChecker<'_> {
                 continue;
             }
             seen.insert(key, decl.target.span);
-            let grant = SecretGrant { resource, kms_key };
+            let grant = SecretGrant {
+                resource,
+                kms_key,
+                written: self.loc(statement),
+            };
             match decl.reader {
                 SecretReader::Pipeline => pipeline.push(grant),
                 SecretReader::Agent => agent.push(grant),

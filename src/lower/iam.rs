@@ -6,6 +6,7 @@
 
 use crate::ast::RoleKind;
 use crate::aws::{Arn, Partition};
+use crate::diag::Loc;
 use crate::model::{ECS_TASKS_SERVICE, Runner, S3Destination, SecretGrant, SecretResource};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -33,6 +34,28 @@ pub struct Statement {
     /// Operator -> condition key -> values.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub condition: BTreeMap<&'static str, BTreeMap<&'static str, OneOrMany>>,
+    /// Which spec statement put each resource here (not part of the document).
+    #[serde(skip)]
+    pub origins: Vec<Origin>,
+}
+
+/// A resource of a statement and the spec statement it comes from: a `secret` line, a
+/// `destination` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    pub resource: String,
+    pub written: Loc,
+}
+
+impl Statement {
+    fn written_at(mut self, origins: impl IntoIterator<Item = (String, Loc)>) -> Self {
+        self.origins.extend(
+            origins
+                .into_iter()
+                .map(|(resource, written)| Origin { resource, written }),
+        );
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -159,6 +182,7 @@ fn allow(sid: &str, actions: &[&str], resources: Vec<String>) -> Statement {
         action: OneOrMany::from_vec(actions.iter().map(|a| (*a).to_owned()).collect()),
         resource: Some(OneOrMany::from_vec(resources)),
         condition: BTreeMap::new(),
+        origins: Vec::new(),
     }
 }
 
@@ -181,6 +205,7 @@ fn assume_role(sid: String, service: &str, condition: Conditions) -> Statement {
         action: OneOrMany::One("sts:AssumeRole".to_owned()),
         resource: None,
         condition,
+        origins: Vec::new(),
     }
 }
 
@@ -266,39 +291,59 @@ fn secret_arn(runner: &Runner, resource: &SecretResource) -> String {
 }
 
 /// Secret reads and, for the secrets under a customer managed key, `kms:Decrypt` through
-/// Secrets Manager only (`kms:ViaService`, in each region the secrets are in).
+/// Secrets Manager only (`kms:ViaService`), a statement per region the secrets are in.
 fn secret_statements(
     runner: &Runner,
     grants: &[SecretGrant],
     read_sid: &str,
     decrypt_sid: &str,
 ) -> Vec<Statement> {
-    let mut statements = vec![allow(
-        read_sid,
-        &["secretsmanager:GetSecretValue"],
-        unique(grants.iter().map(|g| secret_arn(runner, &g.resource))),
-    )];
+    let mut statements = vec![
+        allow(
+            read_sid,
+            &["secretsmanager:GetSecretValue"],
+            unique(grants.iter().map(|g| secret_arn(runner, &g.resource))),
+        )
+        .written_at(
+            grants
+                .iter()
+                .map(|g| (secret_arn(runner, &g.resource), g.written)),
+        ),
+    ];
     let keyed: Vec<&SecretGrant> = grants.iter().filter(|g| g.kms_key.is_some()).collect();
-    if !keyed.is_empty() {
-        let regions = unique(keyed.iter().map(|g| {
-            let arn = secret_arn(runner, &g.resource);
-            Arn::parse(&arn).map_or_else(|| runner.region.clone(), |arn| arn.region.to_owned())
-        }));
+    let region_of = |g: &SecretGrant| {
+        let arn = secret_arn(runner, &g.resource);
+        Arn::parse(&arn).map_or_else(|| runner.region.clone(), |arn| arn.region.to_owned())
+    };
+    // One statement per region of the secrets, so a key is usable only through Secrets Manager
+    // in the region of the secrets it decrypts.
+    let regions = unique(keyed.iter().map(|g| region_of(g)));
+    for (index, region) in regions.iter().enumerate() {
+        let of_region: Vec<&SecretGrant> = keyed
+            .iter()
+            .copied()
+            .filter(|g| &region_of(g) == region)
+            .collect();
+        let sid = if regions.len() == 1 {
+            decrypt_sid.to_owned()
+        } else {
+            format!("{decrypt_sid}{}", index + 1)
+        };
         let mut statement = allow(
-            decrypt_sid,
+            &sid,
             &["kms:Decrypt"],
-            unique(keyed.iter().filter_map(|g| g.kms_key.clone())),
+            unique(of_region.iter().filter_map(|g| g.kms_key.clone())),
+        )
+        .written_at(
+            of_region
+                .iter()
+                .filter_map(|g| Some((g.kms_key.clone()?, g.written))),
         );
         statement.condition.insert(
             "StringEquals",
             BTreeMap::from([(
                 "kms:ViaService",
-                OneOrMany::from_vec(
-                    regions
-                        .iter()
-                        .map(|region| via_service("secretsmanager", region))
-                        .collect(),
-                ),
+                OneOrMany::One(via_service("secretsmanager", region)),
             )]),
         );
         statements.push(statement);
@@ -343,7 +388,8 @@ pub fn task_role_policy(runner: &Runner) -> Option<PolicyDocument> {
                 "ListSecrets",
                 &["secretsmanager:ListSecrets"],
                 vec!["*".to_owned()],
-            ),
+            )
+            .written_at(secrets.iter().map(|g| ("*".to_owned(), g.written))),
         );
         statements.append(&mut read);
     }
@@ -371,6 +417,11 @@ fn destination_statements(runner: &Runner) -> Vec<Statement> {
             &format!("ListDestinationBucket{}", index + 1),
             &["s3:ListBucket"],
             vec![s3_arn(partition, bucket)],
+        )
+        .written_at(
+            of_bucket
+                .iter()
+                .map(|d| (s3_arn(partition, bucket), d.written)),
         );
         // A destination without a prefix streams to the whole bucket: listing is not limited.
         if of_bucket.iter().all(|d| d.prefix.is_some()) {
@@ -418,11 +469,17 @@ fn destination_statements(runner: &Runner) -> Vec<Statement> {
     ];
     for (sid, actions, resource) in kinds {
         for (index, owner) in owners.iter().enumerate() {
-            let of_owner = destinations.iter().filter(|d| &d.owner == owner);
+            let of_owner: Vec<&S3Destination> =
+                destinations.iter().filter(|d| &d.owner == owner).collect();
             let mut statement = allow(
                 &numbered(sid, index),
                 actions,
-                unique(of_owner.map(|d| s3_arn(partition, &resource(d)))),
+                unique(of_owner.iter().map(|d| s3_arn(partition, &resource(d)))),
+            )
+            .written_at(
+                of_owner
+                    .iter()
+                    .map(|d| (s3_arn(partition, &resource(d)), d.written)),
             );
             statement
                 .condition
@@ -438,6 +495,11 @@ fn destination_statements(runner: &Runner) -> Vec<Statement> {
             "EncryptDestinationObjects",
             &["kms:Decrypt", "kms:GenerateDataKey"],
             keys,
+        )
+        .written_at(
+            destinations
+                .iter()
+                .filter_map(|d| Some((d.kms_key.clone()?, d.written))),
         );
         statement.condition.insert(
             "StringEquals",

@@ -1,0 +1,9 @@
+//! Audit: `can` answers whether a runner's role may do something, and which spec line grants
+//! it; `drift` compares the compiled roles with a live account's export.
+
+pub mod can;
+pub mod drift;
+pub mod evaluate;
+pub mod managed;
+pub mod policy;
+pub mod wildcard;

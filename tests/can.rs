@@ -1,0 +1,587 @@
+//! `runnerc can`: the hand-written table of requests in tests/can/requests.txt, each answer
+//! cross-checked against an independent IAM evaluator (@cloud-copilot/iam-simulate, run as an
+//! external tool from tests/tools/iam-simulate), and the command's interface.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+fn runnerc() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_runnerc"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One line of requests.txt.
+#[derive(Debug, Clone)]
+struct Row {
+    line: usize,
+    file: String,
+    runner: String,
+    role: String,
+    expect: String,
+    action: String,
+    resource: String,
+    context: Vec<String>,
+}
+
+fn rows() -> Vec<Row> {
+    let text = std::fs::read_to_string(root().join("tests/can/requests.txt")).unwrap();
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+        .map(|(index, line)| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            assert!(
+                fields.len() >= 6,
+                "requests.txt:{}: too few fields",
+                index + 1
+            );
+            assert!(
+                ["allow", "deny", "unknown"].contains(&fields[3]),
+                "requests.txt:{}: EXPECT is `{}`",
+                index + 1,
+                fields[3]
+            );
+            Row {
+                line: index + 1,
+                file: fields[0].to_owned(),
+                runner: fields[1].to_owned(),
+                role: fields[2].to_owned(),
+                expect: fields[3].to_owned(),
+                action: fields[4].to_owned(),
+                resource: fields[5].to_owned(),
+                context: fields[6..].iter().map(|s| (*s).to_owned()).collect(),
+            }
+        })
+        .collect()
+}
+
+fn ask(row: &Row) -> Output {
+    let mut command = runnerc();
+    command
+        .current_dir(root())
+        .args(["can", &row.action, &row.resource, &row.file])
+        .args([
+            "--runner",
+            &row.runner,
+            "--role",
+            &row.role,
+            "--format",
+            "json",
+        ]);
+    for pair in &row.context {
+        command.args(["--context", pair]);
+    }
+    command.output().unwrap()
+}
+
+/// Every row with runnerc's JSON answer, computed once for all tests of this file.
+fn answered() -> &'static Vec<(Row, Value)> {
+    static ANSWERS: OnceLock<Vec<(Row, Value)>> = OnceLock::new();
+    ANSWERS.get_or_init(|| {
+        let rows = rows();
+        let chunks: Vec<Vec<Row>> = rows
+            .chunks(rows.len().div_ceil(4))
+            .map(<[Row]>::to_vec)
+            .collect();
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                std::thread::spawn(move || {
+                    chunk
+                        .into_iter()
+                        .map(|row| {
+                            let output = ask(&row);
+                            assert_eq!(
+                                output.status.code(),
+                                Some(0),
+                                "requests.txt:{}: {}",
+                                row.line,
+                                String::from_utf8_lossy(&output.stderr)
+                            );
+                            let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+                            let answers = value["answers"].as_array().unwrap();
+                            assert_eq!(answers.len(), 1, "requests.txt:{}", row.line);
+                            (row, answers[0].clone())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
+fn decision_word(expect: &str) -> &'static str {
+    match expect {
+        "allow" => "allowed",
+        "deny" => "denied",
+        _ => "unknown",
+    }
+}
+
+#[test]
+fn the_table_is_large_and_covers_every_answer() {
+    let rows = rows();
+    assert!(rows.len() >= 200, "only {} requests", rows.len());
+    for expect in ["allow", "deny", "unknown"] {
+        assert!(
+            rows.iter().filter(|r| r.expect == expect).count() >= 20,
+            "fewer than 20 `{expect}` rows"
+        );
+    }
+}
+
+#[test]
+fn every_request_gets_the_answer_the_contract_requires() {
+    let mut wrong = Vec::new();
+    for (row, answer) in answered() {
+        if answer["decision"] != decision_word(&row.expect) {
+            wrong.push(format!(
+                "requests.txt:{}: {} {} {} {}: expected {}, got {} ({})",
+                row.line,
+                row.runner,
+                row.role,
+                row.action,
+                row.resource,
+                row.expect,
+                answer["decision"],
+                answer["reasons"]
+            ));
+        }
+        if answer["decision"] == "allowed" {
+            assert!(
+                answer["statement"]["policy"].is_string() && answer["spec"]["line"].is_u64(),
+                "requests.txt:{}: an allow names its statement and spec line: {answer}",
+                row.line
+            );
+        }
+        if answer["decision"] == "unknown" {
+            assert!(
+                !answer["unknown_because"].as_array().unwrap().is_empty(),
+                "requests.txt:{}: an unknown answer says why",
+                row.line
+            );
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong answers:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// AmazonECSTaskExecutionRolePolicy as AWS publishes it (version 1), written here apart from
+/// runnerc's copy.
+fn ecs_task_execution_role_policy() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
+        "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
+        "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage",
+        "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]})
+}
+
+/// Each role name of a spec file's runners -> the identity policies whose contents are known:
+/// read from the CloudFormation templates `build` writes (inline policies, managed ARNs).
+fn known_policies(file: &str, out: &Path) -> BTreeMap<String, Vec<Value>> {
+    let status = runnerc()
+        .current_dir(root())
+        .args(["build", file, "--emit", "cloudformation", "--out"])
+        .arg(out)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "build {file}");
+    let mut roles: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for entry in std::fs::read_dir(out).unwrap() {
+        let template: Value = serde_json::from_str(
+            &std::fs::read_to_string(entry.unwrap().path().join("cloudformation.json")).unwrap(),
+        )
+        .unwrap();
+        let resources = template["Resources"].as_object().unwrap();
+        let name_of = |role: &Value| -> String {
+            match role {
+                Value::String(name) => name.clone(),
+                reference => {
+                    resources[reference["Ref"].as_str().unwrap()]["Properties"]["RoleName"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                }
+            }
+        };
+        for resource in resources.values() {
+            let properties = &resource["Properties"];
+            match resource["Type"].as_str().unwrap() {
+                "AWS::IAM::Role" => {
+                    let policies = roles
+                        .entry(properties["RoleName"].as_str().unwrap().to_owned())
+                        .or_default();
+                    for arn in properties["ManagedPolicyArns"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                    {
+                        if arn.as_str().unwrap().ends_with(
+                            ":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+                        ) {
+                            policies.push(ecs_task_execution_role_policy());
+                        }
+                    }
+                    for policy in properties["Policies"].as_array().into_iter().flatten() {
+                        policies.push(policy["PolicyDocument"].clone());
+                    }
+                }
+                "AWS::IAM::Policy" => {
+                    for role in properties["Roles"].as_array().unwrap() {
+                        roles
+                            .entry(name_of(role))
+                            .or_default()
+                            .push(properties["PolicyDocument"].clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    roles
+}
+
+#[test]
+fn every_answer_agrees_with_an_independent_evaluator() {
+    let test = "every_answer_agrees_with_an_independent_evaluator";
+    let tool = root().join("tests/tools/iam-simulate");
+    if !support::commands_present(test, &["node"]) {
+        return;
+    }
+    if !tool
+        .join("node_modules/@cloud-copilot/iam-simulate")
+        .is_dir()
+    {
+        support::skip(
+            test,
+            "tests/tools/iam-simulate is not installed (npm ci --prefix tests/tools/iam-simulate)",
+        );
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let mut by_file: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
+    let mut requests = Vec::new();
+    for (index, (row, answer)) in answered().iter().enumerate() {
+        let policies = by_file
+            .entry(row.file.clone())
+            .or_insert_with(|| known_policies(&row.file, &out.path().join(format!("{}", index))));
+        let role_name = answer["role_name"].as_str().unwrap();
+        // The simulator denies a request to another account's resource without a resource
+        // policy; this cross-check is about identity policies, so the principal is put in the
+        // resource's account.
+        let arn: Vec<&str> = row.resource.splitn(6, ':').collect();
+        let partition = arn
+            .get(1)
+            .copied()
+            .filter(|p| p.starts_with("aws"))
+            .unwrap_or("aws");
+        let account = arn
+            .get(4)
+            .copied()
+            .filter(|a| a.len() == 12)
+            .map(str::to_owned)
+            .or_else(|| {
+                answer["context"]["s3:ResourceAccount"][0]
+                    .as_str()
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| "123456789012".to_owned());
+        requests.push(json!({
+            "id": row.line.to_string(),
+            "principal": format!("arn:{partition}:iam::{account}:role/{role_name}"),
+            "policies": policies.get(role_name).cloned().unwrap_or_default(),
+            "action": row.action,
+            "resource": row.resource,
+            "context": answer["context"],
+        }));
+    }
+    let mut child = Command::new("node")
+        .arg(tool.join("simulate.mjs"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        serde_json::to_string(&requests).unwrap().as_bytes(),
+    )
+    .unwrap();
+    drop(child.stdin.take());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let results: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(results.len(), requests.len());
+    let mut disagreements = Vec::new();
+    let mut compared = 0;
+    // Requests the simulator cannot take (an action that does not exist, a single-valued key
+    // given two values): the table alone checks them.
+    let mut not_comparable = Vec::new();
+    for ((row, answer), result) in answered().iter().zip(&results) {
+        let simulated = match result["decision"].as_str().unwrap() {
+            "error" => {
+                let detail = result["detail"].to_string();
+                // An action on a resource type it does not take is no grant at all.
+                if detail.contains("no.resource.types") || detail.contains("must.use.wildcard") {
+                    "denied"
+                } else if detail.contains("invalid.action") || detail.contains("is single-valued") {
+                    not_comparable.push(row.line);
+                    continue;
+                } else {
+                    disagreements.push(format!(
+                        "requests.txt:{}: the simulator failed: {detail}",
+                        row.line
+                    ));
+                    continue;
+                }
+            }
+            decision => decision,
+        };
+        compared += 1;
+        if answer["documents_decision"] != simulated {
+            disagreements.push(format!(
+                "requests.txt:{}: {} {} {} {}: runnerc's documents say {}, the simulator {} ({})",
+                row.line,
+                row.runner,
+                row.role,
+                row.action,
+                row.resource,
+                answer["documents_decision"],
+                simulated,
+                result["detail"]["result"]
+            ));
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} of {compared}:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+    assert!(
+        not_comparable.len() <= 10,
+        "too many requests the simulator cannot take: {not_comparable:?}"
+    );
+    assert_eq!(compared + not_comparable.len(), results.len());
+}
+
+fn can(args: &[&str]) -> Output {
+    runnerc()
+        .current_dir(root())
+        .arg("can")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+const ORDERS: &str = "examples/orders.runner";
+const OBJECT: &str = "arn:aws:s3:::acme-cdc-landing/orders/2026/x.json";
+
+#[test]
+fn an_allow_points_at_the_spec_line_that_grants_it() {
+    let output = can(&[
+        "s3:PutObject",
+        OBJECT,
+        ORDERS,
+        "--role",
+        "task",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "allowed: orders-cdc's task role `orders-cdc-task-role` may do `s3:PutObject`"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("examples/orders.runner:17:9"), "{text}");
+    assert!(text.contains("bucket \"acme-cdc-landing\""), "{text}");
+    assert!(
+        text.contains("statement `ReadWriteDestinationObjects` of `runnerc-policy`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("assumed `s3:ResourceAccount=123456789012`"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "no colour when told so");
+}
+
+#[test]
+fn a_deny_says_why_nothing_allows_it() {
+    let output = can(&[
+        "s3:ListBucket",
+        "arn:aws:s3:::acme-cdc-landing",
+        ORDERS,
+        "--role",
+        "task",
+        "--color",
+        "never",
+    ]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("denied:"), "{text}");
+    assert!(text.contains("examples/orders.runner:4:8"), "{text}");
+    assert!(
+        text.contains(
+            "needs `s3:prefix` StringLike `orders/`, `orders/*`; the request has no `s3:prefix`"
+        ),
+        "{text}"
+    );
+    let output = can(&[
+        "s3:ListBucket",
+        "arn:aws:s3:::acme-cdc-landing",
+        ORDERS,
+        "--role",
+        "task",
+        "--context",
+        "s3:prefix=orders/2026/",
+        "--format",
+        "json",
+    ]);
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["answers"][0]["decision"], "allowed");
+    assert_eq!(
+        value["answers"][0]["statement"]["sid"],
+        "ListDestinationBucket1"
+    );
+}
+
+#[test]
+fn every_runner_and_role_is_answered_unless_narrowed() {
+    let output = can(&[
+        "logs:PutLogEvents",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:x:log-stream:y",
+        "examples/fleet.runner",
+        "--format",
+        "json",
+    ]);
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let answers = value["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 6, "three runners, two roles each");
+    for answer in answers {
+        let expected = if answer["role"] == "execution" {
+            "allowed"
+        } else {
+            "denied"
+        };
+        assert_eq!(answer["decision"], expected, "{answer}");
+        if expected == "allowed" {
+            assert_eq!(
+                answer["statement"]["policy"],
+                "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+            );
+        }
+    }
+}
+
+#[test]
+fn expect_turns_the_answer_into_an_exit_status() {
+    let secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders-db-AbC123";
+    let allow = can(&[
+        "secretsmanager:GetSecretValue",
+        secret,
+        ORDERS,
+        "--role",
+        "task",
+        "--expect",
+        "allow",
+    ]);
+    assert_eq!(allow.status.code(), Some(0));
+    let deny = can(&[
+        "secretsmanager:GetSecretValue",
+        secret,
+        ORDERS,
+        "--role",
+        "task",
+        "--expect",
+        "deny",
+    ]);
+    assert_eq!(deny.status.code(), Some(1));
+    let stderr = String::from_utf8(deny.stderr).unwrap();
+    assert!(
+        stderr.contains("expected deny, but orders-cdc's task role is allowed"),
+        "{stderr}"
+    );
+    // Every selected role must give the expected answer.
+    let both = can(&[
+        "secretsmanager:GetSecretValue",
+        secret,
+        ORDERS,
+        "--expect",
+        "allow",
+    ]);
+    assert_eq!(both.status.code(), Some(1));
+    let nobody = can(&[
+        "secretsmanager:DeleteSecret",
+        secret,
+        ORDERS,
+        "--expect",
+        "deny",
+    ]);
+    assert_eq!(nobody.status.code(), Some(0));
+    // Unknown is neither.
+    let unknown = can(&[
+        "secretsmanager:GetSecretValue",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:streaming/crm-agent-AbC123",
+        "examples/shared-execution-role.runner",
+        "--runner",
+        "crm-cdc",
+        "--role",
+        "execution",
+        "--expect",
+        "allow",
+    ]);
+    assert_eq!(unknown.status.code(), Some(1));
+}
+
+#[test]
+fn bad_questions_are_usage_errors_and_bad_specs_spec_errors() {
+    for args in [
+        vec!["s3:*", OBJECT, ORDERS],
+        vec!["PutObject", OBJECT, ORDERS],
+        vec!["s3:PutObject", OBJECT, ORDERS, "--runner", "nobody"],
+        vec!["s3:PutObject", OBJECT, ORDERS, "--context", "novalue"],
+        vec!["s3:PutObject", OBJECT, "tests/can/missing.runner"],
+    ] {
+        let output = can(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.starts_with("runnerc: ") && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.runner");
+    std::fs::write(
+        &bad,
+        "runner \"x\" {\n    account \"12\"\n    region \"eu-west-1\"\n}\n",
+    )
+    .unwrap();
+    let output = can(&["s3:PutObject", OBJECT, bad.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("nothing evaluated")
+    );
+}
