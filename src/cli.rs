@@ -19,8 +19,8 @@ use std::process::ExitCode;
 pub enum Status {
     /// No error (warnings allowed).
     Ok = 0,
-    /// The spec has errors.
-    SpecErrors = 1,
+    /// The specs have errors, or the answer is not the wanted one (`can --expect`, `drift`).
+    Failed = 1,
     /// The command line is wrong, or a file could not be read or written.
     Usage = 2,
 }
@@ -157,6 +157,22 @@ enum Command {
         #[arg(long, value_enum)]
         expect: Option<Expect>,
         /// How to print the answers: human or json (stdout)
+        #[arg(long, value_enum, default_value_t = AnswerFormat::Human)]
+        format: AnswerFormat,
+    },
+    /// Compare the compiled roles with a live account, read from
+    /// `aws iam get-account-authorization-details --filter Role` output
+    #[command(
+        after_help = "Exit status: 0 no drift, 1 drift (or the specs have errors), 2 usage error (a live file that cannot be read).\n\nExample:\n  aws iam get-account-authorization-details --filter Role > live.json\n  runnerc drift specs/*.runner --live live.json"
+    )]
+    Drift {
+        /// The .runner files
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The export of the live account's roles
+        #[arg(long, value_name = "AUTHZ.json")]
+        live: PathBuf,
+        /// How to print the report: human or json (stdout)
         #[arg(long, value_enum, default_value_t = AnswerFormat::Human)]
         format: AnswerFormat,
     },
@@ -318,6 +334,11 @@ fn run(cli: Cli) -> Status {
             };
             can(&files, &question, &only, expect, format, cli.color)
         }
+        Command::Drift {
+            files,
+            live,
+            format,
+        } => drift(&files, &live, format, color),
         Command::Explain { code } => explain(&code),
         Command::Init { name } => init(&name),
         Command::Completions { shell } => {
@@ -358,7 +379,7 @@ fn fmt(files: &[PathBuf], check: bool, color: bool) -> Status {
                     "{}",
                     diag::render_human(&input_diagnostics, &sources, color)
                 );
-                status = Status::SpecErrors;
+                status = Status::Failed;
                 continue;
             }
             sources.get(0).text.clone()
@@ -385,7 +406,7 @@ fn fmt(files: &[PathBuf], check: bool, color: bool) -> Status {
                 sources.add(name.clone(), text);
                 eprint!("{}", diag::render_human(&diagnostics, &sources, color));
                 eprintln!("runnerc: `{name}` left as it is: it does not parse");
-                status = Status::SpecErrors;
+                status = Status::Failed;
             }
             Err(FormatError::Unsound(why)) => {
                 eprintln!(
@@ -404,7 +425,7 @@ fn fmt(files: &[PathBuf], check: bool, color: bool) -> Status {
             would_change.len(),
             if would_change.len() == 1 { "" } else { "s" }
         );
-        status = Status::SpecErrors;
+        status = Status::Failed;
     }
     status
 }
@@ -468,7 +489,7 @@ fn init(name: &str) -> Status {
 
 fn status_of(compilation: &Compilation) -> Status {
     if compilation.has_errors() {
-        Status::SpecErrors
+        Status::Failed
     } else {
         Status::Ok
     }
@@ -489,7 +510,7 @@ fn build(
     report(&compilation, sources, Format::Human, color);
     if compilation.has_errors() {
         eprintln!("runnerc: nothing written: the specs have errors");
-        return Status::SpecErrors;
+        return Status::Failed;
     }
     match output::write_runners(out, &compilation.runners, emit) {
         Ok(paths) => {
@@ -618,7 +639,7 @@ fn compile_for_audit(files: &[PathBuf], color: bool) -> Result<(Sources, Compila
     report(&compilation, &sources, Format::Human, color);
     if compilation.has_errors() {
         eprintln!("runnerc: nothing evaluated: the specs have errors");
-        return Err(Status::SpecErrors);
+        return Err(Status::Failed);
     }
     Ok((sources, compilation))
 }
@@ -703,6 +724,51 @@ fn can(
     if unexpected.is_empty() {
         Status::Ok
     } else {
-        Status::SpecErrors
+        Status::Failed
+    }
+}
+
+/// `runnerc drift`: status 0 without drift, 1 with drift, 2 when the live file is unusable.
+fn drift(files: &[PathBuf], live_path: &Path, format: AnswerFormat, color: bool) -> Status {
+    use crate::audit::drift;
+    let live_name = live_path.display().to_string();
+    let live = match std::fs::read(live_path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => drift::read_live(&text),
+            Err(_) => Err("the file is not UTF-8 text".to_owned()),
+        },
+        Err(error) => {
+            eprintln!("runnerc: cannot read `{live_name}`: {error}");
+            return Status::Usage;
+        }
+    };
+    let live = match live {
+        Ok(live) => live,
+        Err(problem) => {
+            eprintln!("runnerc: `{live_name}` is not a usable export: {problem}");
+            return Status::Usage;
+        }
+    };
+    let (_, compilation) = match compile_for_audit(files, color) {
+        Ok(compiled) => compiled,
+        Err(status) => return status,
+    };
+    let drifts = drift::compare(&compilation.runners, &live);
+    let mut stdout = std::io::stdout().lock();
+    let _ = match format {
+        AnswerFormat::Human => {
+            stdout.write_all(drift::render_human(&drifts, &live_name, &live).as_bytes())
+        }
+        AnswerFormat::Json => writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&drift::to_json(&drifts, &live_name, &live))
+                .unwrap_or_default()
+        ),
+    };
+    if drift::has_drift(&drifts) {
+        Status::Failed
+    } else {
+        Status::Ok
     }
 }

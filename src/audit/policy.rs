@@ -43,7 +43,7 @@ pub struct Statement {
     pub principal: Option<BTreeMap<String, BTreeSet<String>>>,
     /// `NotPrincipal`, kept as written.
     pub not_principal: Option<Value>,
-    /// Actions, in lower case (IAM compares them without regard to case).
+    /// Actions, as written (IAM compares them without regard to case).
     pub actions: Patterns,
     /// `None` in trust policies.
     pub resources: Option<Patterns>,
@@ -111,13 +111,9 @@ fn patterns(
     object: &serde_json::Map<String, Value>,
     listed: &str,
     all_but: &str,
-    lower: bool,
 ) -> Result<Option<Patterns>, String> {
     let set = |value: &Value, what: &str| -> Result<BTreeSet<String>, String> {
-        Ok(strings(value, what)?
-            .into_iter()
-            .map(|s| if lower { s.to_lowercase() } else { s })
-            .collect())
+        Ok(strings(value, what)?.into_iter().collect())
     };
     match (object.get(listed), object.get(all_but)) {
         (Some(_), Some(_)) => Err(format!("a statement has both `{listed}` and `{all_but}`")),
@@ -138,8 +134,8 @@ impl Statement {
             _ => return Err("a statement's `Effect` is neither `Allow` nor `Deny`".to_owned()),
         };
         let actions =
-            patterns(object, "Action", "NotAction", true)?.ok_or("a statement has no `Action`")?;
-        let resources = patterns(object, "Resource", "NotResource", false)?;
+            patterns(object, "Action", "NotAction")?.ok_or("a statement has no `Action`")?;
+        let resources = patterns(object, "Resource", "NotResource")?;
         let principal = match object.get("Principal") {
             None => None,
             Some(Value::String(star)) => Some(BTreeMap::from([(
@@ -226,7 +222,18 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":[{"Resource":["arn:aws:s3:::b/*"],"Action":["s3:getobject"],"Effect":"Allow"}]}"#,
         )
         .unwrap();
-        assert_eq!(one.statements[0].actions, list.statements[0].actions);
+        let Patterns::Listed(one_actions) = &one.statements[0].actions else {
+            panic!()
+        };
+        let Patterns::Listed(list_actions) = &list.statements[0].actions else {
+            panic!()
+        };
+        assert!(
+            one_actions
+                .iter()
+                .zip(list_actions)
+                .all(|(a, b)| a.eq_ignore_ascii_case(b))
+        );
         assert_eq!(one.statements[0].resources, list.statements[0].resources);
     }
 

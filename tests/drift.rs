@@ -1,0 +1,509 @@
+//! `runnerc drift`: the live side read from `aws iam get-account-authorization-details`.
+//!
+//! Against moto: roles created by the generated scripts show no drift; a rewrite that keeps
+//! the meaning shows none; then the live roles are changed with aws-cli (a statement added, a
+//! resource widened, a managed policy detached, a tag added, a boundary removed, a trust
+//! statement added, an existing role's runnerc policy narrowed, and changes runnerc must not
+//! look at) and each change is reported once, in its direction. Offline: unusable exports are
+//! usage errors (status 2), never panics.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::{Command, Output};
+use support::iam::*;
+
+fn drift(files: &[&Path], live: &Path, json_format: bool) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_runnerc"));
+    command.arg("drift").args(files).arg("--live").arg(live);
+    if json_format {
+        command.args(["--format", "json"]);
+    }
+    command.output().unwrap()
+}
+
+/// Writes the account's export to `path` and returns `runnerc drift --format json`'s report.
+fn export_and_compare(account: &Account, spec: &Path, path: &Path) -> (i32, Value) {
+    let export = account.aws(&[
+        "iam",
+        "get-account-authorization-details",
+        "--filter",
+        "Role",
+    ]);
+    assert!(export.status.success());
+    std::fs::write(path, &export.stdout).unwrap();
+    let output = drift(&[spec], path, true);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!("{}", String::from_utf8_lossy(&output.stderr));
+    });
+    (output.status.code().unwrap(), report)
+}
+
+/// Every difference as (runner, role, what, direction, Sid or value).
+fn differences(report: &Value) -> Vec<(String, String, String, String, String)> {
+    let mut found = Vec::new();
+    for role in report["roles"].as_array().unwrap() {
+        for difference in role["differences"].as_array().unwrap() {
+            let detail = match difference["statement"]["Sid"].as_str() {
+                Some(sid) => sid.to_owned(),
+                None => [&difference["live"], &difference["spec"]]
+                    .iter()
+                    .find(|v| !v.is_null())
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            };
+            found.push((
+                role["runner"].as_str().unwrap().to_owned(),
+                role["role"].as_str().unwrap().to_owned(),
+                difference["what"].as_str().unwrap().to_owned(),
+                difference["direction"].as_str().unwrap().to_owned(),
+                detail,
+            ));
+        }
+    }
+    found.sort();
+    found
+}
+
+const ACCOUNT: &str = "777700000901";
+
+const SPEC: &str = r#"
+runner "drift-a" {
+    account "777700000901"
+    region  "eu-west-1"
+    secret "prod/orders-db"
+    agent secret "agent/creds"
+    destination s3 {
+        bucket "acme-drift-landing"
+        prefix "orders/"
+    }
+    task role {
+        permissions-boundary "arn:aws:iam::777700000901:policy/drift-boundary"
+    }
+    tag "team" "data-platform"
+}
+
+runner "drift-b" {
+    account "777700000901"
+    region  "eu-west-1"
+    agent secret "agent/drift-b"
+    execution role existing "shared-execution"
+}
+"#;
+
+fn write_spec(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(format!("{name}.runner"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn put_policy(account: &Account, role: &str, name: &str, document: &Value) {
+    let output = account.aws(&[
+        "iam",
+        "put-role-policy",
+        "--role-name",
+        role,
+        "--policy-name",
+        name,
+        "--policy-document",
+        &document.to_string(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn run(account: &Account, args: &[&str]) {
+    let output = account.aws(args);
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn each_live_change_is_reported_once_in_its_direction() {
+    if !support::commands_present("drift against moto", &["aws", "moto_server"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), "drift", SPEC);
+    let out = dir.path().join("out");
+    build(std::slice::from_ref(&spec), &out);
+    let account = account_for(ACCOUNT, "eu-west-1");
+    let compiled = compile_files(std::slice::from_ref(&spec));
+    for runner in &compiled {
+        create_customer_policies(&account, runner);
+        create_existing_roles(&account, runner);
+        account.run_script(
+            &out.join(&runner.runner.name).join("create-roles.sh"),
+            dir.path(),
+            &[],
+        );
+    }
+    let live = dir.path().join("live.json");
+
+    // As created: no drift.
+    let (status, report) = export_and_compare(&account, &spec, &live);
+    assert_eq!(differences(&report), vec![], "{report:#}");
+    assert_eq!(status, 0);
+    assert_eq!(report["drift"], false);
+    assert_eq!(report["account"], ACCOUNT);
+    assert_eq!(report["roles"].as_array().unwrap().len(), 4);
+
+    // The same meaning, written otherwise: statements in another order, single values as
+    // lists, keys reordered, another Sid. Still no drift.
+    let task_policy: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("drift-a/task-role-policy.json")).unwrap(),
+    )
+    .unwrap();
+    let mut statements: Vec<Value> = task_policy["Statement"].as_array().unwrap().clone();
+    statements.reverse();
+    let rewritten: Vec<Value> = statements
+        .iter()
+        .map(|s| {
+            let listed = |v: &Value| if v.is_array() { v.clone() } else { json!([v]) };
+            let mut out = json!({
+                "Resource": listed(&s["Resource"]),
+                "Action": listed(&s["Action"]),
+                "Effect": "Allow",
+                "Sid": format!("Renamed{}", s["Sid"].as_str().unwrap()),
+            });
+            if let Some(condition) = s.get("Condition") {
+                out["Condition"] = condition.clone();
+            }
+            out
+        })
+        .collect();
+    put_policy(
+        &account,
+        "drift-a-task-role",
+        "runnerc-policy",
+        &json!({"Statement": rewritten, "Version": "2012-10-17"}),
+    );
+    let (status, report) = export_and_compare(&account, &spec, &live);
+    assert_eq!(differences(&report), vec![], "{report:#}");
+    assert_eq!(status, 0);
+
+    // Changes, each of which must be reported once.
+    let mut widened = task_policy.clone();
+    for statement in widened["Statement"].as_array_mut().unwrap() {
+        if statement["Sid"] == "ReadWriteDestinationObjects" {
+            statement["Resource"] = json!("arn:aws:s3:::acme-drift-landing/*");
+        }
+    }
+    widened["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"Sid": "AddedByHand", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}));
+    put_policy(&account, "drift-a-task-role", "runnerc-policy", &widened);
+    run(
+        &account,
+        &[
+            "iam",
+            "detach-role-policy",
+            "--role-name",
+            "drift-a-execution-role",
+            "--policy-arn",
+            "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+        ],
+    );
+    run(
+        &account,
+        &[
+            "iam",
+            "tag-role",
+            "--role-name",
+            "drift-a-task-role",
+            "--tags",
+            "Key=owner,Value=someone",
+        ],
+    );
+    run(
+        &account,
+        &[
+            "iam",
+            "delete-role-permissions-boundary",
+            "--role-name",
+            "drift-a-task-role",
+        ],
+    );
+    let mut trust: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("drift-a/execution-role-trust-policy.json")).unwrap(),
+    )
+    .unwrap();
+    trust["Statement"].as_array_mut().unwrap().push(json!({
+        "Sid": "Ec2AddedByHand", "Effect": "Allow",
+        "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}));
+    run(
+        &account,
+        &[
+            "iam",
+            "update-assume-role-policy",
+            "--role-name",
+            "drift-a-execution-role",
+            "--policy-document",
+            &trust.to_string(),
+        ],
+    );
+    // drift-b's policy on the shared role, narrowed to one version of the secret's name.
+    let mut narrowed: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("drift-b/execution-role-policy.json")).unwrap(),
+    )
+    .unwrap();
+    narrowed["Statement"][0]["Resource"] =
+        json!("arn:aws:secretsmanager:eu-west-1:777700000901:secret:agent/drift-b-AbC123");
+    put_policy(&account, "shared-execution", "runnerc-drift-b", &narrowed);
+    // Not runnerc's to compare: the shared role's other policies and tags.
+    put_policy(
+        &account,
+        "shared-execution",
+        "platform-team",
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}),
+    );
+    run(
+        &account,
+        &[
+            "iam",
+            "tag-role",
+            "--role-name",
+            "shared-execution",
+            "--tags",
+            "Key=cost-centre,Value=42",
+        ],
+    );
+
+    let (status, report) = export_and_compare(&account, &spec, &live);
+    let s = |v: &str| v.to_owned();
+    let expected = vec![
+        (
+            s("drift-a"),
+            s("execution"),
+            s("managed-policy"),
+            s("narrower"),
+            s("\"arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy\""),
+        ),
+        (
+            s("drift-a"),
+            s("execution"),
+            s("trust-policy"),
+            s("wider"),
+            s("Ec2AddedByHand"),
+        ),
+        (
+            s("drift-a"),
+            s("task"),
+            s("inline-policy"),
+            s("wider"),
+            s("AddedByHand"),
+        ),
+        (
+            s("drift-a"),
+            s("task"),
+            s("inline-policy"),
+            s("wider"),
+            s("ReadWriteDestinationObjects"),
+        ),
+        (
+            s("drift-a"),
+            s("task"),
+            s("permissions-boundary"),
+            s("wider"),
+            s("\"arn:aws:iam::777700000901:policy/drift-boundary\""),
+        ),
+        (
+            s("drift-a"),
+            s("task"),
+            s("tag"),
+            s("changed"),
+            s("{\"Key\":\"owner\",\"Value\":\"someone\"}"),
+        ),
+        (
+            s("drift-b"),
+            s("execution"),
+            s("inline-policy"),
+            s("narrower"),
+            s("ReadAgentSecrets"),
+        ),
+    ];
+    assert_eq!(differences(&report), expected, "{report:#}");
+    assert_eq!(status, 1);
+    assert_eq!(report["drift"], true);
+
+    // The same, for people.
+    let output = drift(&[&spec], &live, false);
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).unwrap();
+    for line in [
+        "drift-a task role `drift-a-task-role`: 4 differences",
+        "wider     inline policy `runnerc-policy`: statement `AddedByHand` allows `s3:*` on `*` live, not in the spec",
+        "narrower  managed policy `arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy` is in the spec, not attached live",
+        "narrower  inline policy `runnerc-drift-b`: statement `ReadAgentSecrets` allows `secretsmanager:GetSecretValue` on `arn:aws:secretsmanager:eu-west-1:777700000901:secret:agent/drift-b-??????` in the spec, not live",
+        "drift-b task role `drift-b-task-role`: no drift",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+
+    // A role deleted outside runnerc is missing.
+    account.run_script(&out.join("drift-a/delete-roles.sh"), dir.path(), &[]);
+    let (status, report) = export_and_compare(&account, &spec, &live);
+    assert_eq!(status, 1);
+    let missing: Vec<&str> = report["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "missing")
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(missing, ["drift-a-task-role", "drift-a-execution-role"]);
+}
+
+/// An export by hand: one role, its documents written as IAM's raw API returns them
+/// (URL-encoded) or as objects.
+fn export(role: Value) -> String {
+    json!({"RoleDetailList": [role], "GroupDetailList": [], "UserDetailList": [], "Policies": []})
+        .to_string()
+}
+
+const SMALL: &str = r#"runner "small" {
+    account "123456789012"
+    region  "eu-west-1"
+    agent secret "agent/creds"
+}
+"#;
+
+fn small_role(trust: Value, policies: Value) -> Value {
+    json!({
+        "Path": "/", "RoleName": "small-task-role", "RoleId": "AROA1",
+        "Arn": "arn:aws:iam::123456789012:role/small-task-role",
+        "AssumeRolePolicyDocument": trust,
+        "RolePolicyList": policies,
+        "AttachedManagedPolicies": [],
+        "Tags": [{"Key": "runnerc:runner", "Value": "small"}],
+    })
+}
+
+#[test]
+fn url_encoded_and_reordered_documents_are_the_same_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), "small", SMALL);
+    // The task role's trust policy, URL-encoded as the raw API returns it, keys reordered.
+    let trust = r#"{"Statement":[{"Condition":{"ArnLike":{"aws:SourceArn":["arn:aws:ecs:eu-west-1:123456789012:*"]},"StringEquals":{"aws:SourceAccount":"123456789012"}},"Action":["sts:AssumeRole"],"Principal":{"Service":["ecs-tasks.amazonaws.com"]},"Effect":"Allow"}],"Version":"2012-10-17"}"#;
+    let encoded: String = trust
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let live = dir.path().join("live.json");
+    std::fs::write(&live, export(small_role(json!(encoded), json!([])))).unwrap();
+    let output = drift(&[&spec], &live, true);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let task = &report["roles"][0];
+    assert_eq!(task["name"], "small-task-role");
+    assert_eq!(task["status"], "same", "{report:#}");
+    assert_eq!(report["roles"][1]["status"], "missing");
+    assert_eq!(output.status.code(), Some(1));
+
+    // The trust condition dropped live: wider, once.
+    let loose = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}}"#;
+    std::fs::write(&live, export(small_role(json!(loose), json!([])))).unwrap();
+    let report: Value = serde_json::from_slice(&drift(&[&spec], &live, true).stdout).unwrap();
+    let task = &report["roles"][0]["differences"];
+    assert_eq!(task.as_array().unwrap().len(), 1, "{report:#}");
+    assert_eq!(task[0]["what"], "trust-policy");
+    assert_eq!(task[0]["direction"], "wider");
+}
+
+#[test]
+fn unusable_exports_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), "small", SMALL);
+    let good = export(small_role(json!({"Statement": []}), json!([])));
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "truncated",
+            good[..good.len() / 2].to_owned(),
+            "ends too early",
+        ),
+        ("not json", "RoleDetailList: none".to_owned(), "not JSON"),
+        ("no roles list", "{}".to_owned(), "no `RoleDetailList`"),
+        ("a list", "[]".to_owned(), "not the JSON object"),
+        (
+            "paged",
+            json!({"RoleDetailList": [], "IsTruncated": true, "Marker": "x"}).to_string(),
+            "truncated",
+        ),
+        (
+            "no name",
+            json!({"RoleDetailList": [{"Path": "/"}]}).to_string(),
+            "no `RoleName`",
+        ),
+        (
+            "bad trust",
+            export(small_role(json!("%7B%22Statement"), json!([]))),
+            "role `small-task-role`: trust policy",
+        ),
+        (
+            "bad inline",
+            export(small_role(
+                json!({"Statement": []}),
+                json!([{"PolicyName": "p", "PolicyDocument": {"Statement": [{"Effect": "Perhaps", "Action": "x"}]}}]),
+            )),
+            "inline policy `p`",
+        ),
+        (
+            "tags not a list",
+            export({
+                let mut r = small_role(json!({"Statement": []}), json!([]));
+                r["Tags"] = json!("x");
+                r
+            }),
+            "`Tags` is not a list",
+        ),
+    ];
+    for (case, text, message) in cases {
+        let live = dir.path().join("live.json");
+        std::fs::write(&live, text).unwrap();
+        let output = drift(&[&spec], &live, false);
+        assert_eq!(output.status.code(), Some(2), "{case}");
+        assert!(output.stdout.is_empty(), "{case}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains(message) && !stderr.contains("panicked"),
+            "{case}: {stderr}"
+        );
+    }
+    let output = drift(&[&spec], &dir.path().join("absent.json"), false);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("cannot read")
+    );
+}
+
+#[test]
+fn another_accounts_export_is_not_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), "small", SMALL);
+    let mut role = small_role(json!({"Statement": []}), json!([]));
+    role["Arn"] = json!("arn:aws:iam::999999999999:role/small-task-role");
+    let live = dir.path().join("live.json");
+    std::fs::write(&live, export(role)).unwrap();
+    let output = drift(&[&spec], &live, false);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("not compared: `") && text.contains("is from account 999999999999"),
+        "{text}"
+    );
+}
