@@ -69,14 +69,21 @@ pub fn compile(sources: &Sources) -> Compilation {
                 checked.append(&mut entries);
             }
         } else {
-            // A piece that does not parse: parse the whole file, so the error is reported as
-            // for any file (pest stops at the first one).
-            match compile_piece(&file.text, id, 0) {
-                Ok((mut found, mut entries)) => {
-                    diagnostics.append(&mut found);
-                    checked.append(&mut entries);
+            // A piece does not parse, and pest stops at its first error. Recover at runner
+            // blocks: each block is parsed on its own, so a syntax error hides only its own
+            // runner's diagnostics. A file whose braces or quotes do not balance is one block.
+            let blocks = parse::chunks(&file.text, 1);
+            let results = parallel_map(&blocks, |range| {
+                compile_piece(&file.text[range.clone()], id, range.start)
+            });
+            for result in results {
+                match result {
+                    Ok((mut found, mut entries)) => {
+                        diagnostics.append(&mut found);
+                        checked.append(&mut entries);
+                    }
+                    Err(mut errors) => diagnostics.append(&mut errors),
                 }
-                Err(mut errors) => diagnostics.append(&mut errors),
             }
         }
     }
@@ -136,5 +143,26 @@ mod tests {
         assert!(compilation.diagnostics.is_empty());
         assert_eq!(compilation.runners.len(), 2000);
         assert_eq!(compilation.runners[1999].name, "r1999");
+    }
+
+    /// A syntax error in one runner block leaves the other blocks' diagnostics.
+    #[test]
+    fn a_syntax_error_hides_only_its_own_runner() {
+        let text = "runner \"a\" {\n account \"12\"\n region \"eu-west-1\"\n}\n\
+                    runner \"b\" {\n acount \"1\"\n}\n\
+                    runner \"c\" {\n account \"123456789012\"\n region \"eu-west-1\"\n secret \"*\"\n}\n";
+        let mut sources = Sources::new();
+        sources.add("three.runner", text);
+        let compilation = compile(&sources);
+        let codes: Vec<&str> = compilation
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
+        assert_eq!(codes, ["E020", "E001", "E030"]);
+        // The syntax error is placed in the whole file.
+        let syntax = &compilation.diagnostics[1];
+        assert_eq!(&text[syntax.loc.span.start..syntax.loc.span.end], "acount");
+        assert_eq!(syntax.fixes[0].edits[0].text, "account");
     }
 }

@@ -243,6 +243,40 @@ pub struct Diagnostic {
     pub label: Option<String>,
     pub secondary: Vec<Label>,
     pub help: Option<String>,
+    /// Edits that fix the problem, when the diagnostic knows them.
+    pub fixes: Vec<Fix>,
+}
+
+/// A fix of a diagnostic: a title and the edits that make it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fix {
+    pub title: String,
+    pub edits: Vec<Edit>,
+}
+
+/// Replace the text at `loc` with `text`. A line break in `text` starts a line indented like
+/// the line the edit starts on ([`Edit::text_in`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edit {
+    pub loc: Loc,
+    pub text: String,
+}
+
+impl Edit {
+    /// The replacement text, its new lines indented like the line the edit starts on.
+    pub fn text_in(&self, sources: &Sources) -> String {
+        if !self.text.contains('\n') {
+            return self.text.clone();
+        }
+        let file = sources.get(self.loc.file);
+        let start = clamp_to_char_boundary(&file.text, self.loc.span.start);
+        let line = file.line_of(start);
+        let indent: String = line
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect();
+        self.text.replace('\n', &format!("\n{indent}"))
+    }
 }
 
 impl Diagnostic {
@@ -254,7 +288,37 @@ impl Diagnostic {
             label: None,
             secondary: Vec::new(),
             help: None,
+            fixes: Vec::new(),
         }
+    }
+
+    /// Adds a fix: replacing each span with its text.
+    pub fn with_fix(mut self, title: impl Into<String>, edits: Vec<(Loc, String)>) -> Self {
+        self.fixes.push(Fix {
+            title: title.into(),
+            edits: edits
+                .into_iter()
+                .map(|(loc, text)| Edit { loc, text })
+                .collect(),
+        });
+        self
+    }
+
+    /// The same diagnostic with every span moved `by` bytes later: for a piece of a file
+    /// parsed on its own.
+    pub fn shifted(mut self, by: usize) -> Self {
+        let shift = |loc: &mut Loc| {
+            loc.span = Span::new(loc.span.start + by, loc.span.end + by);
+        };
+        shift(&mut self.loc);
+        self.secondary
+            .iter_mut()
+            .for_each(|label| shift(&mut label.loc));
+        self.fixes
+            .iter_mut()
+            .flat_map(|fix| fix.edits.iter_mut())
+            .for_each(|edit| shift(&mut edit.loc));
+        self
     }
 
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
@@ -427,12 +491,62 @@ pub struct JsonDiagnostic<'a> {
     pub end_column: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<&'a str>,
+    /// The other places the diagnostic names ("first defined here").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<JsonRelated<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<JsonFix<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonRelated<'a> {
+    #[serde(flatten)]
+    pub location: JsonLocation<'a>,
+    pub message: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonFix<'a> {
+    pub title: &'a str,
+    pub edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonEdit<'a> {
+    #[serde(flatten)]
+    pub location: JsonLocation<'a>,
+    pub text: String,
 }
 
 pub fn to_json<'a>(diagnostic: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a> {
     let (line, column) = sources.line_column(diagnostic.loc.file, diagnostic.loc.span.start);
     let (end_line, end_column) = sources.line_column(diagnostic.loc.file, diagnostic.loc.span.end);
+    let related = diagnostic
+        .secondary
+        .iter()
+        .map(|label| JsonRelated {
+            location: location(label.loc, sources),
+            message: &label.message,
+        })
+        .collect();
+    let fixes = diagnostic
+        .fixes
+        .iter()
+        .map(|fix| JsonFix {
+            title: &fix.title,
+            edits: fix
+                .edits
+                .iter()
+                .map(|edit| JsonEdit {
+                    location: location(edit.loc, sources),
+                    text: edit.text_in(sources),
+                })
+                .collect(),
+        })
+        .collect();
     JsonDiagnostic {
+        related,
+        fixes,
         severity: diagnostic.severity(),
         code: diagnostic.code.as_str(),
         message: &diagnostic.message,
@@ -486,7 +600,15 @@ pub fn render_sarif(diagnostics: &[Diagnostic], sources: &Sources) -> String {
                 Some(help) => format!("{}\nhelp: {help}", d.message),
                 None => d.message.to_owned(),
             };
-            json!({
+            let region = |l: &JsonLocation<'_>| {
+                json!({
+                    "startLine": l.line,
+                    "startColumn": l.column,
+                    "endLine": l.end_line,
+                    "endColumn": l.end_column,
+                })
+            };
+            let mut result = json!({
                 "ruleId": d.code,
                 "ruleIndex": rule_index,
                 "level": level(d.severity),
@@ -502,7 +624,43 @@ pub fn render_sarif(diagnostics: &[Diagnostic], sources: &Sources) -> String {
                         }
                     }
                 }],
-            })
+            });
+            if !d.related.is_empty() {
+                result["relatedLocations"] = d
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(id, related)| {
+                        json!({
+                            "id": id,
+                            "physicalLocation": {
+                                "artifactLocation": { "uri": artifact_uri(related.location.file) },
+                                "region": region(&related.location),
+                            },
+                            "message": { "text": related.message },
+                        })
+                    })
+                    .collect();
+            }
+            if !d.fixes.is_empty() {
+                result["fixes"] = d
+                    .fixes
+                    .iter()
+                    .map(|fix| {
+                        json!({
+                            "description": { "text": fix.title },
+                            "artifactChanges": [{
+                                "artifactLocation": { "uri": artifact_uri(d.file) },
+                                "replacements": fix.edits.iter().map(|edit| json!({
+                                    "deletedRegion": region(&edit.location),
+                                    "insertedContent": { "text": edit.text },
+                                })).collect::<Vec<_>>(),
+                            }],
+                        })
+                    })
+                    .collect();
+            }
+            result
         })
         .collect();
     let log = json!({

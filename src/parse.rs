@@ -25,12 +25,11 @@ pub fn parse(text: &str, file: FileId) -> Result<SpecFile, Vec<Diagnostic>> {
 }
 
 /// Parses a piece of a file that starts at byte `base` of it, such as one of its [`chunks`]:
-/// every span is a span of the whole file. A syntax error's position is only right for a
-/// whole file (`base` 0): callers parse the whole file again to report one.
+/// every span, a syntax error's included, is a span of the whole file.
 pub fn parse_at(text: &str, file: FileId, base: usize) -> Result<SpecFile, Vec<Diagnostic>> {
     let mut pairs = match RunnerParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
-        Err(error) => return Err(vec![syntax_error(text, file, &error)]),
+        Err(error) => return Err(vec![syntax_error(text, file, &error).shifted(base)]),
     };
     let mut walker = Walker {
         file,
@@ -445,7 +444,13 @@ fn syntax_error(text: &str, file: FileId, error: &pest::error::Error<Rule>) -> D
     } else if let Some(word) = found.strip_prefix('`').and_then(|w| w.strip_suffix('`'))
         && let Some(keyword) = closest_keyword(word, positives)
     {
-        diagnostic = diagnostic.with_help(format!("did you mean `{keyword}`?"));
+        let word_loc = diagnostic.loc;
+        diagnostic = diagnostic
+            .with_help(format!("did you mean `{keyword}`?"))
+            .with_fix(
+                format!("write `{keyword}`"),
+                vec![(word_loc, keyword.to_owned())],
+            );
     }
     diagnostic
 }

@@ -4,6 +4,7 @@ use super::{Once, Place, RunnerChecker, shown};
 use crate::ast::{DestinationField, Span, Spanned, Str};
 use crate::aws;
 use crate::diag::{Code, Diagnostic};
+use crate::format::quote;
 use crate::model::S3Destination;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -41,7 +42,7 @@ impl<'a> RunnerChecker<'a> {
             // The `bucket` line stands for the destination in reports: it names what is granted.
             let written = bucket.value.map_or(*span, |(_, field)| field);
             let bucket_name = match bucket.value {
-                Some((bucket, _)) => self.bucket(bucket),
+                Some((bucket, _)) => self.bucket(bucket, prefix.is_some()),
                 None => {
                     // `destination` is the first word of the statement.
                     let keyword = Span::new(span.start, span.start + "destination".len());
@@ -110,7 +111,9 @@ impl<'a> RunnerChecker<'a> {
         result
     }
 
-    fn bucket(&mut self, bucket: &Str) -> Option<String> {
+    /// The bucket name; `has_prefix` says whether the destination also has a `prefix` (then a
+    /// `bucket/folder` has no one fix).
+    fn bucket(&mut self, bucket: &Str, has_prefix: bool) -> Option<String> {
         let text = bucket.node.as_str();
         let without_scheme = text.strip_prefix("s3://").unwrap_or(text);
         if let Some((name, folder)) = without_scheme.split_once('/') {
@@ -126,6 +129,17 @@ impl<'a> RunnerChecker<'a> {
                 shown(name),
                 shown(folder)
             ));
+            let diagnostic = if has_prefix || folder.is_empty() {
+                diagnostic
+            } else {
+                diagnostic.with_fix(
+                    "split into `bucket` and `prefix`",
+                    vec![(
+                        self.loc(bucket.span),
+                        format!("{}\nprefix {}", quote(name), quote(&format!("{folder}/"))),
+                    )],
+                )
+            };
             self.report(diagnostic);
             return None;
         }

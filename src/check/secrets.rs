@@ -114,13 +114,19 @@ impl RunnerChecker<'_> {
             } else {
                 "write the secret's name as Secrets Manager shows it, or its full ARN"
             };
-            let diagnostic = Diagnostic::new(
+            let mut diagnostic = Diagnostic::new(
                 Code::InvalidSecretName,
                 self.loc(name.span),
                 format!("secret name `{}` is not valid: {problem}", shown(text)),
             )
             .with_label("invalid secret name")
             .with_help(help);
+            if text == "*" {
+                diagnostic = diagnostic.with_fix(
+                    "write `*` without quotes (every secret of the account and region)",
+                    vec![(self.loc(name.span), "*".to_owned())],
+                );
+            }
             self.report(diagnostic);
             return None;
         }
