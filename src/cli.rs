@@ -176,6 +176,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = AnswerFormat::Human)]
         format: AnswerFormat,
     },
+    /// Serve editors over the Language Server Protocol on stdin and stdout
+    #[command(
+        after_help = "Editors start it themselves; see editors/vscode and the README's \"Editor support\"."
+    )]
+    Lsp,
     /// Print shell completions for bash, zsh, fish, elvish or powershell
     #[command(after_help = "Example:\n  runnerc completions bash > /etc/bash_completion.d/runnerc")]
     Completions {
@@ -339,6 +344,13 @@ fn run(cli: Cli) -> Status {
             live,
             format,
         } => drift(&files, &live, format, color),
+        Command::Lsp => match crate::lsp::run() {
+            Ok(()) => Status::Ok,
+            Err(error) => {
+                eprintln!("runnerc: language server: {error}");
+                Status::Usage
+            }
+        },
         Command::Explain { code } => explain(&code),
         Command::Init { name } => init(&name),
         Command::Completions { shell } => {

@@ -12,6 +12,8 @@
 //! [`audit`] reads the compiled documents back: `can` evaluates requests against them, `drift`
 //! compares them with a live account.
 //!
+//! [`lsp`] serves editors over the Language Server Protocol with the same stages.
+//!
 //! [`compile`] runs stages 1 to 4; [`diag`] holds the diagnostics every stage reports and the
 //! one place that renders them; [`parallel`] spreads work over the cores; [`cli`] is the
 //! command line.
@@ -26,6 +28,7 @@ pub mod diag;
 pub mod explain;
 pub mod format;
 pub mod lower;
+pub mod lsp;
 pub mod model;
 pub mod output;
 pub mod parallel;

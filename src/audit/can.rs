@@ -211,18 +211,32 @@ fn answer(
         ));
     }
 
-    let (context, assumed) = request_context(runner, kind, question);
-    let lowered: BTreeMap<String, Vec<String>> = context
-        .iter()
-        .map(|(key, values)| (key.to_lowercase(), values.clone()))
-        .collect();
-    let request = Request {
-        action: &question.action,
-        resource: &question.resource,
-        context: &lowered,
-    };
+    // Each context the spec implies (a key used through two services gives two), the first
+    // under which the request is allowed, else the first.
     let policies: Vec<&Policy> = sources.iter().map(|s| &s.policy).collect();
-    let evaluation = evaluate(&policies, &request);
+    let mut tried = Vec::new();
+    for (context, assumed) in request_contexts(runner, kind, question) {
+        let lowered: BTreeMap<String, Vec<String>> = context
+            .iter()
+            .map(|(key, values)| (key.to_lowercase(), values.clone()))
+            .collect();
+        let request = Request {
+            action: &question.action,
+            resource: &question.resource,
+            context: &lowered,
+        };
+        let evaluation = evaluate(&policies, &request);
+        let allowed = evaluation.allowed;
+        tried.push((context, assumed, evaluation));
+        if allowed {
+            break;
+        }
+    }
+    let chosen = tried
+        .iter()
+        .position(|(_, _, evaluation)| evaluation.allowed)
+        .unwrap_or(0);
+    let (context, assumed, evaluation) = tried.swap_remove(chosen);
     let deciding = evaluation
         .deciding
         .as_ref()
@@ -384,13 +398,16 @@ fn reasons(
     reasons
 }
 
+/// Condition keys and their values, as written.
+type Context = BTreeMap<String, Vec<String>>;
+
 /// The request's condition keys: `--context`, and the keys AWS supplies on every real request
 /// that the spec determines.
-fn request_context(
+fn request_contexts(
     runner: &Runner,
     kind: RoleKind,
     question: &Question,
-) -> (BTreeMap<String, Vec<String>>, Vec<Assumption>) {
+) -> Vec<(Context, Vec<Assumption>)> {
     let mut context: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (key, value) in &question.context {
         context.entry(key.clone()).or_default().push(value.clone());
@@ -405,16 +422,27 @@ fn request_context(
     if service == "s3" && !given("s3:ResourceAccount") {
         assumed.push(bucket_owner(runner, &question.resource));
     }
-    if service == "kms"
-        && !given("kms:ViaService")
-        && let Some(assumption) = key_service(runner, kind, &question.resource)
-    {
-        assumed.push(assumption);
-    }
+    let services = if service == "kms" && !given("kms:ViaService") {
+        key_services(runner, kind, &question.resource)
+    } else {
+        Vec::new()
+    };
     for assumption in &assumed {
         context.insert(assumption.key.clone(), vec![assumption.value.clone()]);
     }
-    (context, assumed)
+    if services.is_empty() {
+        return vec![(context, assumed)];
+    }
+    services
+        .into_iter()
+        .map(|through| {
+            let mut context = context.clone();
+            context.insert(through.key.clone(), vec![through.value.clone()]);
+            let mut assumed = assumed.clone();
+            assumed.push(through);
+            (context, assumed)
+        })
+        .collect()
 }
 
 /// `s3:ResourceAccount`: the owner of the bucket in the spec, or the runner's account.
@@ -446,8 +474,8 @@ fn bucket_owner(runner: &Runner, resource: &str) -> Assumption {
     }
 }
 
-/// `kms:ViaService`: the service through which the spec uses the key, this role's uses first.
-fn key_service(runner: &Runner, kind: RoleKind, key: &str) -> Option<Assumption> {
+/// `kms:ViaService`: each service through which the spec uses the key, this role's uses first.
+fn key_services(runner: &Runner, kind: RoleKind, key: &str) -> Vec<Assumption> {
     let secret_region = |resource: &SecretResource| match resource {
         SecretResource::Every => runner.region.clone(),
         SecretResource::Arn(arn) => {
@@ -489,12 +517,17 @@ fn key_service(runner: &Runner, kind: RoleKind, key: &str) -> Option<Assumption>
         ),
         RoleKind::Execution => (agent.clone(), [pipeline, destinations].concat()),
     };
-    let (value, why) = own.into_iter().chain(others).next()?;
-    Some(Assumption {
-        key: "kms:ViaService".to_owned(),
-        value,
-        why,
-    })
+    let mut services: Vec<Assumption> = Vec::new();
+    for (value, why) in own.into_iter().chain(others) {
+        if !services.iter().any(|s| s.value == value) {
+            services.push(Assumption {
+                key: "kms:ViaService".to_owned(),
+                value,
+                why,
+            });
+        }
+    }
+    services
 }
 
 impl Answer {

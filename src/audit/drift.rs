@@ -34,6 +34,18 @@ pub struct LiveRole {
     pub tags: BTreeMap<String, String>,
 }
 
+impl LiveAccount {
+    /// The role of a name; IAM role names are unique without regard to case.
+    pub fn role(&self, name: &str) -> Option<&LiveRole> {
+        self.roles.get(name).or_else(|| {
+            self.roles
+                .iter()
+                .find(|(live, _)| live.eq_ignore_ascii_case(name))
+                .map(|(_, role)| role)
+        })
+    }
+}
+
 /// Reads an export. The error says what is wrong with it, and where.
 pub fn read_live(text: &str) -> Result<LiveAccount, String> {
     let value: Value = serde_json::from_str(text).map_err(|error| {
@@ -216,7 +228,7 @@ pub fn compare(runners: &[Runner], live: &LiveAccount) -> Vec<RoleDrift> {
             };
             if live.account.as_ref().is_some_and(|a| a != &runner.account) {
                 drift.status = Status::OtherAccount;
-            } else if let Some(live_role) = live.roles.get(&role.name) {
+            } else if let Some(live_role) = live.role(&role.name) {
                 drift.differences = role_differences(runner, role, kind, &documents, live_role);
                 if !drift.differences.is_empty() {
                     drift.status = Status::Drift;
@@ -537,7 +549,7 @@ fn implied(condition: &Condition, of_grant: &BTreeSet<Condition>) -> bool {
     let like = matches!(condition.operator.as_str(), "StringLike" | "ArnLike");
     let equals = matches!(condition.operator.as_str(), "StringEquals" | "ArnEquals");
     of_grant.iter().any(|other| {
-        other.key == condition.key
+        other.key.eq_ignore_ascii_case(&condition.key)
             && if other.operator == condition.operator && (like || equals) {
                 other.values.iter().all(|value| {
                     condition.values.iter().any(|admitted| {
@@ -600,7 +612,7 @@ fn policy_differences(
             } else {
                 "denies"
             };
-            // Grants of one resource (or principal) together, in the order written.
+            // The grants of one resource (or principal) together.
             let mut listed: Vec<(String, Vec<&str>)> = Vec::new();
             for grant in &missing {
                 let target = grant.target();
@@ -627,15 +639,16 @@ fn policy_differences(
                 direction,
                 policy: name.map(str::to_owned),
                 statement: Some(statement.json.clone()),
+                // The other side's statement of the same Sid, if any, to compare with.
                 live: if side == "live" {
                     statement.json.clone()
                 } else {
-                    Value::Null
+                    counterpart(to, statement)
                 },
                 spec: if side == "spec" {
                     statement.json.clone()
                 } else {
-                    Value::Null
+                    counterpart(to, statement)
                 },
                 message: format!(
                     "{which}: statement {sid} {verb} {} {here}, {there}",
@@ -645,6 +658,20 @@ fn policy_differences(
         }
     }
     differences
+}
+
+/// The statement of `policy` with the same Sid as `statement`, or null.
+fn counterpart(policy: &Policy, statement: &Statement) -> Value {
+    statement
+        .sid
+        .as_ref()
+        .and_then(|sid| {
+            policy
+                .statements
+                .iter()
+                .find(|s| s.sid.as_ref() == Some(sid))
+        })
+        .map_or(Value::Null, |s| s.json.clone())
 }
 
 /// The report for people: a line per role, then its differences.

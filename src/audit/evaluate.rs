@@ -55,7 +55,7 @@ pub fn statement(statement: &Statement, request: &Request<'_>) -> Outcome {
         }
     };
     for condition in &statement.conditions {
-        let present = request.context.get(&condition.key);
+        let present = request.context.get(&condition.key.to_lowercase());
         match holds(condition, present.map(Vec::as_slice)) {
             Some(true) => {}
             Some(false) => {

@@ -29,7 +29,7 @@ pub enum Patterns {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Condition {
     pub operator: String,
-    /// Lower case: condition key names are not case-sensitive.
+    /// As written; condition key names are compared without regard to case.
     pub key: String,
     pub values: BTreeSet<String>,
 }
@@ -164,7 +164,7 @@ impl Statement {
                 for (key, values) in keys {
                     conditions.insert(Condition {
                         operator: operator.clone(),
-                        key: key.to_lowercase(),
+                        key: key.clone(),
                         values: strings(values, key)?.into_iter().collect(),
                     });
                 }
@@ -183,7 +183,7 @@ impl Statement {
     }
 }
 
-/// Decodes `%XX` escapes (and `+`, which IAM's encoding writes for a space).
+/// Decodes `%XX` escapes (RFC 3986, as IAM documents: a `+` is a `+`).
 fn url_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -194,10 +194,6 @@ fn url_decode(text: &str) -> Option<String> {
                 let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
                 out.push(u8::from_str_radix(hex, 16).ok()?);
                 i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
             }
             byte => {
                 out.push(byte);

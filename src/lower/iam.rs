@@ -280,7 +280,7 @@ fn service_word(service: &str) -> String {
 /// The ARN a secret grant names; `secret *` is every secret of the runner's account and
 /// region, never `"*"`, which would reach other regions and, through resource policies, other
 /// accounts.
-fn secret_arn(runner: &Runner, resource: &SecretResource) -> String {
+pub fn secret_arn(runner: &Runner, resource: &SecretResource) -> String {
     match resource {
         SecretResource::Arn(arn) => arn.clone(),
         SecretResource::Every => format!(

@@ -1,0 +1,569 @@
+//! `runnerc lsp`: a language server over stdio.
+//!
+//! It reuses the compiler's stages as they are: every change compiles the document
+//! ([`compile`]) and publishes the same diagnostics as `check`, with their related locations
+//! and fixes (offered as quick fixes); formatting is `fmt`; hover shows keyword documentation,
+//! the ARNs a secret or destination compiles to (from the lowered documents' origins) and a
+//! runner's role names; completion offers the keywords the grammar accepts at the cursor.
+//! Positions are in the encoding negotiated with the client (UTF-16 unless it offers UTF-8).
+
+mod keywords;
+pub mod position;
+
+use crate::ast::{RunnerDecl, Span};
+use crate::compile::{Compilation, compile};
+use crate::diag::{self, Severity, Sources};
+use crate::lower::iam;
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams,
+    CodeActionProviderCapability, CompletionItem, CompletionItemKind, CompletionParams,
+    CompletionResponse, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity,
+    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+    DocumentFormattingParams, DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse, Hover,
+    HoverContents, HoverParams, HoverProviderCapability, InitializeParams, Location, MarkupContent,
+    MarkupKind, NumberOrString, OneOf, PositionEncodingKind, PublishDiagnosticsParams,
+    ServerCapabilities, ServerInfo, SymbolKind, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextEdit, Uri, WorkspaceEdit,
+};
+use position::{Encoding, LineIndex};
+use serde_json::Value;
+use std::collections::HashMap;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// Serves one client on stdin and stdout until it says `exit`.
+pub fn run() -> Result<(), Error> {
+    let (connection, io_threads) = Connection::stdio();
+    serve(&connection)?;
+    drop(connection);
+    io_threads.join()?;
+    Ok(())
+}
+
+/// The protocol on a connection: initialize, then requests and notifications until shutdown.
+pub fn serve(connection: &Connection) -> Result<(), Error> {
+    let (id, params) = connection.initialize_start()?;
+    let params: InitializeParams = serde_json::from_value(params)?;
+    let encoding = negotiate(&params);
+    let capabilities = ServerCapabilities {
+        position_encoding: Some(match encoding {
+            Encoding::Utf8 => PositionEncodingKind::UTF8,
+            Encoding::Utf16 => PositionEncodingKind::UTF16,
+        }),
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        completion_provider: Some(lsp_types::CompletionOptions::default()),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Options(
+            lsp_types::CodeActionOptions {
+                code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                ..Default::default()
+            },
+        )),
+        ..Default::default()
+    };
+    let result = serde_json::json!({
+        "capabilities": capabilities,
+        "serverInfo": ServerInfo {
+            name: "runnerc".to_owned(),
+            version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        },
+    });
+    connection.initialize_finish(id, result)?;
+    let mut server = Server {
+        connection,
+        encoding,
+        documents: HashMap::new(),
+    };
+    for message in &connection.receiver {
+        match message {
+            Message::Request(request) => {
+                if connection.handle_shutdown(&request)? {
+                    return Ok(());
+                }
+                server.request(request)?;
+            }
+            Message::Notification(notification) => server.notification(notification)?,
+            Message::Response(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// UTF-8 when the client offers it, else UTF-16 (the protocol's default).
+fn negotiate(params: &InitializeParams) -> Encoding {
+    let offered = params
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|general| general.position_encodings.as_ref());
+    if offered.is_some_and(|kinds| kinds.contains(&PositionEncodingKind::UTF8)) {
+        Encoding::Utf8
+    } else {
+        Encoding::Utf16
+    }
+}
+
+/// An open document, compiled.
+struct Document {
+    /// The document's text, as the only source of a compilation.
+    sources: Sources,
+    compilation: Compilation,
+}
+
+impl Document {
+    fn new(uri: &Uri, text: String) -> Self {
+        let mut sources = Sources::new();
+        sources.add(display_name(uri), text);
+        let compilation = compile(&sources);
+        Document {
+            sources,
+            compilation,
+        }
+    }
+
+    fn text(&self) -> &str {
+        &self.sources.get(0).text
+    }
+}
+
+/// What a document is called in messages: its path, or its URI.
+fn display_name(uri: &Uri) -> String {
+    let text = uri.as_str();
+    text.strip_prefix("file://").unwrap_or(text).to_owned()
+}
+
+struct Server<'a> {
+    connection: &'a Connection,
+    encoding: Encoding,
+    documents: HashMap<String, Document>,
+}
+
+impl Server<'_> {
+    fn notification(&mut self, notification: Notification) -> Result<(), Error> {
+        match notification.method.as_str() {
+            "textDocument/didOpen" => {
+                let params: DidOpenTextDocumentParams =
+                    serde_json::from_value(notification.params)?;
+                let document = params.text_document;
+                self.update(document.uri, document.text, Some(document.version))?;
+            }
+            "textDocument/didChange" => {
+                let params: DidChangeTextDocumentParams =
+                    serde_json::from_value(notification.params)?;
+                // Full synchronisation: the last change holds the whole text.
+                if let Some(change) = params.content_changes.into_iter().last() {
+                    let document = params.text_document;
+                    self.update(document.uri, change.text, Some(document.version))?;
+                }
+            }
+            "textDocument/didClose" => {
+                let params: DidCloseTextDocumentParams =
+                    serde_json::from_value(notification.params)?;
+                self.documents.remove(params.text_document.uri.as_str());
+                self.publish(params.text_document.uri, Vec::new(), None)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn update(&mut self, uri: Uri, text: String, version: Option<i32>) -> Result<(), Error> {
+        let document = Document::new(&uri, text);
+        let diagnostics = self.diagnostics(&uri, &document);
+        self.documents.insert(uri.as_str().to_owned(), document);
+        self.publish(uri, diagnostics, version)
+    }
+
+    fn publish(
+        &self,
+        uri: Uri,
+        diagnostics: Vec<Diagnostic>,
+        version: Option<i32>,
+    ) -> Result<(), Error> {
+        let params = PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        };
+        self.connection
+            .sender
+            .send(Message::Notification(Notification::new(
+                "textDocument/publishDiagnostics".to_owned(),
+                params,
+            )))?;
+        Ok(())
+    }
+
+    /// The document's diagnostics, as `check` reports them.
+    fn diagnostics(&self, uri: &Uri, document: &Document) -> Vec<Diagnostic> {
+        let index = LineIndex::new(document.text(), self.encoding);
+        document
+            .compilation
+            .diagnostics
+            .iter()
+            .map(|d| to_lsp(d, uri, &index))
+            .collect()
+    }
+
+    fn request(&mut self, request: Request) -> Result<(), Error> {
+        let id = request.id.clone();
+        let result = match request.method.as_str() {
+            "textDocument/formatting" => {
+                let params: DocumentFormattingParams = serde_json::from_value(request.params)?;
+                self.with_document(&params.text_document.uri, |server, document| {
+                    server.formatting(document)
+                })
+            }
+            "textDocument/hover" => {
+                let params: HoverParams = serde_json::from_value(request.params)?;
+                let at = params.text_document_position_params;
+                self.with_document(&at.text_document.uri, |server, document| {
+                    server.hover(document, at.position)
+                })
+            }
+            "textDocument/completion" => {
+                let params: CompletionParams = serde_json::from_value(request.params)?;
+                let at = params.text_document_position;
+                self.with_document(&at.text_document.uri, |server, document| {
+                    server.completion(document, at.position)
+                })
+            }
+            "textDocument/documentSymbol" => {
+                let params: DocumentSymbolParams = serde_json::from_value(request.params)?;
+                self.with_document(&params.text_document.uri, |server, document| {
+                    server.symbols(document)
+                })
+            }
+            "textDocument/codeAction" => {
+                let params: CodeActionParams = serde_json::from_value(request.params)?;
+                let uri = params.text_document.uri.clone();
+                self.with_document(&uri, |server, document| {
+                    server.code_actions(document, &uri, &params)
+                })
+            }
+            _ => {
+                return self.respond(Response::new_err(
+                    id,
+                    ErrorCode::MethodNotFound as i32,
+                    format!("runnerc does not handle `{}`", request.method),
+                ));
+            }
+        };
+        self.respond(Response::new_ok(id, result))
+    }
+
+    fn with_document(&self, uri: &Uri, answer: impl FnOnce(&Self, &Document) -> Value) -> Value {
+        match self.documents.get(uri.as_str()) {
+            Some(document) => answer(self, document),
+            None => Value::Null,
+        }
+    }
+
+    fn respond(&self, response: Response) -> Result<(), Error> {
+        self.connection.sender.send(Message::Response(response))?;
+        Ok(())
+    }
+
+    /// `fmt`'s output as one edit; nothing when the document does not parse.
+    fn formatting(&self, document: &Document) -> Value {
+        let text = document.text();
+        match crate::format::format(text) {
+            Ok(formatted) if formatted == text => serde_json::json!([]),
+            Ok(formatted) => {
+                let index = LineIndex::new(text, self.encoding);
+                serde_json::to_value(vec![TextEdit::new(index.all(), formatted)])
+                    .unwrap_or_default()
+            }
+            Err(_) => Value::Null,
+        }
+    }
+
+    fn hover(&self, document: &Document, position: lsp_types::Position) -> Value {
+        let text = document.text();
+        let index = LineIndex::new(text, self.encoding);
+        let offset = index.offset(position);
+        let Some((markdown, span)) = hover_at(document, offset) else {
+            return Value::Null;
+        };
+        let hover = Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: markdown,
+            }),
+            range: Some(index.range(span.start, span.end)),
+        };
+        serde_json::to_value(hover).unwrap_or_default()
+    }
+
+    fn completion(&self, document: &Document, position: lsp_types::Position) -> Value {
+        let text = document.text();
+        let offset = LineIndex::new(text, self.encoding).offset(position);
+        let start = word_start(text, offset);
+        let items: Vec<CompletionItem> = crate::parse::keywords_expected_at(text, start)
+            .into_iter()
+            .map(|keyword| CompletionItem {
+                label: keyword.to_owned(),
+                kind: Some(CompletionItemKind::KEYWORD),
+                documentation: keywords::documentation(keyword).map(|doc| {
+                    lsp_types::Documentation::MarkupContent(MarkupContent {
+                        kind: MarkupKind::Markdown,
+                        value: doc.to_owned(),
+                    })
+                }),
+                ..Default::default()
+            })
+            .collect();
+        serde_json::to_value(CompletionResponse::Array(items)).unwrap_or_default()
+    }
+
+    fn symbols(&self, document: &Document) -> Value {
+        let text = document.text();
+        let index = LineIndex::new(text, self.encoding);
+        #[allow(deprecated)] // `deprecated` is a field every DocumentSymbol must still carry.
+        let symbols: Vec<DocumentSymbol> = runner_decls(text)
+            .iter()
+            .map(|decl| DocumentSymbol {
+                name: decl.name.node.clone(),
+                detail: Some("runner".to_owned()),
+                kind: SymbolKind::MODULE,
+                tags: None,
+                deprecated: None,
+                range: index.range(decl.span.start, decl.span.end),
+                selection_range: index.range(decl.name.span.start, decl.name.span.end),
+                children: None,
+            })
+            .collect();
+        serde_json::to_value(DocumentSymbolResponse::Nested(symbols)).unwrap_or_default()
+    }
+
+    /// The fixes of the diagnostics in the requested range, as quick fixes.
+    fn code_actions(&self, document: &Document, uri: &Uri, params: &CodeActionParams) -> Value {
+        let index = LineIndex::new(document.text(), self.encoding);
+        let wanted = (
+            index.offset(params.range.start),
+            index.offset(params.range.end),
+        );
+        let mut actions = Vec::new();
+        for diagnostic in &document.compilation.diagnostics {
+            let span = diagnostic.loc.span;
+            if span.end < wanted.0 || span.start > wanted.1 {
+                continue;
+            }
+            for fix in &diagnostic.fixes {
+                let edits: Vec<TextEdit> = fix
+                    .edits
+                    .iter()
+                    .map(|edit| {
+                        TextEdit::new(
+                            index.range(edit.loc.span.start, edit.loc.span.end),
+                            edit.text_in(&document.sources),
+                        )
+                    })
+                    .collect();
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: fix.title.clone(),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![to_lsp(diagnostic, uri, &index)]),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(HashMap::from([(uri.clone(), edits)])),
+                        ..Default::default()
+                    }),
+                    is_preferred: Some(true),
+                    ..Default::default()
+                }));
+            }
+        }
+        serde_json::to_value(actions).unwrap_or_default()
+    }
+}
+
+/// A diagnostic of `check` as the protocol's: the same code, message, range, related
+/// locations; the help line after the message.
+fn to_lsp(diagnostic: &diag::Diagnostic, uri: &Uri, index: &LineIndex<'_>) -> Diagnostic {
+    let span = diagnostic.loc.span;
+    let message = match &diagnostic.help {
+        Some(help) => format!("{}\nhelp: {help}", diagnostic.message),
+        None => diagnostic.message.clone(),
+    };
+    let related: Vec<DiagnosticRelatedInformation> = diagnostic
+        .secondary
+        .iter()
+        .map(|label| DiagnosticRelatedInformation {
+            location: Location::new(
+                uri.clone(),
+                index.range(label.loc.span.start, label.loc.span.end),
+            ),
+            message: label.message.clone(),
+        })
+        .collect();
+    Diagnostic {
+        range: index.range(span.start, span.end),
+        severity: Some(match diagnostic.severity() {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+        }),
+        code: Some(NumberOrString::String(diagnostic.code.as_str().to_owned())),
+        source: Some("runnerc".to_owned()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        ..Default::default()
+    }
+}
+
+/// The runner blocks of a text that parse, each on its own (so one syntax error does not hide
+/// the others), with spans in the whole text.
+fn runner_decls(text: &str) -> Vec<RunnerDecl> {
+    crate::parse::chunks(text, 1)
+        .into_iter()
+        .filter_map(|range| crate::parse::parse_at(&text[range.clone()], 0, range.start).ok())
+        .flat_map(|spec| spec.runners)
+        .collect()
+}
+
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'
+}
+
+/// Where the word that ends at `offset` starts.
+fn word_start(text: &str, offset: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut start = offset.min(bytes.len());
+    while start > 0 && is_word_byte(bytes[start - 1]) {
+        start -= 1;
+    }
+    start
+}
+
+/// The word around `offset`, and its span.
+fn word_at(text: &str, offset: usize) -> Option<(&str, Span)> {
+    let bytes = text.as_bytes();
+    let start = word_start(text, offset);
+    let mut end = offset.min(bytes.len());
+    while end < bytes.len() && is_word_byte(bytes[end]) {
+        end += 1;
+    }
+    (start < end).then(|| (&text[start..end], Span::new(start, end)))
+}
+
+/// Whether `offset` of `text` is inside a string or a comment, scanning from `from`, a place
+/// outside both.
+fn in_string_or_comment(text: &str, from: usize, offset: usize) -> bool {
+    let bytes = text.as_bytes();
+    let (mut in_string, mut in_comment) = (false, false);
+    let mut i = from;
+    while i < offset.min(bytes.len()) {
+        match bytes[i] {
+            b'\n' => in_comment = false,
+            b'#' if !in_string => in_comment = true,
+            b'\\' if in_string => i += 1,
+            b'"' if !in_comment => in_string = !in_string,
+            _ => {}
+        }
+        i += 1;
+    }
+    in_string || in_comment
+}
+
+/// What to show at `offset`: Markdown, and the span it is about.
+fn hover_at(document: &Document, offset: usize) -> Option<(String, Span)> {
+    let text = document.text();
+    let decls = runner_decls(text);
+    let decl = decls
+        .iter()
+        .find(|d| d.span.start <= offset && offset <= d.span.end);
+    let Some(decl) = decl else {
+        // Outside any runner that parses: keywords only.
+        let (word, span) = word_at(text, offset)?;
+        return Some((keywords::documentation(word)?.to_owned(), span));
+    };
+    let runner = document
+        .compilation
+        .runners
+        .iter()
+        .find(|r| r.name_loc.span == decl.name.span);
+    if decl.name.span.start <= offset && offset <= decl.name.span.end {
+        let markdown = match runner {
+            Some(runner) => {
+                let mut lines = vec![format!("runner `{}`", runner.name)];
+                for kind in crate::ast::RoleKind::ALL {
+                    let role = runner.role(kind);
+                    lines.push(format!(
+                        "- {}: `{}` (`arn:{}:iam::{}:role{}{}`){}",
+                        kind.keyword(),
+                        role.name,
+                        runner.partition,
+                        runner.account,
+                        role.path,
+                        role.name,
+                        if role.is_existing() { ", existing" } else { "" }
+                    ));
+                }
+                lines.join("\n")
+            }
+            None => format!(
+                "runner `{}` (it has errors: fix them to see its roles)",
+                decl.name.node
+            ),
+        };
+        return Some((markdown, decl.name.span));
+    }
+    let statement = decl
+        .statements
+        .iter()
+        .find(|s| s.span.start <= offset && offset <= s.span.end);
+    if let Some(statement) = statement
+        && in_string_or_comment(text, statement.span.start, offset)
+    {
+        let runner = runner?;
+        let documents = iam::documents(runner);
+        let mut resources: Vec<String> = Vec::new();
+        for kind in crate::ast::RoleKind::ALL {
+            for lowered in documents.policy(kind).iter().flat_map(|p| &p.statement) {
+                for origin in &lowered.origins {
+                    let at = origin.written.span;
+                    if statement.span.start <= at.start
+                        && at.end <= statement.span.end
+                        && !resources.contains(&origin.resource)
+                    {
+                        resources.push(origin.resource.clone());
+                    }
+                }
+            }
+        }
+        if resources.is_empty() {
+            return None;
+        }
+        let lines: Vec<String> = resources.iter().map(|r| format!("- `{r}`")).collect();
+        return Some((
+            format!("compiles to:\n{}", lines.join("\n")),
+            statement.span,
+        ));
+    }
+    let (word, span) = word_at(text, offset)?;
+    if in_string_or_comment(text, decl.span.start, span.start) {
+        return None;
+    }
+    Some((keywords::documentation(word)?.to_owned(), span))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_and_strings() {
+        let text = "runner \"a\" { # secret\n  secret \"x\\\"y\" }";
+        assert_eq!(word_at(text, 2).map(|w| w.0), Some("runner"));
+        assert!(in_string_or_comment(
+            text,
+            0,
+            text.find("secret").unwrap() + 1
+        ));
+        let second = text.rfind("secret").unwrap();
+        assert!(!in_string_or_comment(text, 0, second + 1));
+        assert!(in_string_or_comment(text, 0, text.find('y').unwrap()));
+    }
+}
