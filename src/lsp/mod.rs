@@ -302,7 +302,7 @@ impl Server<'_> {
         let text = document.text();
         let offset = LineIndex::new(text, self.encoding).offset(position);
         let start = word_start(text, offset);
-        let items: Vec<CompletionItem> = crate::parse::keywords_expected_at(text, start)
+        let items: Vec<CompletionItem> = keywords_at(text, start)
             .into_iter()
             .map(|keyword| CompletionItem {
                 label: keyword.to_owned(),
@@ -413,14 +413,69 @@ fn to_lsp(diagnostic: &diag::Diagnostic, uri: &Uri, index: &LineIndex<'_>) -> Di
     }
 }
 
-/// The runner blocks of a text that parse, each on its own (so one syntax error does not hide
-/// the others), with spans in the whole text.
+/// The runner blocks of a text, each parsed on its own (so one syntax error does not hide the
+/// others), with spans in the whole text. A block that does not parse is kept with its name
+/// and no statements, when it starts `runner "NAME"`.
 fn runner_decls(text: &str) -> Vec<RunnerDecl> {
-    crate::parse::chunks(text, 1)
+    let mut decls = Vec::new();
+    for range in crate::parse::chunks(text, 1) {
+        match crate::parse::parse_at(&text[range.clone()], 0, range.start) {
+            Ok(spec) => decls.extend(spec.runners),
+            Err(_) => decls.extend(runner_header(text, range)),
+        }
+    }
+    decls
+}
+
+/// `runner "NAME"` at the start of a block (after white space and comments), as a declaration
+/// without statements.
+fn runner_header(text: &str, range: std::ops::Range<usize>) -> Option<RunnerDecl> {
+    let piece = &text[range.clone()];
+    let mut at = 0;
+    loop {
+        let rest = &piece[at..];
+        let trimmed = rest.trim_start();
+        at += rest.len() - trimmed.len();
+        if trimmed.starts_with('#') {
+            at += trimmed.find('\n')?;
+        } else {
+            break;
+        }
+    }
+    let start = at;
+    at += "runner".len();
+    piece[start..].strip_prefix("runner")?;
+    let rest = &piece[at..];
+    at += rest.len() - rest.trim_start().len();
+    let quoted = piece[at..].strip_prefix('"')?;
+    let close = quoted.find('"')?;
+    let name = &quoted[..close];
+    let name_span = Span::new(range.start + at, range.start + at + close + 2);
+    Some(RunnerDecl {
+        name: crate::ast::Spanned::new(name.to_owned(), name_span),
+        statements: Vec::new(),
+        span: Span::new(range.start + start, range.start + piece.trim_end().len()),
+    })
+}
+
+/// The keywords the grammar accepts at `offset`, parsing only the runner block it is in, so
+/// an error in another block does not matter. A block still being typed (its braces do not
+/// balance yet) is taken to start at the last line that starts with `runner`.
+fn keywords_at(text: &str, offset: usize) -> Vec<&'static str> {
+    let block = crate::parse::chunks(text, 1)
         .into_iter()
-        .filter_map(|range| crate::parse::parse_at(&text[range.clone()], 0, range.start).ok())
-        .flat_map(|spec| spec.runners)
-        .collect()
+        .find(|range| range.start <= offset && offset <= range.end)
+        .map_or(0, |range| range.start);
+    let keywords = crate::parse::keywords_expected_at(&text[block..], offset - block);
+    if !keywords.is_empty() {
+        return keywords;
+    }
+    let line_start = text[..offset]
+        .match_indices("\nrunner")
+        .map(|(i, _)| i + 1)
+        .last()
+        .unwrap_or(0);
+    crate::parse::keywords_expected_at(&text[line_start..], offset - line_start)
 }
 
 fn is_word_byte(byte: u8) -> bool {

@@ -1,0 +1,420 @@
+//! `runnerc lsp` spoken to over JSON-RPC, as an editor does: the real binary, its stdin and
+//! stdout. Initialize, open a file with errors (after non-ASCII text, so UTF-16 and UTF-8
+//! positions differ), read the diagnostics, format, hover, complete, list symbols, apply a
+//! quick fix, shut down.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+    /// What the server said it can do.
+    capabilities: Value,
+}
+
+impl Client {
+    fn start(capabilities: Value) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_runnerc"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, messages) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = None;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(n) = line.strip_prefix("Content-Length: ") {
+                        length = Some(n.parse::<usize>().unwrap());
+                    }
+                }
+                let mut body = vec![0; length.expect("a Content-Length header")];
+                reader.read_exact(&mut body).unwrap();
+                if sender.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut client = Client {
+            child,
+            stdin,
+            messages,
+            next_id: 0,
+            capabilities: Value::Null,
+        };
+        let result = client.request(
+            "initialize",
+            json!({"processId": null, "rootUri": null, "capabilities": capabilities}),
+        );
+        assert_eq!(result["serverInfo"]["name"], "runnerc");
+        client.notify("initialized", json!({}));
+        client.capabilities = result["capabilities"].clone();
+        client
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn receive(&mut self) -> Value {
+        self.messages
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server answers within 20 s")
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let message = self.receive();
+            if message["id"] == id {
+                assert!(message.get("error").is_none(), "{message}");
+                return message["result"].clone();
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        loop {
+            let message = self.receive();
+            if message["method"] == "textDocument/publishDiagnostics"
+                && message["params"]["uri"] == uri
+            {
+                return message["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+        }
+    }
+
+    fn open(&mut self, uri: &str, text: &str) -> Vec<Value> {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "runner", "version": 1, "text": text}}),
+        );
+        self.diagnostics(uri)
+    }
+
+    fn shutdown(mut self) {
+        assert_eq!(self.request("shutdown", Value::Null), Value::Null);
+        self.notify("exit", Value::Null);
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "{status}");
+    }
+}
+
+const URI: &str = "file:///work/specs/orders.runner";
+
+/// A spec with errors: an account of two digits after a tag holding `é` and `𠮷` on the same
+/// line (1 and 2 UTF-16 code units, 2 and 4 bytes), a misspelt keyword, a quoted `"*"`, a
+/// bucket with a folder, and a runner name written twice.
+const SPEC: &str = "runner \"orders-cdc\" {\n    tag \"café\" \"𠮷\" account \"12\"\n    region \"eu-west-1\"\n    secret \"prod/orders-db\"\n    secret \"*\"\n    destination s3 {\n        bucket \"acme-landing/orders\"\n    }\n}\n\nrunner \"broken\" {\n    acount \"123456789012\"\n}\n\nrunner \"orders-cdc\" {\n    account \"123456789012\"\n    region \"eu-west-1\"\n}\n";
+
+fn utf16_column(line: &str, byte: usize) -> u64 {
+    line[..byte].encode_utf16().count() as u64
+}
+
+fn find(diagnostics: &[Value], code: &str) -> Value {
+    diagnostics
+        .iter()
+        .find(|d| d["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {diagnostics:#?}"))
+        .clone()
+}
+
+#[test]
+fn an_editor_session_end_to_end() {
+    let mut client = Client::start(json!({}));
+    let diagnostics = client.open(URI, SPEC);
+
+    // Every code `check` reports, one syntax error not hiding the other runners'.
+    let mut codes: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        ["E001", "E011", "E020", "E030", "E052"],
+        "{diagnostics:#?}"
+    );
+
+    // E020 after `é` and `😀` on its line: UTF-16 columns.
+    let line = SPEC.lines().nth(1).unwrap();
+    let start = line.find("\"12\"").unwrap();
+    let e020 = find(&diagnostics, "E020");
+    assert_eq!(
+        e020["range"]["start"],
+        json!({"line": 1, "character": utf16_column(line, start)})
+    );
+    assert_eq!(
+        e020["range"]["end"],
+        json!({"line": 1, "character": utf16_column(line, start + 4)})
+    );
+    assert_eq!(e020["severity"], 1);
+    assert_eq!(e020["source"], "runnerc");
+
+    // E011 carries where the name was first defined.
+    let e011 = find(&diagnostics, "E011");
+    let related = &e011["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], URI);
+    assert_eq!(related["location"]["range"]["start"]["line"], 0);
+    assert_eq!(related["message"], "first defined here");
+
+    // Formatting is `fmt`'s output; a file that does not parse is left alone (null).
+    let fixed = SPEC.replace("acount", "account");
+    let result = client.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": URI}, "options": {"tabSize": 4, "insertSpaces": true}}),
+    );
+    assert_eq!(result, Value::Null, "the spec does not parse: no edit");
+
+    // Hover: a keyword's documentation; a secret's ARN; a runner's role names.
+    let hover = |client: &mut Client, line: u32, character: u32| {
+        client.request("textDocument/hover", json!({"textDocument": {"uri": URI}, "position": {"line": line, "character": character}}))
+    };
+    let secret_keyword = hover(&mut client, 3, 6);
+    assert!(
+        secret_keyword["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("task role"),
+        "{secret_keyword}"
+    );
+    let name = hover(&mut client, 14, 10);
+    assert!(
+        name["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("runner"),
+        "{name}"
+    );
+
+    // Completion: keywords valid at the cursor.
+    let labels = |result: &Value| -> Vec<String> {
+        result
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let inside = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": URI}, "position": {"line": 15, "character": 4}}),
+    );
+    let inside = labels(&inside);
+    for keyword in [
+        "account",
+        "secret",
+        "destination",
+        "tag",
+        "task",
+        "execution",
+        "trust",
+        "agent",
+    ] {
+        assert!(
+            inside.contains(&keyword.to_owned()),
+            "{keyword} missing from {inside:?}"
+        );
+    }
+    assert!(!inside.contains(&"runner".to_owned()), "{inside:?}");
+    let top = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": URI}, "position": {"line": 9, "character": 0}}),
+    );
+    assert_eq!(labels(&top), ["runner"]);
+    let in_destination = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": URI}, "position": {"line": 6, "character": 8}}),
+    );
+    let in_destination = labels(&in_destination);
+    for keyword in ["bucket", "prefix", "kms", "owner"] {
+        assert!(
+            in_destination.contains(&keyword.to_owned()),
+            "{in_destination:?}"
+        );
+    }
+
+    // Symbols: one per runner, the broken one included.
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": URI}}),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["orders-cdc", "broken", "orders-cdc"]);
+
+    // Quick fix: the misspelt keyword, applied as an editor would.
+    let e001 = find(&diagnostics, "E001");
+    let actions = client.request("textDocument/codeAction", json!({"textDocument": {"uri": URI}, "range": e001["range"], "context": {"diagnostics": [e001]}}));
+    let action = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "write `account`")
+        .unwrap_or_else(|| panic!("{actions:#}"));
+    assert_eq!(action["kind"], "quickfix");
+    let edits = action["edit"]["changes"][URI].as_array().unwrap();
+    let text = apply(SPEC, edits);
+    assert_eq!(text, fixed);
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    let diagnostics = client.diagnostics(URI);
+    assert!(
+        diagnostics.iter().all(|d| d["code"] != "E001"),
+        "{diagnostics:#?}"
+    );
+
+    // The quoted "*" and the bucket with a folder have fixes too.
+    for code in ["E030", "E052"] {
+        let diagnostic = find(&diagnostics, code);
+        let actions = client.request("textDocument/codeAction", json!({"textDocument": {"uri": URI}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}}));
+        let action = &actions.as_array().unwrap()[0];
+        let edited = apply(&text, action["edit"]["changes"][URI].as_array().unwrap());
+        client.notify("textDocument/didChange", json!({"textDocument": {"uri": URI, "version": 3}, "contentChanges": [{"text": edited}]}));
+        let after = client.diagnostics(URI);
+        assert!(
+            after.iter().all(|d| d["code"] != code),
+            "{code}: {edited}\n{after:#?}"
+        );
+        if code == "E052" {
+            assert!(
+                edited.contains("        bucket \"acme-landing\"\n        prefix \"orders/\"\n"),
+                "{edited}"
+            );
+        }
+    }
+
+    // Now it parses: formatting gives `fmt`'s output.
+    let clean = "runner \"tidy\" {\n  account   \"123456789012\"\n region \"eu-west-1\"\n    secret \"a\" }\n";
+    let uri = "file:///work/specs/tidy.runner";
+    assert!(client.open(uri, clean).is_empty());
+    let result = client.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}),
+    );
+    let formatted = apply(clean, result.as_array().unwrap());
+    let mut fmt = Command::new(env!("CARGO_BIN_EXE_runnerc"))
+        .args(["fmt", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    fmt.stdin
+        .take()
+        .unwrap()
+        .write_all(clean.as_bytes())
+        .unwrap();
+    let expected = String::from_utf8(fmt.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(formatted, expected);
+    // Hover on a secret's value: the ARN it compiles to.
+    let value = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 3, "character": 13}}),
+    );
+    assert!(
+        value["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-??????"),
+        "{value}"
+    );
+    let runner = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 9}}),
+    );
+    let runner = runner["contents"]["value"].as_str().unwrap();
+    assert!(
+        runner.contains("tidy-task-role") && runner.contains("tidy-execution-role"),
+        "{runner}"
+    );
+
+    client.shutdown();
+}
+
+#[test]
+fn utf8_positions_when_the_client_offers_them() {
+    let mut client = Client::start(json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}}));
+    assert_eq!(client.capabilities["positionEncoding"], "utf-8");
+    let diagnostics = client.open(URI, SPEC);
+    let line = SPEC.lines().nth(1).unwrap();
+    let start = line.find("\"12\"").unwrap() as u64;
+    assert_eq!(
+        find(&diagnostics, "E020")["range"]["start"],
+        json!({"line": 1, "character": start})
+    );
+    client.shutdown();
+}
+
+#[test]
+fn utf16_is_the_default() {
+    let client = Client::start(json!({}));
+    assert_eq!(client.capabilities["positionEncoding"], "utf-16");
+    client.shutdown();
+}
+
+/// Applies LSP text edits (UTF-16 or UTF-8 positions; the texts here edit ASCII lines only).
+fn apply(text: &str, edits: &[Value]) -> String {
+    let offset = |position: &Value| {
+        let line = position["line"].as_u64().unwrap() as usize;
+        let character = position["character"].as_u64().unwrap() as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        let line_text = text[start..].split('\n').next().unwrap();
+        let mut units = 0;
+        for (index, c) in line_text.char_indices() {
+            if units >= character {
+                return start + index;
+            }
+            units += c.len_utf16();
+        }
+        start + line_text.len()
+    };
+    let mut edits: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut text = text.to_owned();
+    for (start, end, new) in edits {
+        text.replace_range(start..end, new);
+    }
+    text
+}
