@@ -180,7 +180,11 @@ enum Command {
     #[command(
         after_help = "Editors start it themselves; see editors/vscode and the README's \"Editor support\"."
     )]
-    Lsp,
+    Lsp {
+        /// Accepted for editors that pass it; stdio is the only transport
+        #[arg(long)]
+        stdio: bool,
+    },
     /// Print shell completions for bash, zsh, fish, elvish or powershell
     #[command(after_help = "Example:\n  runnerc completions bash > /etc/bash_completion.d/runnerc")]
     Completions {
@@ -344,8 +348,9 @@ fn run(cli: Cli) -> Status {
             live,
             format,
         } => drift(&files, &live, format, color),
-        Command::Lsp => match crate::lsp::run() {
-            Ok(()) => Status::Ok,
+        Command::Lsp { stdio: _ } => match crate::lsp::run() {
+            Ok(crate::lsp::End::ExitWithoutShutdown) => Status::Failed,
+            Ok(_) => Status::Ok,
             Err(error) => {
                 eprintln!("runnerc: language server: {error}");
                 Status::Usage
@@ -766,6 +771,17 @@ fn drift(files: &[PathBuf], live_path: &Path, format: AnswerFormat, color: bool)
         Err(status) => return status,
     };
     let drifts = drift::compare(&compilation.runners, &live);
+    if !drifts.is_empty()
+        && drifts
+            .iter()
+            .all(|d| d.status == drift::Status::OtherAccount)
+    {
+        eprintln!(
+            "runnerc: `{live_name}` is an export of account {}, and no runner of the specs is in it: nothing compared",
+            live.account.as_deref().unwrap_or("?")
+        );
+        return Status::Usage;
+    }
     let mut stdout = std::io::stdout().lock();
     let _ = match format {
         AnswerFormat::Human => {

@@ -52,7 +52,7 @@ pub struct CompiledRunner {
 }
 
 /// Pieces of about this many bytes are parsed apart; smaller files are one piece.
-const CHUNK_BYTES: usize = 64 * 1024;
+const CHUNK_BYTES: usize = 32 * 1024;
 
 pub fn compile(sources: &Sources) -> Compilation {
     let mut diagnostics = Vec::new();
@@ -71,18 +71,31 @@ pub fn compile(sources: &Sources) -> Compilation {
         } else {
             // A piece does not parse, and pest stops at its first error. Recover at runner
             // blocks: each block is parsed on its own, so a syntax error hides only its own
-            // runner's diagnostics. A file whose braces or quotes do not balance is one block.
-            let blocks = parse::chunks(&file.text, 1);
+            // runner's diagnostics.
+            let blocks = parse::blocks(&file.text);
             let results = parallel_map(&blocks, |range| {
                 compile_piece(&file.text[range.clone()], id, range.start)
             });
-            for result in results {
+            for (range, result) in blocks.iter().zip(results) {
                 match result {
                     Ok((mut found, mut entries)) => {
                         diagnostics.append(&mut found);
                         checked.append(&mut entries);
                     }
-                    Err(mut errors) => diagnostics.append(&mut errors),
+                    Err(errors) => {
+                        // A block cut before the next `runner` line ends there, not at the end
+                        // of the file.
+                        let next = range.end < file.text.len();
+                        diagnostics.extend(errors.into_iter().map(|mut error| {
+                            if next {
+                                error.message = error.message.replace(
+                                    "found the end of the file",
+                                    "found the next `runner`",
+                                );
+                            }
+                            error
+                        }));
+                    }
                 }
             }
         }

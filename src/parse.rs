@@ -83,6 +83,75 @@ pub fn keywords_expected_at(text: &str, offset: usize) -> Vec<&'static str> {
     keywords
 }
 
+/// Splits a file at its `runner` blocks, for recovering from syntax errors: each piece can be
+/// parsed on its own, so an error in one hides nothing of the others. A piece ends after the
+/// `}` that closes a top-level block, or after a `}` that closes nothing. Where the braces or
+/// quotes stop balancing (a block still being written, a string left open), the rest of the
+/// file is cut before each line that starts with `runner`.
+pub fn blocks(text: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut depth = 0usize;
+    let mut i = 0;
+    let mut balanced = true;
+    'scan: while i < bytes.len() {
+        match bytes[i] {
+            b'#' => match memchr::memchr(b'\n', &bytes[i..]) {
+                Some(n) => i += n,
+                None => break,
+            },
+            b'"' => {
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &bytes[i.min(bytes.len())..]) {
+                        None => {
+                            balanced = false;
+                            break 'scan;
+                        }
+                        Some(n) if bytes[i + n] == b'"' => {
+                            i += n;
+                            break;
+                        }
+                        Some(n) => i += n + 2,
+                    }
+                }
+            }
+            b'{' => depth += 1,
+            b'}' if depth <= 1 => {
+                // The end of a block, or a brace that closes nothing: a piece either way.
+                depth = 0;
+                pieces.push(start..i + 1);
+                start = i + 1;
+            }
+            b'}' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    if depth > 0 {
+        balanced = false;
+    }
+    if balanced {
+        match pieces.last_mut() {
+            // White space and comments after the last block stay with it.
+            Some(last) => last.end = text.len(),
+            None => pieces.push(0..text.len()),
+        }
+        return pieces;
+    }
+    let mut cut = start;
+    for (at, _) in text[start..].match_indices("\nrunner") {
+        let line = start + at + 1;
+        if line > cut && !text[cut..line].trim().is_empty() {
+            pieces.push(cut..line);
+            cut = line;
+        }
+    }
+    pieces.push(cut..text.len());
+    pieces
+}
+
 /// Splits a file into pieces that each hold whole `runner` blocks, cut after the `}` that closes
 /// a top-level block (strings and comments skipped), so they can be parsed apart and in
 /// parallel, with pest's tokens for one piece alive at a time. A file whose braces do not
@@ -879,5 +948,35 @@ mod tests {
         assert!(message.contains("`secret`"), "{message}");
         assert!(message.contains("found `secrets`"), "{message}");
         assert!(!message.contains("_"), "{message}");
+    }
+
+    #[test]
+    fn blocks_recover_where_braces_and_quotes_stop_balancing() {
+        let pieces = |text: &str| -> Vec<String> {
+            blocks(text)
+                .into_iter()
+                .map(|r| text[r].to_owned())
+                .collect()
+        };
+        assert_eq!(
+            pieces("runner \"a\" { }\nrunner \"b\" { }\n"),
+            ["runner \"a\" { }", "\nrunner \"b\" { }\n"]
+        );
+        // A block still being written: the blocks before it stand.
+        assert_eq!(
+            pieces("runner \"a\" { }\nrunner \"c\" {\n  acc"),
+            ["runner \"a\" { }", "\nrunner \"c\" {\n  acc"]
+        );
+        // A block never closed, followed by complete ones.
+        assert_eq!(
+            pieces("runner \"a\" {\n\nrunner \"b\" { }\n"),
+            ["runner \"a\" {\n\n", "runner \"b\" { }\n"]
+        );
+        // A brace that closes nothing, and a string never closed.
+        assert_eq!(
+            pieces("runner \"a\" { }\n}\nrunner \"b\" { secret \"x }\n"),
+            ["runner \"a\" { }", "\n}", "\nrunner \"b\" { secret \"x }\n"]
+        );
+        assert_eq!(pieces(""), [""]);
     }
 }

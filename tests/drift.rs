@@ -492,18 +492,127 @@ fn unusable_exports_are_usage_errors() {
 }
 
 #[test]
-fn another_accounts_export_is_not_drift() {
+fn another_accounts_export_is_not_drift_and_not_silence() {
     let dir = tempfile::tempdir().unwrap();
     let spec = write_spec(dir.path(), "small", SMALL);
     let mut role = small_role(json!({"Statement": []}), json!([]));
     role["Arn"] = json!("arn:aws:iam::999999999999:role/small-task-role");
     let live = dir.path().join("live.json");
     std::fs::write(&live, export(role)).unwrap();
+    // Only runners of another account: nothing compared is a usage error, not "no drift".
     let output = drift(&[&spec], &live, false);
-    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("export of account 999999999999") && stderr.contains("nothing compared"),
+        "{stderr}"
+    );
+    // With a runner of the export's account beside it, the other is said not compared.
+    let other = write_spec(
+        dir.path(),
+        "other",
+        &SMALL
+            .replace("small", "other")
+            .replace("123456789012", "999999999999"),
+    );
+    let mut role = small_role(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+        json!([]),
+    );
+    role["Arn"] = json!("arn:aws:iam::999999999999:role/other-task-role");
+    role["RoleName"] = json!("other-task-role");
+    std::fs::write(&live, export(role)).unwrap();
+    let output = drift(&[&spec, &other], &live, false);
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(
-        text.contains("not compared: `") && text.contains("is from account 999999999999"),
+        text.contains("small task role `small-task-role`: not compared: `")
+            && text.contains("is from account 999999999999"),
         "{text}"
     );
+    assert!(
+        text.contains("other execution role `other-execution-role`: 1 difference"),
+        "{text}"
+    );
+}
+
+#[test]
+fn odd_but_valid_exports_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), "small", SMALL);
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}, "ArnLike": {"aws:SourceArn": "arn:aws:ecs:eu-west-1:123456789012:*"}}}]});
+    // A byte-order mark before the JSON, the role name in other case.
+    let mut role = small_role(trust.clone(), json!([]));
+    role["RoleName"] = json!("SMALL-TASK-ROLE");
+    let live = dir.path().join("live.json");
+    std::fs::write(&live, format!("\u{feff}{}", export(role))).unwrap();
+    let report: Value = serde_json::from_slice(&drift(&[&spec], &live, true).stdout).unwrap();
+    assert_eq!(report["roles"][0]["status"], "same", "{report:#}");
+    // The execution role's policy granted live through NotResource: nothing narrower.
+    let policy: Value = serde_json::from_str(
+        &std::fs::read_to_string({
+            let out = dir.path().join("out");
+            let status = Command::new(env!("CARGO_BIN_EXE_runnerc"))
+                .args(["build", "--out"])
+                .arg(&out)
+                .arg(&spec)
+                .output()
+                .unwrap();
+            assert!(status.status.success());
+            out.join("small/execution-role-policy.json")
+        })
+        .unwrap(),
+    )
+    .unwrap();
+    let mut wide = policy.clone();
+    let statement = wide["Statement"][0].as_object_mut().unwrap();
+    statement.remove("Resource");
+    statement.insert(
+        "NotResource".to_owned(),
+        json!("arn:aws:secretsmanager:eu-west-1:123456789012:secret:other-??????"),
+    );
+    let mut execution = small_role(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]}),
+        json!([{"PolicyName": "runnerc-policy", "PolicyDocument": wide}]),
+    );
+    execution["RoleName"] = json!("small-execution-role");
+    execution["AttachedManagedPolicies"] = json!([{"PolicyName": "AmazonECSTaskExecutionRolePolicy", "PolicyArn": "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"}]);
+    let both = json!({"RoleDetailList": [small_role(trust, json!([])), execution]}).to_string();
+    std::fs::write(&live, both).unwrap();
+    let report: Value = serde_json::from_slice(&drift(&[&spec], &live, true).stdout).unwrap();
+    let differences = &report["roles"][1]["differences"];
+    assert_eq!(differences.as_array().unwrap().len(), 1, "{report:#}");
+    assert_eq!(
+        differences[0]["direction"], "wider",
+        "NotResource grants more, never less: {report:#}"
+    );
+}
+
+#[test]
+fn ambiguous_exports_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), "small", SMALL);
+    let role = small_role(json!({"Statement": []}), json!([]));
+    let mut twin = role.clone();
+    twin["RoleName"] = json!("Small-Task-Role");
+    let mut foreign = role.clone();
+    foreign["RoleName"] = json!("x");
+    foreign["Arn"] = json!("arn:aws:iam::999999999999:role/x");
+    let mut bad_path = role.clone();
+    bad_path["Path"] = json!(5);
+    for (case, roles, message) in [
+        ("twice", json!([role, twin]), "listed twice"),
+        (
+            "two accounts",
+            json!([role, foreign]),
+            "roles of two accounts",
+        ),
+        ("path", json!([bad_path]), "`Path` is not a string"),
+    ] {
+        let live = dir.path().join("live.json");
+        std::fs::write(&live, json!({"RoleDetailList": roles}).to_string()).unwrap();
+        let output = drift(&[&spec], &live, false);
+        assert_eq!(output.status.code(), Some(2), "{case}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(message), "{case}: {stderr}");
+    }
 }

@@ -339,6 +339,42 @@ fn an_editor_session_end_to_end() {
         .unwrap();
     let expected = String::from_utf8(fmt.wait_with_output().unwrap().stdout).unwrap();
     assert_eq!(formatted, expected);
+    // Hover on values: what each compiles to, and nothing else.
+    let every = "runner \"every\" {\n    account \"123456789012\"\n    region \"eu-west-1\"\n    secret * # all of them\n    destination s3 {\n        bucket \"acme-b\"\n        prefix \"in/\"\n        kms \"arn:aws:kms:eu-west-1:123456789012:key/k1\"\n    }\n}\n";
+    let every_uri = "file:///work/specs/every.runner";
+    client.open(every_uri, every);
+    let hover_text = |client: &mut Client, line: u32, character: u32| -> String {
+        let result = client.request("textDocument/hover", json!({"textDocument": {"uri": every_uri}, "position": {"line": line, "character": character}}));
+        result["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    let star = hover_text(&mut client, 3, 11);
+    assert!(
+        star.contains("`arn:aws:secretsmanager:eu-west-1:123456789012:secret:*`")
+            && !star.contains("- `*`"),
+        "{star}"
+    );
+    assert_eq!(
+        hover_text(&mut client, 3, 20),
+        "",
+        "a comment compiles to nothing"
+    );
+    let bucket = hover_text(&mut client, 5, 18);
+    assert!(
+        bucket.contains("`arn:aws:s3:::acme-b`")
+            && bucket.contains("`arn:aws:s3:::acme-b/in/*`")
+            && !bucket.contains("kms"),
+        "{bucket}"
+    );
+    let prefix = hover_text(&mut client, 6, 17);
+    assert!(
+        prefix.contains("`arn:aws:s3:::acme-b/in/*`") && !prefix.contains("`arn:aws:s3:::acme-b`"),
+        "{prefix}"
+    );
+    let key = hover_text(&mut client, 7, 20);
+    assert!(key.contains("key/k1") && !key.contains(":s3:::"), "{key}");
     // Hover on a secret's value: the ARN it compiles to.
     let value = client.request(
         "textDocument/hover",
@@ -417,4 +453,69 @@ fn apply(text: &str, edits: &[Value]) -> String {
         text.replace_range(start..end, new);
     }
     text
+}
+
+#[test]
+fn bad_messages_are_answered_and_the_session_goes_on() {
+    let mut client = Client::start(json!({}));
+    // A request without its position: an error reply, not the end of the server.
+    client.next_id += 1;
+    let id = client.next_id;
+    client.send(json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": {"textDocument": {"uri": URI}}}));
+    let reply = loop {
+        let message = client.receive();
+        if message["id"] == id {
+            break message;
+        }
+    };
+    assert_eq!(reply["error"]["code"], -32602, "{reply}");
+    // A notification that does not fit is ignored; a document never opened has no hover.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": "not a uri"}}),
+    );
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": URI}, "position": {"line": 99, "character": 99}}),
+    );
+    assert_eq!(hover, Value::Null);
+    // Positions past the end of a line or of the file are clamped, not a crash.
+    client.open(URI, SPEC);
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": URI}, "position": {"line": 1, "character": 400}}),
+    );
+    assert!(hover.is_null() || hover.is_object());
+    // An unknown method is reported as such.
+    client.next_id += 1;
+    let id = client.next_id;
+    client.send(json!({"jsonrpc": "2.0", "id": id, "method": "workspace/unknown", "params": {}}));
+    let reply = loop {
+        let message = client.receive();
+        if message["id"] == id {
+            break message;
+        }
+    };
+    assert_eq!(reply["error"]["code"], -32601, "{reply}");
+    // After shutdown, requests are refused until exit.
+    assert_eq!(client.request("shutdown", Value::Null), Value::Null);
+    client.next_id += 1;
+    let id = client.next_id;
+    client.send(json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": {"textDocument": {"uri": URI}, "position": {"line": 0, "character": 0}}}));
+    let reply = loop {
+        let message = client.receive();
+        if message["id"] == id {
+            break message;
+        }
+    };
+    assert_eq!(reply["error"]["code"], -32600, "{reply}");
+    client.notify("exit", Value::Null);
+    assert!(client.child.wait().unwrap().success());
+}
+
+#[test]
+fn exit_without_shutdown_is_status_1() {
+    let mut client = Client::start(json!({}));
+    client.notify("exit", Value::Null);
+    assert_eq!(client.child.wait().unwrap().code(), Some(1));
 }

@@ -92,14 +92,21 @@ pub fn question_problem(question: &Question) -> Option<String> {
             "`{action}` is not an action: write SERVICE:ACTION, such as s3:PutObject"
         ));
     };
-    if service.is_empty() || name.is_empty() || action.contains(['*', '?']) {
+    if service.is_empty()
+        || name.is_empty()
+        || action.contains(['*', '?'])
+        || action.chars().any(char::is_whitespace)
+    {
         return Some(format!(
             "`{action}` is not one action: name a single action, such as s3:PutObject (a request has no wildcards)"
         ));
     }
-    if question.resource.is_empty() {
+    let resource = &question.resource;
+    if resource.is_empty() {
         return Some("the resource is empty: give an ARN, or `*`".to_owned());
     }
+    // A `*` in a request's resource is a character, as in a log group's ARN (`...:log-group:NAME:*`),
+    // and is matched as such.
     None
 }
 
@@ -128,7 +135,7 @@ pub fn ask(
                         let other_role = other.role(other_kind);
                         if std::ptr::eq(other, runner)
                             || !other_role.is_existing()
-                            || other_role.name != role.name
+                            || !other_role.name.eq_ignore_ascii_case(&role.name)
                             || other.account != runner.account
                         {
                             continue;
@@ -408,9 +415,15 @@ fn request_contexts(
     kind: RoleKind,
     question: &Question,
 ) -> Vec<(Context, Vec<Assumption>)> {
+    // Keys without regard to case, as IAM reads them; the first spelling is kept.
     let mut context: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (key, value) in &question.context {
-        context.entry(key.clone()).or_default().push(value.clone());
+        let key = context
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(key))
+            .cloned()
+            .unwrap_or_else(|| key.clone());
+        context.entry(key).or_default().push(value.clone());
     }
     let given = |key: &str| context.keys().any(|k| k.eq_ignore_ascii_case(key));
     let mut assumed = Vec::new();

@@ -48,6 +48,8 @@ impl LiveAccount {
 
 /// Reads an export. The error says what is wrong with it, and where.
 pub fn read_live(text: &str) -> Result<LiveAccount, String> {
+    // A byte-order mark, which some tools write, is not part of the JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value: Value = serde_json::from_str(text).map_err(|error| {
         if error.is_eof() {
             format!("the file ends too early (truncated?): {error}")
@@ -73,11 +75,26 @@ pub fn read_live(text: &str) -> Result<LiveAccount, String> {
             .and_then(Value::as_str)
             .ok_or_else(|| format!("role {} of `RoleDetailList` has no `RoleName`", index + 1))?;
         let field = |what: &str| format!("role `{name}`: {what}");
-        if account.is_none() {
-            account = role
-                .get("Arn")
-                .and_then(Value::as_str)
-                .and_then(|arn| crate::aws::Arn::parse(arn).map(|arn| arn.account.to_owned()));
+        let role_account = role
+            .get("Arn")
+            .and_then(Value::as_str)
+            .and_then(|arn| crate::aws::Arn::parse(arn).map(|arn| arn.account.to_owned()));
+        match (&account, role_account) {
+            (Some(first), Some(this)) if first != &this => {
+                return Err(format!(
+                    "roles of two accounts ({first} and {this}): export one account at a time"
+                ));
+            }
+            (None, Some(this)) => account = Some(this),
+            _ => {}
+        }
+        if roles
+            .keys()
+            .any(|other: &String| other.eq_ignore_ascii_case(name))
+        {
+            return Err(format!(
+                "role `{name}` is listed twice (IAM role names are unique without regard to case)"
+            ));
         }
         let trust = Policy::from_json(
             role.get("AssumeRolePolicyDocument")
@@ -123,11 +140,11 @@ pub fn read_live(text: &str) -> Result<LiveAccount, String> {
         roles.insert(
             name.to_owned(),
             LiveRole {
-                path: role
-                    .get("Path")
-                    .and_then(Value::as_str)
-                    .unwrap_or("/")
-                    .to_owned(),
+                path: match role.get("Path") {
+                    None | Some(Value::Null) => "/".to_owned(),
+                    Some(Value::String(path)) => path.clone(),
+                    Some(_) => return Err(field("`Path` is not a string")),
+                },
                 trust,
                 inline,
                 managed,
@@ -503,7 +520,7 @@ fn covers(statement: &Statement, grant: &Grant<'_>) -> bool {
     if statement.effect != grant.statement.effect {
         return false;
     }
-    let (Some(action), Patterns::Listed(actions)) = (grant.action, &statement.actions) else {
+    let Some(action) = grant.action else {
         // A NotAction grant is covered only by the same statement.
         return statement.actions == grant.statement.actions
             && statement.resources == grant.statement.resources
@@ -511,10 +528,16 @@ fn covers(statement: &Statement, grant: &Grant<'_>) -> bool {
             && statement.not_principal == grant.statement.not_principal
             && statement.conditions == grant.statement.conditions;
     };
-    if !actions
-        .iter()
-        .any(|pattern| includes(pattern, action, true))
-    {
+    let action_covered = match &statement.actions {
+        Patterns::Listed(actions) => actions
+            .iter()
+            .any(|pattern| includes(pattern, action, true)),
+        // Every action but the excluded: covered when no excluded pattern reaches it.
+        Patterns::AllBut(excluded) => !excluded
+            .iter()
+            .any(|pattern| includes(pattern, action, true) || includes(action, pattern, true)),
+    };
+    if !action_covered {
         return false;
     }
     let resource_covered = match (&statement.resources, grant.resource) {
@@ -522,7 +545,13 @@ fn covers(statement: &Statement, grant: &Grant<'_>) -> bool {
         (Some(Patterns::Listed(listed)), Some(resource)) => listed
             .iter()
             .any(|pattern| includes(pattern, resource, false)),
-        (Some(Patterns::AllBut(_)), _) => statement.resources == grant.statement.resources,
+        (Some(Patterns::AllBut(excluded)), Some(resource)) => {
+            // Everything but the excluded: covered when no excluded pattern reaches the grant.
+            !excluded.iter().any(|pattern| {
+                includes(pattern, resource, false) || includes(resource, pattern, false)
+            })
+        }
+        (Some(Patterns::AllBut(_)), None) => statement.resources == grant.statement.resources,
         _ => false,
     };
     let principal_covered = match (&statement.principal, grant.principal) {

@@ -129,7 +129,11 @@ impl<'a> RunnerChecker<'a> {
                 shown(name),
                 shown(folder)
             ));
-            let diagnostic = if has_prefix || folder.is_empty() {
+            let fixable = !has_prefix
+                && aws::bucket_name_problem(name).is_none()
+                && prefix_problem(&format!("{folder}/")).is_none()
+                && !folder.starts_with('/');
+            let diagnostic = if !fixable {
                 diagnostic
             } else {
                 diagnostic.with_fix(
@@ -176,43 +180,7 @@ impl<'a> RunnerChecker<'a> {
     /// The prefix as a folder ending in `/`; `None` when it is invalid.
     fn prefix(&mut self, prefix: &Str) -> Option<Option<String>> {
         let text = prefix.node.as_str();
-        let (problem, help) = if text.is_empty() {
-            (
-                "it is empty".to_owned(),
-                "leave `prefix` out to stream to the whole bucket".to_owned(),
-            )
-        } else if text.starts_with('/') {
-            (
-                "it starts with `/`".to_owned(),
-                format!(
-                    "S3 keys do not start with `/`; write `{}`",
-                    shown(text.trim_start_matches('/'))
-                ),
-            )
-        } else if text.len() > 1024 {
-            (
-                format!(
-                    "it is {} characters long, more than an S3 key's 1024",
-                    text.len()
-                ),
-                "use a shorter folder name".to_owned(),
-            )
-        } else if text.contains('*') || text.contains('?') {
-            (
-                "IAM reads `*` and `?` as wildcards".to_owned(),
-                "a prefix is a folder name; the compiler adds the wildcard itself".to_owned(),
-            )
-        } else if text.contains("${") {
-            (
-                "IAM reads `${...}` as a policy variable".to_owned(),
-                "write the folder name literally".to_owned(),
-            )
-        } else if let Some(c) = text.chars().find(|c| !(' '..='~').contains(c)) {
-            (
-                format!("`{}` is not printable ASCII", c.escape_debug()),
-                "use printable ASCII characters in the folder name".to_owned(),
-            )
-        } else {
+        let Some((problem, help)) = prefix_problem(text) else {
             let mut folder = text.to_owned();
             if !folder.ends_with('/') {
                 folder.push('/');
@@ -229,4 +197,48 @@ impl<'a> RunnerChecker<'a> {
         self.report(diagnostic);
         None
     }
+}
+
+/// What is wrong with a prefix, and the help line; `None` when it is a valid folder.
+fn prefix_problem(text: &str) -> Option<(String, String)> {
+    let (problem, help) = if text.is_empty() {
+        (
+            "it is empty".to_owned(),
+            "leave `prefix` out to stream to the whole bucket".to_owned(),
+        )
+    } else if text.starts_with('/') {
+        (
+            "it starts with `/`".to_owned(),
+            format!(
+                "S3 keys do not start with `/`; write `{}`",
+                shown(text.trim_start_matches('/'))
+            ),
+        )
+    } else if text.len() > 1024 {
+        (
+            format!(
+                "it is {} characters long, more than an S3 key's 1024",
+                text.len()
+            ),
+            "use a shorter folder name".to_owned(),
+        )
+    } else if text.contains('*') || text.contains('?') {
+        (
+            "IAM reads `*` and `?` as wildcards".to_owned(),
+            "a prefix is a folder name; the compiler adds the wildcard itself".to_owned(),
+        )
+    } else if text.contains("${") {
+        (
+            "IAM reads `${...}` as a policy variable".to_owned(),
+            "write the folder name literally".to_owned(),
+        )
+    } else if let Some(c) = text.chars().find(|c| !(' '..='~').contains(c)) {
+        (
+            format!("`{}` is not printable ASCII", c.escape_debug()),
+            "use printable ASCII characters in the folder name".to_owned(),
+        )
+    } else {
+        return None;
+    };
+    Some((problem, help))
 }

@@ -33,16 +33,16 @@ use std::collections::HashMap;
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// Serves one client on stdin and stdout until it says `exit`.
-pub fn run() -> Result<(), Error> {
+pub fn run() -> Result<End, Error> {
     let (connection, io_threads) = Connection::stdio();
-    serve(&connection)?;
+    let end = serve(&connection)?;
     drop(connection);
     io_threads.join()?;
-    Ok(())
+    Ok(end)
 }
 
 /// The protocol on a connection: initialize, then requests and notifications until shutdown.
-pub fn serve(connection: &Connection) -> Result<(), Error> {
+pub fn serve(connection: &Connection) -> Result<End, Error> {
     let (id, params) = connection.initialize_start()?;
     let params: InitializeParams = serde_json::from_value(params)?;
     let encoding = negotiate(&params);
@@ -77,19 +77,56 @@ pub fn serve(connection: &Connection) -> Result<(), Error> {
         encoding,
         documents: HashMap::new(),
     };
+    let mut shut_down = false;
     for message in &connection.receiver {
         match message {
-            Message::Request(request) => {
-                if connection.handle_shutdown(&request)? {
-                    return Ok(());
-                }
-                server.request(request)?;
+            Message::Request(request) if shut_down => {
+                server.respond(Response::new_err(
+                    request.id,
+                    ErrorCode::InvalidRequest as i32,
+                    "the server is shutting down".to_owned(),
+                ))?;
             }
-            Message::Notification(notification) => server.notification(notification)?,
-            Message::Response(_) => {}
+            Message::Request(request) if request.method == "shutdown" => {
+                shut_down = true;
+                server.respond(Response::new_ok(request.id, ()))?;
+            }
+            Message::Request(request) => server.request(request)?,
+            Message::Notification(notification) if notification.method == "exit" => {
+                return Ok(if shut_down {
+                    End::Exit
+                } else {
+                    End::ExitWithoutShutdown
+                });
+            }
+            Message::Notification(notification) if !shut_down => {
+                let method = notification.method.clone();
+                if let Err(problem) = server.notification(notification) {
+                    // A notification has no reply: say why it was ignored, and go on.
+                    eprintln!("runnerc lsp: `{method}` ignored: {problem}");
+                }
+            }
+            Message::Notification(_) | Message::Response(_) => {}
         }
     }
-    Ok(())
+    Ok(End::Closed)
+}
+
+/// How a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// `exit` after `shutdown`.
+    Exit,
+    /// `exit` without `shutdown`: the protocol asks for exit status 1.
+    ExitWithoutShutdown,
+    /// The client closed the connection.
+    Closed,
+}
+
+/// Reads a message's parameters; a message that does not fit is the client's error, answered
+/// (or, for a notification, reported) without ending the session.
+fn params<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_json::from_value(value).map_err(|error| format!("invalid parameters: {error}"))
 }
 
 /// UTF-8 when the client offers it, else UTF-16 (the protocol's default).
@@ -151,8 +188,7 @@ impl Server<'_> {
                 self.update(document.uri, document.text, Some(document.version))?;
             }
             "textDocument/didChange" => {
-                let params: DidChangeTextDocumentParams =
-                    serde_json::from_value(notification.params)?;
+                let params: DidChangeTextDocumentParams = params(notification.params)?;
                 // Full synchronisation: the last change holds the whole text.
                 if let Some(change) = params.content_changes.into_iter().last() {
                     let document = params.text_document;
@@ -160,8 +196,7 @@ impl Server<'_> {
                 }
             }
             "textDocument/didClose" => {
-                let params: DidCloseTextDocumentParams =
-                    serde_json::from_value(notification.params)?;
+                let params: DidCloseTextDocumentParams = params(notification.params)?;
                 self.documents.remove(params.text_document.uri.as_str());
                 self.publish(params.text_document.uri, Vec::new(), None)?;
             }
@@ -170,7 +205,7 @@ impl Server<'_> {
         Ok(())
     }
 
-    fn update(&mut self, uri: Uri, text: String, version: Option<i32>) -> Result<(), Error> {
+    fn update(&mut self, uri: Uri, text: String, version: Option<i32>) -> Result<(), String> {
         let document = Document::new(&uri, text);
         let diagnostics = self.diagnostics(&uri, &document);
         self.documents.insert(uri.as_str().to_owned(), document);
@@ -182,7 +217,7 @@ impl Server<'_> {
         uri: Uri,
         diagnostics: Vec<Diagnostic>,
         version: Option<i32>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), String> {
         let params = PublishDiagnosticsParams {
             uri,
             diagnostics,
@@ -193,8 +228,8 @@ impl Server<'_> {
             .send(Message::Notification(Notification::new(
                 "textDocument/publishDiagnostics".to_owned(),
                 params,
-            )))?;
-        Ok(())
+            )))
+            .map_err(|error| error.to_string())
     }
 
     /// The document's diagnostics, as `check` reports them.
@@ -210,49 +245,57 @@ impl Server<'_> {
 
     fn request(&mut self, request: Request) -> Result<(), Error> {
         let id = request.id.clone();
-        let result = match request.method.as_str() {
+        let method = request.method.clone();
+        let response = match self.answer(request) {
+            Ok(Some(result)) => Response::new_ok(id, result),
+            Ok(None) => Response::new_err(
+                id,
+                ErrorCode::MethodNotFound as i32,
+                format!("runnerc does not handle `{method}`"),
+            ),
+            Err(problem) => Response::new_err(id, ErrorCode::InvalidParams as i32, problem),
+        };
+        self.respond(response)
+    }
+
+    /// The result of a request; `None` for a method this server does not handle.
+    fn answer(&mut self, request: Request) -> Result<Option<Value>, String> {
+        Ok(Some(match request.method.as_str() {
             "textDocument/formatting" => {
-                let params: DocumentFormattingParams = serde_json::from_value(request.params)?;
+                let params: DocumentFormattingParams = params(request.params)?;
                 self.with_document(&params.text_document.uri, |server, document| {
                     server.formatting(document)
                 })
             }
             "textDocument/hover" => {
-                let params: HoverParams = serde_json::from_value(request.params)?;
+                let params: HoverParams = params(request.params)?;
                 let at = params.text_document_position_params;
                 self.with_document(&at.text_document.uri, |server, document| {
                     server.hover(document, at.position)
                 })
             }
             "textDocument/completion" => {
-                let params: CompletionParams = serde_json::from_value(request.params)?;
+                let params: CompletionParams = params(request.params)?;
                 let at = params.text_document_position;
                 self.with_document(&at.text_document.uri, |server, document| {
                     server.completion(document, at.position)
                 })
             }
             "textDocument/documentSymbol" => {
-                let params: DocumentSymbolParams = serde_json::from_value(request.params)?;
+                let params: DocumentSymbolParams = params(request.params)?;
                 self.with_document(&params.text_document.uri, |server, document| {
                     server.symbols(document)
                 })
             }
             "textDocument/codeAction" => {
-                let params: CodeActionParams = serde_json::from_value(request.params)?;
+                let params: CodeActionParams = params(request.params)?;
                 let uri = params.text_document.uri.clone();
                 self.with_document(&uri, |server, document| {
                     server.code_actions(document, &uri, &params)
                 })
             }
-            _ => {
-                return self.respond(Response::new_err(
-                    id,
-                    ErrorCode::MethodNotFound as i32,
-                    format!("runnerc does not handle `{}`", request.method),
-                ));
-            }
-        };
-        self.respond(Response::new_ok(id, result))
+            _ => return Ok(None),
+        }))
     }
 
     fn with_document(&self, uri: &Uri, answer: impl FnOnce(&Self, &Document) -> Value) -> Value {
@@ -300,13 +343,25 @@ impl Server<'_> {
 
     fn completion(&self, document: &Document, position: lsp_types::Position) -> Value {
         let text = document.text();
-        let offset = LineIndex::new(text, self.encoding).offset(position);
+        let index = LineIndex::new(text, self.encoding);
+        let offset = index.offset(position);
         let start = word_start(text, offset);
+        // No keyword goes inside a string or a comment.
+        let block_start = text[..start].rfind("\nrunner").map_or(0, |i| i + 1);
+        if in_string_or_comment(text, block_start, start) {
+            return serde_json::json!([]);
+        }
+        // The typed part of the word is replaced, whatever the client takes a word to be.
+        let typed = index.range(start, offset);
         let items: Vec<CompletionItem> = keywords_at(text, start)
             .into_iter()
             .map(|keyword| CompletionItem {
                 label: keyword.to_owned(),
                 kind: Some(CompletionItemKind::KEYWORD),
+                text_edit: Some(lsp_types::CompletionTextEdit::Edit(TextEdit::new(
+                    typed,
+                    keyword.to_owned(),
+                ))),
                 documentation: keywords::documentation(keyword).map(|doc| {
                     lsp_types::Documentation::MarkupContent(MarkupContent {
                         kind: MarkupKind::Markdown,
@@ -341,6 +396,14 @@ impl Server<'_> {
 
     /// The fixes of the diagnostics in the requested range, as quick fixes.
     fn code_actions(&self, document: &Document, uri: &Uri, params: &CodeActionParams) -> Value {
+        // Quick fixes are the only kind there is.
+        if let Some(only) = &params.context.only
+            && !only
+                .iter()
+                .any(|kind| CodeActionKind::QUICKFIX.as_str().starts_with(kind.as_str()))
+        {
+            return serde_json::json!([]);
+        }
         let index = LineIndex::new(document.text(), self.encoding);
         let wanted = (
             index.offset(params.range.start),
@@ -418,7 +481,7 @@ fn to_lsp(diagnostic: &diag::Diagnostic, uri: &Uri, index: &LineIndex<'_>) -> Di
 /// and no statements, when it starts `runner "NAME"`.
 fn runner_decls(text: &str) -> Vec<RunnerDecl> {
     let mut decls = Vec::new();
-    for range in crate::parse::chunks(text, 1) {
+    for range in crate::parse::blocks(text) {
         match crate::parse::parse_at(&text[range.clone()], 0, range.start) {
             Ok(spec) => decls.extend(spec.runners),
             Err(_) => decls.extend(runner_header(text, range)),
@@ -462,7 +525,7 @@ fn runner_header(text: &str, range: std::ops::Range<usize>) -> Option<RunnerDecl
 /// an error in another block does not matter. A block still being typed (its braces do not
 /// balance yet) is taken to start at the last line that starts with `runner`.
 fn keywords_at(text: &str, offset: usize) -> Vec<&'static str> {
-    let block = crate::parse::chunks(text, 1)
+    let block = crate::parse::blocks(text)
         .into_iter()
         .find(|range| range.start <= offset && offset <= range.end)
         .map_or(0, |range| range.start);
@@ -545,13 +608,18 @@ fn hover_at(document: &Document, offset: usize) -> Option<(String, Span)> {
                 let mut lines = vec![format!("runner `{}`", runner.name)];
                 for kind in crate::ast::RoleKind::ALL {
                     let role = runner.role(kind);
+                    let arn = match role.ownership {
+                        crate::model::Ownership::Existing { path_known: false } => {
+                            "its path is IAM's to say".to_owned()
+                        }
+                        _ => format!(
+                            "`arn:{}:iam::{}:role{}{}`",
+                            runner.partition, runner.account, role.path, role.name
+                        ),
+                    };
                     lines.push(format!(
-                        "- {}: `{}` (`arn:{}:iam::{}:role{}{}`){}",
+                        "- {}: `{}` ({arn}){}",
                         kind.keyword(),
-                        role.name,
-                        runner.partition,
-                        runner.account,
-                        role.path,
                         role.name,
                         if role.is_existing() { ", existing" } else { "" }
                     ));
@@ -570,38 +638,138 @@ fn hover_at(document: &Document, offset: usize) -> Option<(String, Span)> {
         .iter()
         .find(|s| s.span.start <= offset && offset <= s.span.end);
     if let Some(statement) = statement
-        && in_string_or_comment(text, statement.span.start, offset)
+        && let Some(value) = value_at(statement, offset)
     {
-        let runner = runner?;
-        let documents = iam::documents(runner);
-        let mut resources: Vec<String> = Vec::new();
-        for kind in crate::ast::RoleKind::ALL {
-            for lowered in documents.policy(kind).iter().flat_map(|p| &p.statement) {
-                for origin in &lowered.origins {
-                    let at = origin.written.span;
-                    if statement.span.start <= at.start
-                        && at.end <= statement.span.end
-                        && !resources.contains(&origin.resource)
-                    {
-                        resources.push(origin.resource.clone());
-                    }
-                }
-            }
-        }
-        if resources.is_empty() {
-            return None;
-        }
-        let lines: Vec<String> = resources.iter().map(|r| format!("- `{r}`")).collect();
-        return Some((
-            format!("compiles to:\n{}", lines.join("\n")),
-            statement.span,
-        ));
+        let markdown = match runner {
+            Some(runner) => value_hover(runner, statement, &value)?,
+            None => "this runner has errors: fix them to see what it compiles to".to_owned(),
+        };
+        return Some((markdown, value.span));
     }
     let (word, span) = word_at(text, offset)?;
     if in_string_or_comment(text, decl.span.start, span.start) {
         return None;
     }
     Some((keywords::documentation(word)?.to_owned(), span))
+}
+
+/// A value written in a statement, and which one it is.
+struct WrittenValue {
+    what: ValueKind,
+    span: Span,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ValueKind {
+    Secret,
+    SecretKey,
+    Bucket,
+    Prefix,
+    BucketKey,
+    Owner,
+    ExistingRole,
+}
+
+/// The value under `offset` in a statement, if any.
+fn value_at(
+    statement: &crate::ast::Spanned<crate::ast::Statement>,
+    offset: usize,
+) -> Option<WrittenValue> {
+    use crate::ast::{DestinationField, Statement};
+    let within = |span: Span| span.start <= offset && offset <= span.end;
+    let found = |what, span| Some(WrittenValue { what, span });
+    match &statement.node {
+        Statement::Secret(decl) => {
+            if within(decl.target.span) {
+                return found(ValueKind::Secret, decl.target.span);
+            }
+            let key = decl.kms.as_ref()?;
+            within(key.span).then_some(())?;
+            found(ValueKind::SecretKey, key.span)
+        }
+        Statement::Destination(fields) => fields.iter().find_map(|field| {
+            let (what, value) = match &field.node {
+                DestinationField::Bucket(v) => (ValueKind::Bucket, v),
+                DestinationField::Prefix(v) => (ValueKind::Prefix, v),
+                DestinationField::Kms(v) => (ValueKind::BucketKey, v),
+                DestinationField::Owner(v) => (ValueKind::Owner, v),
+            };
+            within(value.span).then_some(WrittenValue {
+                what,
+                span: value.span,
+            })
+        }),
+        Statement::ExistingRole { role, .. } if within(role.span) => {
+            found(ValueKind::ExistingRole, role.span)
+        }
+        _ => None,
+    }
+}
+
+/// What a value compiles to: the ARNs of the statements it produced, read from the lowered
+/// documents' origins.
+fn value_hover(
+    runner: &crate::model::Runner,
+    statement: &crate::ast::Spanned<crate::ast::Statement>,
+    value: &WrittenValue,
+) -> Option<String> {
+    let documents = iam::documents(runner);
+    // (resource, Sid, role) of every statement this spec statement produced.
+    let mut produced: Vec<(String, String, &str)> = Vec::new();
+    for kind in crate::ast::RoleKind::ALL {
+        for lowered in documents.policy(kind).iter().flat_map(|p| &p.statement) {
+            for origin in &lowered.origins {
+                let at = origin.written.span;
+                if statement.span.start <= at.start && at.end <= statement.span.end {
+                    produced.push((origin.resource.clone(), lowered.sid.clone(), kind.keyword()));
+                }
+            }
+        }
+    }
+    let is_key = |r: &str| r.contains(":kms:");
+    let is_s3 = |r: &str| r.contains(":s3:::");
+    let keep: Box<dyn Fn(&str) -> bool> = match value.what {
+        ValueKind::Secret => Box::new(|r: &str| r.contains(":secretsmanager:")),
+        ValueKind::SecretKey | ValueKind::BucketKey => Box::new(is_key),
+        ValueKind::Bucket => Box::new(is_s3),
+        ValueKind::Prefix => Box::new(move |r: &str| is_s3(r) && r.contains('/')),
+        ValueKind::Owner => {
+            let owner = runner
+                .destinations
+                .iter()
+                .find(|d| {
+                    statement.span.start <= d.written.span.start
+                        && d.written.span.end <= statement.span.end
+                })?
+                .owner
+                .clone();
+            return Some(format!(
+                "every S3 statement of this bucket requires `s3:ResourceAccount` = `{owner}`"
+            ));
+        }
+        ValueKind::ExistingRole => {
+            let role = [&runner.task_role, &runner.execution_role]
+                .into_iter()
+                .find(|r| {
+                    r.is_existing()
+                        && r.name_loc.span.start >= statement.span.start
+                        && r.name_loc.span.end <= statement.span.end
+                })?;
+            return Some(format!(
+                "existing role `{}`: runnerc adds only its inline policy `{}`",
+                role.name,
+                runner.existing_role_policy_name()
+            ));
+        }
+    };
+    let mut lines: Vec<String> = Vec::new();
+    for (resource, sid, role) in &produced {
+        let line = format!("- `{resource}` ({role}, `{sid}`)");
+        if keep(resource) && !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    (!lines.is_empty()).then(|| format!("compiles to:\n{}", lines.join("\n")))
 }
 
 #[cfg(test)]
