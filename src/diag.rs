@@ -363,14 +363,7 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 /// Draws diagnostics for people: ariadne reports naming `file:line:column`, the span underlined,
 /// secondary labels and the help line.
 pub fn render_human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> String {
-    let config = Config::default()
-        .with_index_type(IndexType::Byte)
-        .with_color(color);
-    let mut cache = ariadne::sources(
-        sources
-            .iter()
-            .map(|(_, file)| (file.name.clone(), file.text.clone())),
-    );
+    let (config, mut cache) = ariadne_setup(sources, color);
     let mut out = Vec::new();
     for diagnostic in diagnostics.iter().take(MAX_RENDERED) {
         if has_long_line(diagnostic, sources) {
@@ -417,6 +410,20 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) 
         );
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// ariadne's configuration (byte offsets, colour or not) and its copy of the sources.
+fn ariadne_setup(sources: &Sources, color: bool) -> (Config, impl ariadne::Cache<String> + use<>) {
+    let config = Config::default()
+        .with_index_type(IndexType::Byte)
+        .with_color(color);
+    let cache = ariadne::sources(
+        sources
+            .iter()
+            .map(|(_, file)| (file.name.clone(), file.text.clone()))
+            .collect::<Vec<_>>(),
+    );
+    (config, cache)
 }
 
 /// How many diagnostics are drawn for people; the JSON and SARIF forms hold them all.
@@ -724,14 +731,7 @@ impl Verdict {
 
 /// Draws findings for people, each an ariadne report at its spec span.
 pub fn render_findings(findings: &[Finding], sources: &Sources, color: bool) -> String {
-    let config = Config::default()
-        .with_index_type(IndexType::Byte)
-        .with_color(color);
-    let mut cache = ariadne::sources(
-        sources
-            .iter()
-            .map(|(_, file)| (file.name.clone(), file.text.clone())),
-    );
+    let (config, mut cache) = ariadne_setup(sources, color);
     let mut out = Vec::new();
     for finding in findings {
         let colour = match finding.verdict {

@@ -83,32 +83,31 @@ pub fn keywords_expected_at(text: &str, offset: usize) -> Vec<&'static str> {
     keywords
 }
 
-/// Splits a file at its `runner` blocks, for recovering from syntax errors: each piece can be
-/// parsed on its own, so an error in one hides nothing of the others. A piece ends after the
-/// `}` that closes a top-level block, or after a `}` that closes nothing. Where the braces or
-/// quotes stop balancing (a block still being written, a string left open), the rest of the
-/// file is cut before each line that starts with `runner`.
-pub fn blocks(text: &str) -> Vec<std::ops::Range<usize>> {
+/// A brace outside strings and comments, as [`braces`] finds them.
+enum Brace {
+    Open,
+    /// A `}`, at this offset.
+    Close(usize),
+}
+
+/// Calls `found` for every `{` and `}` of a text that stands outside strings and comments, in
+/// order, until it returns `false`. Returns `false` when a string is never closed (`found`
+/// has seen the braces before it).
+fn braces(text: &str, mut found: impl FnMut(Brace) -> bool) -> bool {
     let bytes = text.as_bytes();
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    let mut depth = 0usize;
     let mut i = 0;
-    let mut balanced = true;
-    'scan: while i < bytes.len() {
+    while i < bytes.len() {
         match bytes[i] {
             b'#' => match memchr::memchr(b'\n', &bytes[i..]) {
                 Some(n) => i += n,
                 None => break,
             },
             b'"' => {
+                // To the closing quote, stepping over escapes.
                 i += 1;
                 loop {
                     match memchr::memchr2(b'"', b'\\', &bytes[i.min(bytes.len())..]) {
-                        None => {
-                            balanced = false;
-                            break 'scan;
-                        }
+                        None => return false,
                         Some(n) if bytes[i + n] == b'"' => {
                             i += n;
                             break;
@@ -117,18 +116,37 @@ pub fn blocks(text: &str) -> Vec<std::ops::Range<usize>> {
                     }
                 }
             }
-            b'{' => depth += 1,
-            b'}' if depth <= 1 => {
-                // The end of a block, or a brace that closes nothing: a piece either way.
-                depth = 0;
-                pieces.push(start..i + 1);
-                start = i + 1;
-            }
-            b'}' => depth -= 1,
+            b'{' if !found(Brace::Open) => return true,
+            b'}' if !found(Brace::Close(i)) => return true,
             _ => {}
         }
         i += 1;
     }
+    true
+}
+
+/// Splits a file at its `runner` blocks, for recovering from syntax errors: each piece can be
+/// parsed on its own, so an error in one hides nothing of the others. A piece ends after the
+/// `}` that closes a top-level block, or after a `}` that closes nothing. Where the braces or
+/// quotes stop balancing (a block still being written, a string left open), the rest of the
+/// file is cut before each line that starts with `runner`.
+pub fn blocks(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut depth = 0usize;
+    let mut balanced = braces(text, |brace| {
+        match brace {
+            Brace::Open => depth += 1,
+            Brace::Close(at) if depth <= 1 => {
+                // The end of a block, or a brace that closes nothing: a piece either way.
+                depth = 0;
+                pieces.push(start..at + 1);
+                start = at + 1;
+            }
+            Brace::Close(_) => depth -= 1,
+        }
+        true
+    });
     if depth > 0 {
         balanced = false;
     }
@@ -157,51 +175,35 @@ pub fn blocks(text: &str) -> Vec<std::ops::Range<usize>> {
 /// parallel, with pest's tokens for one piece alive at a time. A file whose braces do not
 /// balance is one piece, and parses as a whole.
 pub fn chunks(text: &str, target: usize) -> Vec<std::ops::Range<usize>> {
-    let bytes = text.as_bytes();
     let mut cuts = Vec::new();
     let mut depth = 0usize;
     let mut last_cut = 0;
     // Whether a block opened since the last cut: text after the last block stays with it.
     let mut opened_since_cut = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => match memchr::memchr(b'\n', &bytes[i..]) {
-                Some(n) => i += n,
-                None => break,
-            },
-            b'"' => {
-                // To the closing quote, stepping over escapes.
-                i += 1;
-                loop {
-                    match memchr::memchr2(b'"', b'\\', &bytes[i.min(bytes.len())..]) {
-                        None => return whole(text),
-                        Some(n) if bytes[i + n] == b'"' => {
-                            i += n;
-                            break;
-                        }
-                        Some(n) => i += n + 2,
-                    }
-                }
-            }
-            b'{' => {
+    let mut stray = false;
+    let strings_close = braces(text, |brace| {
+        match brace {
+            Brace::Open => {
                 opened_since_cut |= depth == 0;
                 depth += 1;
             }
-            b'}' => {
-                if depth == 0 {
-                    return whole(text);
-                }
+            Brace::Close(_) if depth == 0 => {
+                stray = true;
+                return false;
+            }
+            Brace::Close(at) => {
                 depth -= 1;
-                if depth == 0 && i + 1 - last_cut >= target {
-                    cuts.push(i + 1);
-                    last_cut = i + 1;
+                if depth == 0 && at + 1 - last_cut >= target {
+                    cuts.push(at + 1);
+                    last_cut = at + 1;
                     opened_since_cut = false;
                 }
             }
-            _ => {}
         }
-        i += 1;
+        true
+    });
+    if !strings_close || stray {
+        return whole(text);
     }
     if depth != 0 {
         return whole(text);
