@@ -108,7 +108,17 @@ fn the_readme_existing_roles_spec_compiles() {
 
 #[test]
 fn every_subcommand_help_shows_an_example() {
-    for command in ["check", "build", "fmt", "explain", "init", "completions"] {
+    for command in [
+        "check",
+        "build",
+        "fmt",
+        "can",
+        "drift",
+        "lsp",
+        "explain",
+        "init",
+        "completions",
+    ] {
         let output = runnerc(&[command, "--help"]);
         assert_eq!(output.status.code(), Some(0), "{command}");
         let help = String::from_utf8_lossy(&output.stdout);
