@@ -650,12 +650,16 @@ struct Only {
 
 /// Compiles the specs for an audit command: the runners, or the status to exit with (the
 /// diagnostics already printed).
-fn compile_for_audit(files: &[PathBuf], color: bool) -> Result<(Sources, Compilation), Status> {
+fn compile_for_audit(
+    files: &[PathBuf],
+    color: bool,
+    nothing_done: &str,
+) -> Result<(Sources, Compilation), Status> {
     let (sources, input_diagnostics) = read_sources(files)?;
     let compilation = compile_inputs(&sources, input_diagnostics);
     report(&compilation, &sources, Format::Human, color);
     if compilation.has_errors() {
-        eprintln!("runnerc: nothing evaluated: the specs have errors");
+        eprintln!("runnerc: {nothing_done}: the specs have errors");
         return Err(Status::Failed);
     }
     Ok((sources, compilation))
@@ -674,10 +678,11 @@ fn can(
         eprintln!("runnerc: {problem}");
         return Status::Usage;
     }
-    let (sources, compilation) = match compile_for_audit(files, color.for_stderr()) {
-        Ok(compiled) => compiled,
-        Err(status) => return status,
-    };
+    let (sources, compilation) =
+        match compile_for_audit(files, color.for_stderr(), "nothing evaluated") {
+            Ok(compiled) => compiled,
+            Err(status) => return status,
+        };
     if let Some(name) = &only.runner
         && !compilation.runners.iter().any(|r| &r.name == name)
     {
@@ -766,7 +771,7 @@ fn drift(files: &[PathBuf], live_path: &Path, format: AnswerFormat, color: bool)
             return Status::Usage;
         }
     };
-    let (_, compilation) = match compile_for_audit(files, color) {
+    let (_, compilation) = match compile_for_audit(files, color, "nothing compared") {
         Ok(compiled) => compiled,
         Err(status) => return status,
     };

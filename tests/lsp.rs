@@ -375,6 +375,26 @@ fn an_editor_session_end_to_end() {
     );
     let key = hover_text(&mut client, 7, 20);
     assert!(key.contains("key/k1") && !key.contains(":s3:::"), "{key}");
+    // A keyword in a comment outside any runner is not documented.
+    let commented = "# the destination of orders\nrunner \"c\" {\n    account \"123456789012\"\n    region \"eu-west-1\"\n}\n";
+    let commented_uri = "file:///work/specs/commented.runner";
+    client.open(commented_uri, commented);
+    let in_comment = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": commented_uri}, "position": {"line": 0, "character": 8}}),
+    );
+    assert_eq!(in_comment, Value::Null);
+    let keyword = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": commented_uri}, "position": {"line": 2, "character": 6}}),
+    );
+    assert!(
+        keyword["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("12-digit"),
+        "{keyword}"
+    );
     // Hover on a secret's value: the ARN it compiles to.
     let value = client.request(
         "textDocument/hover",

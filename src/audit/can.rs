@@ -92,11 +92,12 @@ pub fn question_problem(question: &Question) -> Option<String> {
             "`{action}` is not an action: write SERVICE:ACTION, such as s3:PutObject"
         ));
     };
-    if service.is_empty()
-        || name.is_empty()
-        || action.contains(['*', '?'])
-        || action.chars().any(char::is_whitespace)
-    {
+    if action.chars().any(char::is_whitespace) {
+        return Some(format!(
+            "`{action}` holds white space: write the action alone, such as s3:PutObject"
+        ));
+    }
+    if service.is_empty() || name.is_empty() || action.contains(['*', '?']) {
         return Some(format!(
             "`{action}` is not one action: name a single action, such as s3:PutObject (a request has no wildcards)"
         ));

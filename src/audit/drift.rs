@@ -645,7 +645,7 @@ fn policy_differences(
             let mut listed: Vec<(String, Vec<&str>)> = Vec::new();
             for grant in &missing {
                 let target = grant.target();
-                let action = grant.action.unwrap_or("?");
+                let action = grant.action.unwrap_or("");
                 match listed.iter_mut().find(|(t, _)| *t == target) {
                     Some((_, actions)) => actions.push(action),
                     None => listed.push((target, vec![action])),
@@ -654,8 +654,17 @@ fn policy_differences(
             let listed: Vec<String> = listed
                 .iter()
                 .map(|(target, actions)| {
-                    let actions: Vec<String> = actions.iter().map(|a| format!("`{a}`")).collect();
-                    format!("{}{target}", actions.join(", "))
+                    let actions: Vec<String> = actions
+                        .iter()
+                        .filter(|a| !a.is_empty())
+                        .map(|a| format!("`{a}`"))
+                        .collect();
+                    if actions.is_empty() {
+                        // A NotAction, NotResource or NotPrincipal statement, shown whole below.
+                        "what it grants".to_owned() + target
+                    } else {
+                        format!("{}{target}", actions.join(", "))
+                    }
                 })
                 .collect();
             let (here, there) = if side == "live" {

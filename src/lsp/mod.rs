@@ -593,8 +593,13 @@ fn hover_at(document: &Document, offset: usize) -> Option<(String, Span)> {
         .iter()
         .find(|d| d.span.start <= offset && offset <= d.span.end);
     let Some(decl) = decl else {
-        // Outside any runner that parses: keywords only.
+        // Outside any runner that parses: keywords only, and none in a comment (strings
+        // stand only inside runners).
         let (word, span) = word_at(text, offset)?;
+        let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+        if text[line_start..span.start].contains('#') {
+            return None;
+        }
         return Some((keywords::documentation(word)?.to_owned(), span));
     };
     let runner = document
