@@ -254,6 +254,24 @@ fn an_editor_session_end_to_end() {
         json!({"textDocument": {"uri": URI}, "position": {"line": 6, "character": 8}}),
     );
     let in_destination = labels(&in_destination);
+    // In a task role block, `managed-policy` (E077 there) is not offered; in an execution role it is.
+    let roles = "runner \"r\" {\n    task role {\n        \n    }\n    execution role {\n        \n    }\n}\n";
+    let roles_uri = "file:///work/specs/roles.runner";
+    client.open(roles_uri, roles);
+    let task = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": roles_uri}, "position": {"line": 2, "character": 8}}),
+    );
+    let task = labels(&task);
+    assert!(
+        task.contains(&"name".to_owned()) && !task.contains(&"managed-policy".to_owned()),
+        "{task:?}"
+    );
+    let execution = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": roles_uri}, "position": {"line": 5, "character": 8}}),
+    );
+    assert!(labels(&execution).contains(&"managed-policy".to_owned()));
     for keyword in ["bucket", "prefix", "kms", "owner"] {
         assert!(
             in_destination.contains(&keyword.to_owned()),

@@ -529,8 +529,12 @@ fn keywords_at(text: &str, offset: usize) -> Vec<&'static str> {
         .into_iter()
         .find(|range| range.start <= offset && offset <= range.end)
         .map_or(0, |range| range.start);
-    let keywords = crate::parse::keywords_expected_at(&text[block..], offset - block);
+    let mut keywords = crate::parse::keywords_expected_at(&text[block..], offset - block);
     if !keywords.is_empty() {
+        // The grammar takes `managed-policy` in both role blocks; the task role refuses it (E077).
+        if in_task_role_block(&text[block..offset]) {
+            keywords.retain(|k| *k != "managed-policy");
+        }
         return keywords;
     }
     let line_start = text[..offset]
@@ -539,6 +543,39 @@ fn keywords_at(text: &str, offset: usize) -> Vec<&'static str> {
         .last()
         .unwrap_or(0);
     crate::parse::keywords_expected_at(&text[line_start..], offset - line_start)
+}
+
+/// Whether a block's text, up to the cursor, ends inside `task role { ... }`.
+fn in_task_role_block(text: &str) -> bool {
+    let mut open: Vec<usize> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                i += bytes[i..]
+                    .iter()
+                    .position(|b| *b == b'\n')
+                    .unwrap_or(bytes.len() - i)
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' => open.push(i),
+            b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.last().is_some_and(|&brace| {
+        let words: Vec<&str> = text[..brace].split_whitespace().rev().take(2).collect();
+        words == ["role", "task"]
+    })
 }
 
 fn is_word_byte(byte: u8) -> bool {

@@ -18,8 +18,14 @@ pub struct LineIndex<'a> {
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str, encoding: Encoding) -> Self {
+        // A line ends at `\n`, `\r\n` or a lone `\r`, as the protocol counts lines.
+        let bytes = text.as_bytes();
         let starts = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .chain(
+                memchr::memchr2_iter(b'\n', b'\r', bytes)
+                    .filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n'))
+                    .map(|i| i + 1),
+            )
             .collect();
         LineIndex {
             text,
@@ -56,6 +62,15 @@ impl<'a> LineIndex<'a> {
             .starts
             .get(position.line as usize + 1)
             .map_or(self.text.len(), |next| next - 1);
+        // Without its line break (`\r\n` is two bytes).
+        let end = if end > start
+            && self.text.as_bytes()[end - 1] == b'\r'
+            && self.text.as_bytes().get(end) == Some(&b'\n')
+        {
+            end - 1
+        } else {
+            end
+        };
         let line = &self.text[start..end];
         let mut units = 0usize;
         for (index, c) in line.char_indices() {
@@ -90,6 +105,17 @@ mod tests {
         assert_eq!(index.position(after_emoji), Position::new(0, 5));
         assert_eq!(index.offset(Position::new(0, 5)), after_emoji);
         let utf8 = LineIndex::new(text, Encoding::Utf8);
+        // `\r\n` and a lone `\r` end lines too.
+        let mixed = LineIndex::new("a\r\nb\rc\nd", Encoding::Utf16);
+        assert_eq!(mixed.position(3), Position::new(1, 0));
+        assert_eq!(mixed.position(5), Position::new(2, 0));
+        assert_eq!(mixed.position(7), Position::new(3, 0));
+        assert_eq!(
+            mixed.offset(Position::new(0, 9)),
+            1,
+            "the end of a line is before its `\\r\\n`"
+        );
+        assert_eq!(mixed.offset(Position::new(1, 9)), 4);
         assert_eq!(utf8.position(after_emoji), Position::new(0, 8));
         assert_eq!(utf8.offset(Position::new(1, 1)), b);
     }
