@@ -491,11 +491,9 @@ pub struct JsonDiagnostic<'a> {
     pub severity: Severity,
     pub code: &'static str,
     pub message: &'a str,
-    pub file: &'a str,
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
+    /// `file`, `line`, `column`, `end_line`, `end_column`.
+    #[serde(flatten)]
+    pub location: JsonLocation<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<&'a str>,
     /// The other places the diagnostic names ("first defined here").
@@ -526,8 +524,6 @@ pub struct JsonEdit<'a> {
 }
 
 pub fn to_json<'a>(diagnostic: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a> {
-    let (line, column) = sources.line_column(diagnostic.loc.file, diagnostic.loc.span.start);
-    let (end_line, end_column) = sources.line_column(diagnostic.loc.file, diagnostic.loc.span.end);
     let related = diagnostic
         .secondary
         .iter()
@@ -557,11 +553,7 @@ pub fn to_json<'a>(diagnostic: &'a Diagnostic, sources: &'a Sources) -> JsonDiag
         severity: diagnostic.severity(),
         code: diagnostic.code.as_str(),
         message: &diagnostic.message,
-        file: &sources.get(diagnostic.loc.file).name,
-        line,
-        column,
-        end_line,
-        end_column,
+        location: location(diagnostic.loc, sources),
         help: diagnostic.help.as_deref(),
     }
 }
@@ -622,13 +614,8 @@ pub fn render_sarif(diagnostics: &[Diagnostic], sources: &Sources) -> String {
                 "message": { "text": text },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": artifact_uri(d.file) },
-                        "region": {
-                            "startLine": d.line,
-                            "startColumn": d.column,
-                            "endLine": d.end_line,
-                            "endColumn": d.end_column,
-                        }
+                        "artifactLocation": { "uri": artifact_uri(d.location.file) },
+                        "region": region(&d.location),
                     }
                 }],
             });
@@ -657,7 +644,7 @@ pub fn render_sarif(diagnostics: &[Diagnostic], sources: &Sources) -> String {
                         json!({
                             "description": { "text": fix.title },
                             "artifactChanges": [{
-                                "artifactLocation": { "uri": artifact_uri(d.file) },
+                                "artifactLocation": { "uri": artifact_uri(d.location.file) },
                                 "replacements": fix.edits.iter().map(|edit| json!({
                                     "deletedRegion": region(&edit.location),
                                     "insertedContent": { "text": edit.text },

@@ -150,6 +150,30 @@ impl Runner {
     }
 }
 
+/// The runners, and which of their roles, that name one role.
+pub type RoleUsers<'r> = Vec<(&'r Runner, RoleKind)>;
+
+/// The roles of runners that name the same `existing` role (in one account, without regard to
+/// case, as IAM names roles), each group in the order written: runnerc puts each one's inline
+/// policy on that one role.
+pub fn shared_existing_roles(runners: &[Runner]) -> Vec<RoleUsers<'_>> {
+    let mut groups: Vec<((&str, String), RoleUsers<'_>)> = Vec::new();
+    for runner in runners {
+        for kind in RoleKind::ALL {
+            let role = runner.role(kind);
+            if !role.is_existing() {
+                continue;
+            }
+            let key = (runner.account.as_str(), role.name.to_ascii_lowercase());
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, users)) => users.push((runner, kind)),
+                None => groups.push((key, vec![(runner, kind)])),
+            }
+        }
+    }
+    groups.into_iter().map(|(_, users)| users).collect()
+}
+
 /// The service principal of ECS tasks, the same in every partition.
 pub const ECS_TASKS_SERVICE: &str = "ecs-tasks.amazonaws.com";
 

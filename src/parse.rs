@@ -85,7 +85,8 @@ pub fn keywords_expected_at(text: &str, offset: usize) -> Vec<&'static str> {
 
 /// A brace outside strings and comments, as [`braces`] finds them.
 enum Brace {
-    Open,
+    /// A `{`, at this offset.
+    Open(usize),
     /// A `}`, at this offset.
     Close(usize),
 }
@@ -116,7 +117,7 @@ fn braces(text: &str, mut found: impl FnMut(Brace) -> bool) -> bool {
                     }
                 }
             }
-            b'{' if !found(Brace::Open) => return true,
+            b'{' if !found(Brace::Open(i)) => return true,
             b'}' if !found(Brace::Close(i)) => return true,
             _ => {}
         }
@@ -136,7 +137,7 @@ pub fn blocks(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut depth = 0usize;
     let mut balanced = braces(text, |brace| {
         match brace {
-            Brace::Open => depth += 1,
+            Brace::Open(_) => depth += 1,
             Brace::Close(at) if depth <= 1 => {
                 // The end of a block, or a brace that closes nothing: a piece either way.
                 depth = 0;
@@ -183,7 +184,7 @@ pub fn chunks(text: &str, target: usize) -> Vec<std::ops::Range<usize>> {
     let mut stray = false;
     let strings_close = braces(text, |brace| {
         match brace {
-            Brace::Open => {
+            Brace::Open(_) => {
                 opened_since_cut |= depth == 0;
                 depth += 1;
             }
@@ -668,31 +669,17 @@ fn unclosed_string(text: &str) -> Option<usize> {
 }
 
 /// The offset of the innermost `{` that is never closed, strings and comments skipped.
-fn unclosed_brace(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
+pub fn unclosed_brace(text: &str) -> Option<usize> {
     let mut open = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'{' => open.push(i),
-            b'}' => {
+    braces(text, |brace| {
+        match brace {
+            Brace::Open(at) => open.push(at),
+            Brace::Close(_) => {
                 open.pop();
             }
-            _ => {}
         }
-        i += 1;
-    }
+        true
+    });
     open.pop()
 }
 

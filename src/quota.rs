@@ -4,7 +4,6 @@
 //! This runs after lowering, because only the documents themselves can be measured; a runner
 //! whose documents break a quota is an error like any other, reported at the runner's name.
 
-use crate::ast::RoleKind;
 use crate::diag::{Code, Diagnostic};
 use crate::lower::iam::RoleDocuments;
 use crate::model::Runner;
@@ -93,24 +92,11 @@ pub fn check(runner: &Runner, documents: &RoleDocuments) -> Vec<Diagnostic> {
 /// `ecsTaskExecutionRole`, say), are summed here; a runner's own role is checked by [`check`].
 /// The role's other inline policies count too, but only the account knows them.
 pub fn check_existing_roles(runners: &[Runner]) -> Vec<Diagnostic> {
-    // Each existing role of an account, with the runners whose policies go on it.
-    type Users<'r> = Vec<(&'r Runner, RoleKind)>;
-    let mut shared: Vec<((&str, String), Users)> = Vec::new();
-    for runner in runners {
-        for kind in RoleKind::ALL {
-            let role = runner.role(kind);
-            if !role.is_existing() {
-                continue;
-            }
-            let key = (runner.account.as_str(), role.name.to_ascii_lowercase());
-            match shared.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, users)) => users.push((runner, kind)),
-                None => shared.push((key, vec![(runner, kind)])),
-            }
-        }
-    }
     let mut diagnostics = Vec::new();
-    for (_, users) in shared.iter().filter(|(_, users)| users.len() > 1) {
+    for users in crate::model::shared_existing_roles(runners)
+        .iter()
+        .filter(|users| users.len() > 1)
+    {
         let sizes: Vec<usize> = users
             .iter()
             .map(|(runner, kind)| {

@@ -9,10 +9,9 @@ use super::evaluate::{Evaluation, Outcome, Request, evaluate};
 use super::managed;
 use super::policy::{Effect, Patterns, Policy};
 use crate::ast::RoleKind;
-use crate::aws::Arn;
 use crate::diag::Loc;
 use crate::lower::iam::{self, RoleDocuments};
-use crate::model::{Runner, SecretResource};
+use crate::model::Runner;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -120,34 +119,40 @@ pub fn ask(
     kinds: &[RoleKind],
     question: &Question,
 ) -> Vec<Answer> {
-    let documents: Vec<RoleDocuments> = runners.iter().map(iam::documents).collect();
+    let shared = crate::model::shared_existing_roles(runners);
     let mut answers = Vec::new();
-    for (runner, own) in runners.iter().zip(&documents) {
+    for runner in runners {
         if only.is_some_and(|name| name != runner.name) {
             continue;
         }
-        for kind in kinds {
-            let role = runner.role(*kind);
-            // The policies other runners put on the same existing role.
-            let mut neighbours = Vec::new();
-            if role.is_existing() {
-                for (other, theirs) in runners.iter().zip(&documents) {
-                    for other_kind in RoleKind::ALL {
-                        let other_role = other.role(other_kind);
-                        if std::ptr::eq(other, runner)
-                            || !other_role.is_existing()
-                            || !other_role.name.eq_ignore_ascii_case(&role.name)
-                            || other.account != runner.account
-                        {
-                            continue;
-                        }
-                        if let Some(document) = theirs.policy(other_kind) {
-                            neighbours.push((other.inline_policy_name(other_role), document));
-                        }
+        let own = iam::documents(runner);
+        for &kind in kinds {
+            // The policies the other runners of the files put on the same existing role,
+            // lowered only when there are any.
+            let mut theirs: Vec<(String, iam::PolicyDocument)> = Vec::new();
+            if runner.role(kind).is_existing() {
+                let users = shared.iter().find(|users| {
+                    users
+                        .iter()
+                        .any(|&(r, k)| std::ptr::eq(r, runner) && k == kind)
+                });
+                for &(other, other_kind) in users.into_iter().flatten() {
+                    if std::ptr::eq(other, runner) {
+                        continue;
+                    }
+                    if let Some(document) = iam::documents(other).policy(other_kind) {
+                        theirs.push((
+                            other.inline_policy_name(other.role(other_kind)),
+                            document.clone(),
+                        ));
                     }
                 }
             }
-            answers.push(answer(runner, own, *kind, &neighbours, question));
+            let neighbours: Vec<(String, &iam::PolicyDocument)> = theirs
+                .iter()
+                .map(|(name, document)| (name.clone(), document))
+                .collect();
+            answers.push(answer(runner, &own, kind, &neighbours, question));
         }
     }
     answers
@@ -181,12 +186,9 @@ fn answer(
         .policy(kind)
         .map(|document| (runner.inline_policy_name(role), document));
     for (name, document) in own.into_iter().chain(neighbours.iter().cloned()) {
-        // Read back from the emitted JSON: what IAM would be given.
-        let policy = Policy::from_text(&document.to_pretty_json())
-            .expect("runnerc's own documents read back");
         sources.push(Source {
             name,
-            policy,
+            policy: Policy::of_document(document),
             from: From::Inline(document),
         });
     }
@@ -219,32 +221,31 @@ fn answer(
         ));
     }
 
-    // Each context the spec implies (a key used through two services gives two), the first
+    // Each context the spec implies (a key used through two services gives two): the first
     // under which the request is allowed, else the first.
     let policies: Vec<&Policy> = sources.iter().map(|s| &s.policy).collect();
-    let mut tried = Vec::new();
-    for (context, assumed) in request_contexts(runner, kind, question) {
-        let lowered: BTreeMap<String, Vec<String>> = context
-            .iter()
-            .map(|(key, values)| (key.to_lowercase(), values.clone()))
-            .collect();
-        let request = Request {
-            action: &question.action,
-            resource: &question.resource,
-            context: &lowered,
-        };
-        let evaluation = evaluate(&policies, &request);
-        let allowed = evaluation.allowed;
-        tried.push((context, assumed, evaluation));
-        if allowed {
-            break;
-        }
-    }
-    let chosen = tried
-        .iter()
-        .position(|(_, _, evaluation)| evaluation.allowed)
-        .unwrap_or(0);
-    let (context, assumed, evaluation) = tried.swap_remove(chosen);
+    let mut evaluated =
+        request_contexts(runner, kind, question)
+            .into_iter()
+            .map(|(context, assumed)| {
+                let lowered: Context = context
+                    .iter()
+                    .map(|(key, values)| (key.to_lowercase(), values.clone()))
+                    .collect();
+                let request = Request {
+                    action: &question.action,
+                    resource: &question.resource,
+                    context: &lowered,
+                };
+                let evaluation = evaluate(&policies, &request);
+                (context, assumed, evaluation)
+            });
+    let first = evaluated.next().expect("at least one context");
+    let (context, assumed, evaluation) = if first.2.allowed {
+        first
+    } else {
+        evaluated.find(|(_, _, e)| e.allowed).unwrap_or(first)
+    };
     let deciding = evaluation
         .deciding
         .as_ref()
@@ -490,19 +491,13 @@ fn bucket_owner(runner: &Runner, resource: &str) -> Assumption {
 
 /// `kms:ViaService`: each service through which the spec uses the key, this role's uses first.
 fn key_services(runner: &Runner, kind: RoleKind, key: &str) -> Vec<Assumption> {
-    let secret_region = |resource: &SecretResource| match resource {
-        SecretResource::Every => runner.region.clone(),
-        SecretResource::Arn(arn) => {
-            Arn::parse(arn).map_or_else(|| runner.region.clone(), |arn| arn.region.to_owned())
-        }
-    };
     let secrets = |grants: &[crate::model::SecretGrant], reader: &str| {
         grants
             .iter()
             .filter(|g| g.kms_key.as_deref() == Some(key))
             .map(|g| {
                 (
-                    iam::via_service("secretsmanager", &secret_region(&g.resource)),
+                    iam::via_service("secretsmanager", &iam::secret_region(runner, &g.resource)),
                     format!("the key decrypts {reader} in the spec, read through Secrets Manager"),
                 )
             })
@@ -524,15 +519,13 @@ fn key_services(runner: &Runner, kind: RoleKind, key: &str) -> Vec<Assumption> {
             )
         })
         .collect();
-    let (own, others) = match kind {
-        RoleKind::Task => (
-            [pipeline.clone(), destinations.clone()].concat(),
-            agent.clone(),
-        ),
-        RoleKind::Execution => (agent.clone(), [pipeline, destinations].concat()),
+    // The asking role's own uses first, then the others in the order of the spec.
+    let uses = match kind {
+        RoleKind::Task => [pipeline, destinations, agent],
+        RoleKind::Execution => [agent, pipeline, destinations],
     };
     let mut services: Vec<Assumption> = Vec::new();
-    for (value, why) in own.into_iter().chain(others) {
+    for (value, why) in uses.into_iter().flatten() {
         if !services.iter().any(|s| s.value == value) {
             services.push(Assumption {
                 key: "kms:ViaService".to_owned(),

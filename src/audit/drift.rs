@@ -21,7 +21,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct LiveAccount {
     /// The account the roles' ARNs name; `None` when the export holds no role.
     pub account: Option<String>,
-    pub roles: BTreeMap<String, LiveRole>,
+    /// By name in lower case: IAM role names are unique without regard to case.
+    roles: BTreeMap<String, LiveRole>,
 }
 
 #[derive(Debug, Clone)]
@@ -35,14 +36,9 @@ pub struct LiveRole {
 }
 
 impl LiveAccount {
-    /// The role of a name; IAM role names are unique without regard to case.
+    /// The role of a name, without regard to case.
     pub fn role(&self, name: &str) -> Option<&LiveRole> {
-        self.roles.get(name).or_else(|| {
-            self.roles
-                .iter()
-                .find(|(live, _)| live.eq_ignore_ascii_case(name))
-                .map(|(_, role)| role)
-        })
+        self.roles.get(&name.to_ascii_lowercase())
     }
 }
 
@@ -88,10 +84,7 @@ pub fn read_live(text: &str) -> Result<LiveAccount, String> {
             (None, Some(this)) => account = Some(this),
             _ => {}
         }
-        if roles
-            .keys()
-            .any(|other: &String| other.eq_ignore_ascii_case(name))
-        {
+        if roles.contains_key(&name.to_ascii_lowercase()) {
             return Err(format!(
                 "role `{name}` is listed twice (IAM role names are unique without regard to case)"
             ));
@@ -138,7 +131,7 @@ pub fn read_live(text: &str) -> Result<LiveAccount, String> {
             .and_then(Value::as_str)
             .map(str::to_owned);
         roles.insert(
-            name.to_owned(),
+            name.to_ascii_lowercase(),
             LiveRole {
                 path: match role.get("Path") {
                     None | Some(Value::Null) => "/".to_owned(),
@@ -252,15 +245,13 @@ pub fn compare(runners: &[Runner], live: &LiveAccount) -> Vec<RoleDrift> {
                 }
             } else {
                 drift.status = Status::Missing;
-                drift.differences.push(Difference {
-                    what: What::Role,
-                    direction: Direction::Narrower,
-                    policy: None,
-                    statement: None,
-                    live: Value::Null,
-                    spec: json!(role.name),
-                    message: format!("role `{}` is not in the account", role.name),
-                });
+                drift.differences.push(simple(
+                    What::Role,
+                    Direction::Narrower,
+                    Value::Null,
+                    json!(role.name),
+                    format!("role `{}` is not in the account", role.name),
+                ));
             }
             result.push(drift);
         }
@@ -276,11 +267,8 @@ fn role_differences(
     live: &LiveRole,
 ) -> Vec<Difference> {
     let mut differences = Vec::new();
-    let read_back = |document: &iam::PolicyDocument| {
-        Policy::from_text(&document.to_pretty_json()).expect("runnerc's own documents read back")
-    };
     let policy_name = runner.inline_policy_name(role);
-    let spec_policy = documents.policy(kind).map(read_back);
+    let spec_policy = documents.policy(kind).map(Policy::of_document);
     match (spec_policy, live.inline.get(&policy_name)) {
         (Some(spec), Some(live_policy)) => differences.extend(policy_differences(
             What::InlinePolicy,
@@ -320,7 +308,7 @@ fn role_differences(
         differences.extend(policy_differences(
             What::TrustPolicy,
             None,
-            &read_back(trust),
+            &Policy::of_document(trust),
             &live.trust,
         ));
     }
@@ -572,34 +560,29 @@ fn covers(statement: &Statement, grant: &Grant<'_>) -> bool {
 }
 
 /// Whether a condition of the covering statement holds whenever the grant's conditions do: the
-/// grant has a condition on the same key with the same operator and only values the covering
-/// condition admits.
+/// grant has the same condition, or one on the same key whose values the covering condition
+/// admits (an equality or `Like` under the same operator, or an equality under a `Like`).
 fn implied(condition: &Condition, of_grant: &BTreeSet<Condition>) -> bool {
-    let like = matches!(condition.operator.as_str(), "StringLike" | "ArnLike");
-    let equals = matches!(condition.operator.as_str(), "StringEquals" | "ArnEquals");
-    of_grant.iter().any(|other| {
-        other.key.eq_ignore_ascii_case(&condition.key)
-            && if other.operator == condition.operator && (like || equals) {
-                other.values.iter().all(|value| {
-                    condition.values.iter().any(|admitted| {
-                        if like {
-                            includes(admitted, value, false)
-                        } else {
-                            admitted == value
-                        }
-                    })
-                })
+    let like = |operator: &str| matches!(operator, "StringLike" | "ArnLike");
+    let equals = |operator: &str| matches!(operator, "StringEquals" | "ArnEquals");
+    let covering = condition.operator.as_str();
+    let admits = |value: &String| {
+        condition.values.iter().any(|admitted| {
+            if like(covering) {
+                includes(admitted, value, false)
             } else {
-                // An equality is implied by a `Like` that admits its values.
-                like && matches!(other.operator.as_str(), "StringEquals" | "ArnEquals")
-                    && other.values.iter().all(|value| {
-                        condition
-                            .values
-                            .iter()
-                            .any(|admitted| includes(admitted, value, false))
-                    })
-                    || other == condition
+                admitted == value
             }
+        })
+    };
+    of_grant.iter().any(|other| {
+        let narrower = other.operator.as_str();
+        let comparable = (narrower == covering && (like(covering) || equals(covering)))
+            || (like(covering) && equals(narrower));
+        other == condition
+            || (other.key.eq_ignore_ascii_case(&condition.key)
+                && comparable
+                && other.values.iter().all(admits))
     })
 }
 
@@ -616,7 +599,7 @@ fn policy_differences(
         (_, Some(name)) => format!("inline policy `{name}`"),
         _ => "the policy".to_owned(),
     };
-    for (from, to, side) in [(live, spec, "live"), (spec, live, "spec")] {
+    for (from, to, from_live) in [(live, spec, true), (spec, live, false)] {
         for statement in &from.statements {
             let missing: Vec<Grant<'_>> = grants(statement)
                 .into_iter()
@@ -626,8 +609,7 @@ fn policy_differences(
                 continue;
             }
             // More granted live, or less: a Deny turns the direction around.
-            let more_live = (side == "live") == (statement.effect == Effect::Allow);
-            let direction = if more_live {
+            let direction = if from_live == (statement.effect == Effect::Allow) {
                 Direction::Wider
             } else {
                 Direction::Narrower
@@ -636,58 +618,46 @@ fn policy_differences(
                 .sid
                 .as_deref()
                 .map_or_else(|| "without a Sid".to_owned(), |sid| format!("`{sid}`"));
-            let verb = if statement.effect == Effect::Allow {
-                "allows"
-            } else {
-                "denies"
+            let verb = match statement.effect {
+                Effect::Allow => "allows",
+                Effect::Deny => "denies",
             };
-            // The grants of one resource (or principal) together.
-            let mut listed: Vec<(String, Vec<&str>)> = Vec::new();
+            // The actions of one resource (or principal) together.
+            let mut listed: Vec<(String, Vec<String>)> = Vec::new();
             for grant in &missing {
                 let target = grant.target();
-                let action = grant.action.unwrap_or("");
+                let action = grant.action.map(|a| format!("`{a}`"));
                 match listed.iter_mut().find(|(t, _)| *t == target) {
-                    Some((_, actions)) => actions.push(action),
-                    None => listed.push((target, vec![action])),
+                    Some((_, actions)) => actions.extend(action),
+                    None => listed.push((target, action.into_iter().collect())),
                 }
             }
             let listed: Vec<String> = listed
-                .iter()
-                .map(|(target, actions)| {
-                    let actions: Vec<String> = actions
-                        .iter()
-                        .filter(|a| !a.is_empty())
-                        .map(|a| format!("`{a}`"))
-                        .collect();
-                    if actions.is_empty() {
-                        // A NotAction, NotResource or NotPrincipal statement, shown whole below.
-                        "what it grants".to_owned() + target
-                    } else {
-                        format!("{}{target}", actions.join(", "))
-                    }
+                .into_iter()
+                .map(|(target, actions)| match actions.is_empty() {
+                    // A NotAction, NotResource or NotPrincipal statement, shown whole.
+                    true => format!("what it grants{target}"),
+                    false => format!("{}{target}", actions.join(", ")),
                 })
                 .collect();
-            let (here, there) = if side == "live" {
+            let (here, there) = if from_live {
                 ("live", "not in the spec")
             } else {
                 ("in the spec", "not live")
+            };
+            // Beside the statement, the other side's statement of the same Sid, if any.
+            let (live_json, spec_json) = if from_live {
+                (statement.json.clone(), counterpart(to, statement))
+            } else {
+                (counterpart(to, statement), statement.json.clone())
             };
             differences.push(Difference {
                 what,
                 direction,
                 policy: name.map(str::to_owned),
                 statement: Some(statement.json.clone()),
-                // The other side's statement of the same Sid, if any, to compare with.
-                live: if side == "live" {
-                    statement.json.clone()
-                } else {
-                    counterpart(to, statement)
-                },
-                spec: if side == "spec" {
-                    statement.json.clone()
-                } else {
-                    counterpart(to, statement)
-                },
+                live: live_json,
+                spec: spec_json,
                 message: format!(
                     "{which}: statement {sid} {verb} {} {here}, {there}",
                     listed.join("; ")

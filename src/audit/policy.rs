@@ -63,6 +63,11 @@ impl Policy {
         }
     }
 
+    /// A document runnerc emits, read back from its JSON: what IAM would be given.
+    pub fn of_document(document: &crate::lower::iam::PolicyDocument) -> Policy {
+        Policy::from_text(&document.to_pretty_json()).expect("runnerc's own documents read back")
+    }
+
     pub fn from_text(text: &str) -> Result<Policy, String> {
         let trimmed = text.trim_start();
         let decoded;

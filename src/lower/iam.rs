@@ -290,6 +290,12 @@ pub fn secret_arn(runner: &Runner, resource: &SecretResource) -> String {
     }
 }
 
+/// The region a secret is in: its ARN's, or the runner's for `secret *` and names.
+pub fn secret_region(runner: &Runner, resource: &SecretResource) -> String {
+    let arn = secret_arn(runner, resource);
+    Arn::parse(&arn).map_or_else(|| runner.region.clone(), |arn| arn.region.to_owned())
+}
+
 /// Secret reads and, for the secrets under a customer managed key, `kms:Decrypt` through
 /// Secrets Manager only (`kms:ViaService`), a statement per region the secrets are in.
 fn secret_statements(
@@ -311,10 +317,7 @@ fn secret_statements(
         ),
     ];
     let keyed: Vec<&SecretGrant> = grants.iter().filter(|g| g.kms_key.is_some()).collect();
-    let region_of = |g: &SecretGrant| {
-        let arn = secret_arn(runner, &g.resource);
-        Arn::parse(&arn).map_or_else(|| runner.region.clone(), |arn| arn.region.to_owned())
-    };
+    let region_of = |g: &SecretGrant| secret_region(runner, &g.resource);
     // One statement per region of the secrets, so a key is usable only through Secrets Manager
     // in the region of the secrets it decrypts.
     let regions = unique(keyed.iter().map(|g| region_of(g)));

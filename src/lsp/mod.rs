@@ -148,6 +148,8 @@ struct Document {
     /// The document's text, as the only source of a compilation.
     sources: Sources,
     compilation: Compilation,
+    /// Its runner blocks, parsed the first time hover or symbols need them after a change.
+    decls: std::cell::OnceCell<Vec<RunnerDecl>>,
 }
 
 impl Document {
@@ -158,11 +160,16 @@ impl Document {
         Document {
             sources,
             compilation,
+            decls: std::cell::OnceCell::new(),
         }
     }
 
     fn text(&self) -> &str {
         &self.sources.get(0).text
+    }
+
+    fn decls(&self) -> &[RunnerDecl] {
+        self.decls.get_or_init(|| runner_decls(self.text()))
     }
 }
 
@@ -182,8 +189,7 @@ impl Server<'_> {
     fn notification(&mut self, notification: Notification) -> Result<(), Error> {
         match notification.method.as_str() {
             "textDocument/didOpen" => {
-                let params: DidOpenTextDocumentParams =
-                    serde_json::from_value(notification.params)?;
+                let params: DidOpenTextDocumentParams = params(notification.params)?;
                 let document = params.text_document;
                 self.update(document.uri, document.text, Some(document.version))?;
             }
@@ -347,13 +353,13 @@ impl Server<'_> {
         let offset = index.offset(position);
         let start = word_start(text, offset);
         // No keyword goes inside a string or a comment.
-        let block_start = text[..start].rfind("\nrunner").map_or(0, |i| i + 1);
-        if in_string_or_comment(text, block_start, start) {
+        let block = block_start(text, start);
+        if in_string_or_comment(text, block, start) {
             return serde_json::json!([]);
         }
         // The typed part of the word is replaced, whatever the client takes a word to be.
         let typed = index.range(start, offset);
-        let items: Vec<CompletionItem> = keywords_at(text, start)
+        let items: Vec<CompletionItem> = keywords_at(text, block, start)
             .into_iter()
             .map(|keyword| CompletionItem {
                 label: keyword.to_owned(),
@@ -378,7 +384,8 @@ impl Server<'_> {
         let text = document.text();
         let index = LineIndex::new(text, self.encoding);
         #[allow(deprecated)] // `deprecated` is a field every DocumentSymbol must still carry.
-        let symbols: Vec<DocumentSymbol> = runner_decls(text)
+        let symbols: Vec<DocumentSymbol> = document
+            .decls()
             .iter()
             .map(|decl| DocumentSymbol {
                 name: decl.name.node.clone(),
@@ -521,58 +528,29 @@ fn runner_header(text: &str, range: std::ops::Range<usize>) -> Option<RunnerDecl
     })
 }
 
-/// The keywords the grammar accepts at `offset`, parsing only the runner block it is in, so
-/// an error in another block does not matter. A block still being typed (its braces do not
-/// balance yet) is taken to start at the last line that starts with `runner`.
-fn keywords_at(text: &str, offset: usize) -> Vec<&'static str> {
-    let block = crate::parse::blocks(text)
+/// Where the runner block around `offset` starts ([`crate::parse::blocks`]: a block still being
+/// typed starts at the last line that starts with `runner`).
+fn block_start(text: &str, offset: usize) -> usize {
+    crate::parse::blocks(text)
         .into_iter()
         .find(|range| range.start <= offset && offset <= range.end)
-        .map_or(0, |range| range.start);
+        .map_or(0, |range| range.start)
+}
+
+/// The keywords the grammar accepts at `offset`, parsing only the runner block from `block`, so
+/// an error in another block does not matter.
+fn keywords_at(text: &str, block: usize, offset: usize) -> Vec<&'static str> {
     let mut keywords = crate::parse::keywords_expected_at(&text[block..], offset - block);
-    if !keywords.is_empty() {
-        // The grammar takes `managed-policy` in both role blocks; the task role refuses it (E077).
-        if in_task_role_block(&text[block..offset]) {
-            keywords.retain(|k| *k != "managed-policy");
-        }
-        return keywords;
+    // The grammar takes `managed-policy` in both role blocks; the task role refuses it (E077).
+    if in_task_role_block(&text[block..offset]) {
+        keywords.retain(|k| *k != "managed-policy");
     }
-    let line_start = text[..offset]
-        .match_indices("\nrunner")
-        .map(|(i, _)| i + 1)
-        .last()
-        .unwrap_or(0);
-    crate::parse::keywords_expected_at(&text[line_start..], offset - line_start)
+    keywords
 }
 
 /// Whether a block's text, up to the cursor, ends inside `task role { ... }`.
 fn in_task_role_block(text: &str) -> bool {
-    let mut open: Vec<usize> = Vec::new();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                i += bytes[i..]
-                    .iter()
-                    .position(|b| *b == b'\n')
-                    .unwrap_or(bytes.len() - i)
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'{' => open.push(i),
-            b'}' => {
-                open.pop();
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    open.last().is_some_and(|&brace| {
+    crate::parse::unclosed_brace(text).is_some_and(|brace| {
         let words: Vec<&str> = text[..brace].split_whitespace().rev().take(2).collect();
         words == ["role", "task"]
     })
@@ -625,8 +603,8 @@ fn in_string_or_comment(text: &str, from: usize, offset: usize) -> bool {
 /// What to show at `offset`: Markdown, and the span it is about.
 fn hover_at(document: &Document, offset: usize) -> Option<(String, Span)> {
     let text = document.text();
-    let decls = runner_decls(text);
-    let decl = decls
+    let decl = document
+        .decls()
         .iter()
         .find(|d| d.span.start <= offset && offset <= d.span.end);
     let Some(decl) = decl else {
