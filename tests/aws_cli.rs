@@ -20,6 +20,7 @@ mod support;
 use runnerc::compile::CompiledRunner;
 use runnerc::model::OWNER_TAG_KEY;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -244,10 +245,11 @@ fn fifty_tag_limit_wrapper(dir: &Path) -> PathBuf {
 # The real aws, then IAM's 50-tag limit checked after every tag-role.
 "{real}" "$@" || exit $?
 if [ "$1 $2" = "iam tag-role" ]; then
-    count=$("{real}" iam list-role-tags --role-name "$4" --query 'length(Tags)' --output text)
-    echo "tag-role $4: $count tags" >>"{log}"
+    role=${{3#--role-name=}}
+    count=$("{real}" iam list-role-tags --role-name "$role" --query 'length(Tags)' --output text)
+    echo "tag-role $role: $count tags" >>"{log}"
     if [ "$count" -gt 50 ]; then
-        echo "An error occurred (LimitExceeded): $4 would have $count tags, more than 50" >&2
+        echo "An error occurred (LimitExceeded): $role would have $count tags, more than 50" >&2
         exit 254
     fi
 fi
@@ -633,4 +635,449 @@ fn runners_share_an_existing_role_and_touch_only_their_own_policies() {
         assert_eq!(untrusting.snapshot("ecsTaskExecutionRole"), before);
         assert!(untrusting.get_role("crm-cdc-task-role").is_none());
     }
+}
+
+// ---- issue 16: ownership holes found by fault injection ----
+
+/// The whole account as IAM holds it: every role's export and `get-role`, for "nothing
+/// changed" assertions that cover roles a refused run might have created too.
+fn whole_account(account: &Account) -> BTreeMap<String, (Value, Option<Value>)> {
+    account
+        .roles()
+        .into_iter()
+        .filter(|(name, _)| name != "runnerc-tests")
+        .map(|(name, export)| {
+            let role = account.get_role(&name);
+            (name, (export, role))
+        })
+        .collect()
+}
+
+/// A managed policy or permissions boundary that does not exist (a typo) stops create-roles.sh
+/// in its preflight: no role is created, where before both roles and their inline policies
+/// were, and the run died at `attach-role-policy`.
+#[test]
+fn a_missing_managed_policy_or_boundary_stops_the_run_before_its_first_change() {
+    if !tools_present("aws-cli missing policies") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let account = account_for("777700000020", "eu-west-1");
+    create_policy(&account, "streaming-log-groups", "/");
+    let spec = r#"runner "typo" {
+    account "777700000020"
+    region  "eu-west-1"
+    secret "prod/db"
+    task role {
+        permissions-boundary "arn:aws:iam::777700000020:policy/streaming-boundry"
+    }
+    execution role {
+        managed-policy default
+        managed-policy "arn:aws:iam::777700000020:policy/streaming-log-grups"
+    }
+}
+"#;
+    let folder = build_spec(dir.path(), "typo", spec);
+    let before = whole_account(&account);
+    let output = account.script(&folder.join("create-roles.sh"), dir.path(), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the managed policy arn:aws:iam::777700000020:policy/streaming-log-grups does not exist")
+            && stderr.contains("the permissions boundary arn:aws:iam::777700000020:policy/streaming-boundry does not exist")
+            && !stderr.contains("AmazonECSTaskExecutionRolePolicy does not exist")
+            && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    assert_eq!(whole_account(&account), before);
+    assert!(account.get_role("typo-task-role").is_none());
+
+    // Corrected, the same run goes through.
+    let fixed = spec
+        .replace("streaming-log-grups", "streaming-log-groups")
+        .replace(
+            "permissions-boundary \"arn:aws:iam::777700000020:policy/streaming-boundry\"",
+            "description \"fixed\"",
+        );
+    let folder = build_spec(dir.path(), "typo", &fixed);
+    account.run_script(&folder.join("create-roles.sh"), dir.path(), &[]);
+    let compiled = compile_files(&[dir.path().join("typo.runner")]).remove(0);
+    assert_roles_match(&account, &compiled);
+    account.run_script(&folder.join("delete-roles.sh"), dir.path(), &[]);
+    assert_roles_gone(&account, &compiled);
+}
+
+/// A runner's role that someone put in an instance profile: delete-roles.sh refuses before its
+/// first change and names the profile; before, it removed the inline policy and then failed at
+/// `delete-role` with DeleteConflict.
+#[test]
+fn a_role_in_an_instance_profile_is_not_half_deleted() {
+    if !tools_present("aws-cli instance profiles") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = "runner \"profiled\" {\n    account \"777700000021\"\n    region \"eu-west-1\"\n    secret \"prod/db\"\n    agent secret \"agent/creds\"\n}\n";
+    let folder = build_spec(dir.path(), "profiled", spec);
+    let account = account_for("777700000021", "eu-west-1");
+    account.run_script(&folder.join("create-roles.sh"), dir.path(), &[]);
+    account.aws_json(&[
+        "iam",
+        "create-instance-profile",
+        "--instance-profile-name",
+        "someone-elses-profile",
+    ]);
+    account.aws_json(&[
+        "iam",
+        "add-role-to-instance-profile",
+        "--instance-profile-name",
+        "someone-elses-profile",
+        "--role-name",
+        "profiled-task-role",
+    ]);
+    let before = whole_account(&account);
+    let output = account.script(&folder.join("delete-roles.sh"), dir.path(), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "role profiled-task-role is in the instance profile(s) someone-elses-profile"
+        ) && stderr.contains("remove-role-from-instance-profile")
+            && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    assert_eq!(whole_account(&account), before);
+
+    account.aws_json(&[
+        "iam",
+        "remove-role-from-instance-profile",
+        "--instance-profile-name",
+        "someone-elses-profile",
+        "--role-name",
+        "profiled-task-role",
+    ]);
+    account.run_script(&folder.join("delete-roles.sh"), dir.path(), &[]);
+    let compiled = compile_files(&[dir.path().join("profiled.runner")]).remove(0);
+    assert_roles_gone(&account, &compiled);
+}
+
+/// A wrapper around the real `aws` that holds every `iam delete-role` call until two runs have
+/// reached it for the same role, so two delete-roles.sh runs race for the same deletion.
+fn delete_race_wrapper(dir: &Path) -> PathBuf {
+    let real = Command::new("sh")
+        .args(["-c", "command -v aws"])
+        .output()
+        .unwrap();
+    let real = String::from_utf8(real.stdout).unwrap().trim().to_owned();
+    let bin = dir.join("race-bin");
+    fs::create_dir_all(&bin).unwrap();
+    let script = format!(
+        r#"#!/usr/bin/env bash
+# Holds `iam delete-role` until a second run asks for the same role (30 s at most).
+if [ "$1 $2" = "iam delete-role" ]; then
+    gate="{gates}/${{3#--role-name=}}"
+    mkdir -p "$gate"
+    touch "$gate/$$"
+    for _ in $(seq 300); do
+        [ "$(ls "$gate" | wc -l)" -ge 2 ] && break
+        sleep 0.1
+    done
+fi
+exec "{real}" "$@"
+"#,
+        gates = dir.join("gates").display()
+    );
+    let path = bin.join("aws");
+    fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+/// Two delete-roles.sh runs at once: both succeed ("already gone" is success at every step),
+/// where before the loser of the `delete-role` race exited 255 on NoSuchEntity.
+#[test]
+fn two_deletes_at_once_both_succeed() {
+    if !tools_present("aws-cli concurrent deletes") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = "runner \"racy\" {\n    account \"777700000022\"\n    region \"eu-west-1\"\n    secret \"prod/db\"\n    agent secret \"agent/creds\"\n}\n";
+    let folder = build_spec(dir.path(), "racy", spec);
+    let account = account_for("777700000022", "eu-west-1");
+    account.run_script(&folder.join("create-roles.sh"), dir.path(), &[]);
+    let bin = delete_race_wrapper(dir.path());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let delete = folder.join("delete-roles.sh");
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let mut command = Command::new("bash");
+            command.arg(&delete);
+            account.env(&mut command, dir.path());
+            command.env("PATH", &path);
+            command
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<_> = runs
+        .into_iter()
+        .map(|run| run.wait_with_output().unwrap())
+        .collect();
+    for output in &outputs {
+        assert!(
+            output.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let both: String = outputs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .collect();
+    // The race happened: one run deleted each role, the other found it gone.
+    for role in ["racy-task-role", "racy-execution-role"] {
+        assert_eq!(
+            both.matches(&format!("deleted role {role}")).count(),
+            1,
+            "{both}"
+        );
+        assert_eq!(
+            both.matches(&format!("role {role} is already gone"))
+                .count(),
+            1,
+            "{both}"
+        );
+    }
+    let compiled = compile_files(&[dir.path().join("racy.runner")]).remove(0);
+    assert_roles_gone(&account, &compiled);
+}
+
+/// A role name that aws-cli would read as an option reaches IAM as a name.
+#[test]
+fn a_role_name_that_looks_like_an_option_is_passed_as_a_name() {
+    if !tools_present("aws-cli option-like names") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = "runner \"dashed\" {\n    account \"777700000023\"\n    region \"eu-west-1\"\n    secret \"prod/db\"\n    task role {\n        name \"--debug\"\n    }\n}\n";
+    let folder = build_spec(dir.path(), "dashed", spec);
+    let account = account_for("777700000023", "eu-west-1");
+    for _ in 0..2 {
+        account.run_script(&folder.join("create-roles.sh"), dir.path(), &[]);
+    }
+    let compiled = compile_files(&[dir.path().join("dashed.runner")]).remove(0);
+    assert_roles_match(&account, &compiled);
+    assert!(account.roles().contains_key("--debug"));
+    account.run_script(&folder.join("delete-roles.sh"), dir.path(), &[]);
+    assert_roles_gone(&account, &compiled);
+}
+
+/// Two specs that define the same runner name on one shared role overwrite each other's
+/// `runnerc-<runner>`: the script says so, and shows what the policy held.
+#[test]
+fn the_same_runner_name_in_two_specs_shows_in_the_summary() {
+    if !tools_present("aws-cli runner name clash") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let account = account_for("777700000024", "eu-west-1");
+    create_foreign_role(&account, "ecsTaskExecutionRole", &[("team", "platform")]);
+    let spec = |secret: &str| {
+        format!(
+            "runner \"cdc\" {{\n    account \"777700000024\"\n    region \"eu-west-1\"\n    agent secret \"{secret}\"\n    execution role existing \"ecsTaskExecutionRole\"\n}}\n"
+        )
+    };
+    for team in ["a", "b"] {
+        fs::create_dir_all(dir.path().join(team)).unwrap();
+    }
+    let team_a = build_spec(&dir.path().join("a"), "cdc", &spec("team-a/agent"));
+    let team_b = build_spec(&dir.path().join("b"), "cdc", &spec("team-b/agent"));
+    let first = account.run_script(&team_a.join("create-roles.sh"), dir.path(), &[]);
+    assert!(
+        first.contains("put inline policy runnerc-cdc on ecsTaskExecutionRole"),
+        "{first}"
+    );
+    let again = account.run_script(&team_a.join("create-roles.sh"), dir.path(), &[]);
+    assert!(
+        again.contains("inline policy runnerc-cdc on ecsTaskExecutionRole is up to date"),
+        "{again}"
+    );
+    let clash = account.run_script(&team_b.join("create-roles.sh"), dir.path(), &[]);
+    assert!(
+        clash.contains(
+            "replaced inline policy runnerc-cdc on ecsTaskExecutionRole; it held other grants"
+        ) && clash.contains("another spec that defines a runner named cdc")
+            && clash.contains("secret:team-a/agent-??????"),
+        "{clash}"
+    );
+    let role = account.roles()["ecsTaskExecutionRole"].clone();
+    let policy = role["RolePolicyList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["PolicyName"] == "runnerc-cdc")
+        .unwrap()
+        .to_string();
+    assert!(policy.contains("team-b/agent") && !policy.contains("team-a/agent"));
+}
+
+/// A wrapper around the real `aws` that answers `iam get-role --role-name=NAME --query Q` from
+/// `canned/NAME.json` when that file exists, by applying Q with the JMESPath library aws-cli
+/// itself uses: for trust policies that moto refuses to store (wildcard or upper-case actions,
+/// `NotAction`) but IAM accepts. Everything else goes to the real `aws`.
+fn canned_trust_wrapper(dir: &Path) -> PathBuf {
+    let real = Command::new("sh")
+        .args(["-c", "command -v aws"])
+        .output()
+        .unwrap();
+    let real = String::from_utf8(real.stdout).unwrap().trim().to_owned();
+    let bin = dir.join("canned-bin");
+    fs::create_dir_all(dir.join("canned")).unwrap();
+    fs::create_dir_all(&bin).unwrap();
+    let script = format!(
+        r#"#!/usr/bin/env bash
+canned="{canned}/${{3#--role-name=}}.json"
+if [ "$1 $2 $4" = "iam get-role --query" ] && [ -f "$canned" ]; then
+    exec python3 -c '
+import json, sys, jmespath
+doc = json.load(open(sys.argv[1]))
+print(jmespath.search(sys.argv[2], {{"Role": {{"Path": "/", "AssumeRolePolicyDocument": doc}}}}))
+' "$canned" "$5"
+fi
+exec "{real}" "$@"
+"#,
+        canned = dir.join("canned").display()
+    );
+    let path = bin.join("aws");
+    fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+/// A spec whose two roles are existing roles of the account.
+fn trust_spec() -> String {
+    format!(
+        "runner \"trusting\" {{\n    account \"{}\"\n    region  \"eu-west-1\"\n    secret \"prod/db\"\n    agent secret \"agent/creds\"\n    task role existing \"trusting-task\"\n    execution role existing \"trusting-exec\"\n}}\n",
+        support::trust_cases::ACCOUNT
+    )
+}
+
+/// The existing-role trust check decides by meaning, as ECS's request would be judged:
+/// `sts:AssumeRole` by `ecs-tasks.amazonaws.com` with the runner's `aws:SourceAccount` (and, for
+/// the task role, its tasks' `aws:SourceArn`), every case of tests/support/trust_cases.rs. Each
+/// refused policy leaves the whole account as it was; each accepted one gets runnerc's policy.
+#[test]
+fn an_existing_roles_trust_is_judged_by_meaning() {
+    use support::trust_cases::{ACCOUNT, Outcome, cases};
+    if !tools_present("aws-cli trust by meaning") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let folder = build_spec(dir.path(), "trusting", &trust_spec());
+    let account = account_for(ACCOUNT, "eu-west-1");
+    let role_of = |kind: &str| format!("trusting-{}", if kind == "task" { "task" } else { "exec" });
+    for kind in ["task", "execution"] {
+        account.aws_json(&[
+            "iam",
+            "create-role",
+            "--role-name",
+            &role_of(kind),
+            "--assume-role-policy-document",
+            ECS_TRUST,
+        ]);
+    }
+    let create = folder.join("create-roles.sh");
+    let bin = canned_trust_wrapper(dir.path());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut canned_cases = 0;
+    for case in cases() {
+        for kind in ["task", "execution"] {
+            let name = role_of(kind);
+            let canned = dir.path().join("canned").join(format!("{name}.json"));
+            let _ = fs::remove_file(&canned);
+            let trust = if kind == case.kind {
+                case.document()
+            } else {
+                ECS_TRUST.to_owned()
+            };
+            let stored = account.aws(&[
+                "iam",
+                "update-assume-role-policy",
+                "--role-name",
+                &name,
+                "--policy-document",
+                &trust,
+            ]);
+            if !stored.status.success() {
+                // moto refuses what IAM accepts here; the role keeps ECS_TRUST in moto and
+                // the script reads this case's policy through the wrapper.
+                assert!(
+                    String::from_utf8_lossy(&stored.stderr).contains("MalformedPolicyDocument"),
+                    "{}",
+                    String::from_utf8_lossy(&stored.stderr)
+                );
+                fs::write(&canned, &trust).unwrap();
+                canned_cases += 1;
+            }
+        }
+        let before = whole_account(&account);
+        let mut command = Command::new("bash");
+        command.arg(&create);
+        account.env(&mut command, dir.path());
+        command.env("PATH", &path);
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let role = role_of(case.kind);
+        let expected = match case.outcome {
+            Outcome::Accepted => None,
+            Outcome::Denied => Some(format!(
+                "role {role}'s trust policy explicitly denies ECS tasks of account {ACCOUNT}"
+            )),
+            Outcome::Unsure => Some(format!(
+                "runnerc cannot tell whether role {role}'s trust policy lets this runner's ECS tasks"
+            )),
+            Outcome::NotTrusted => Some(format!(
+                "role {role} does not trust ecs-tasks.amazonaws.com for tasks of account {ACCOUNT}"
+            )),
+        };
+        let what = case.what;
+        match expected {
+            Some(expected) => {
+                assert_eq!(output.status.code(), Some(1), "{what}: {stderr}");
+                assert!(
+                    stderr.contains(&expected) && stderr.contains("nothing was changed"),
+                    "{what}: {stderr}"
+                );
+                assert_eq!(whole_account(&account), before, "{what}");
+            }
+            None => {
+                assert!(output.status.success(), "{what}: {stderr}");
+                let roles = account.roles();
+                for kind in ["task", "execution"] {
+                    let name = role_of(kind);
+                    assert!(
+                        roles[&name].to_string().contains("runnerc-trusting"),
+                        "{what}: {name}: {}",
+                        roles[&name]
+                    );
+                }
+                account.run_script(&folder.join("delete-roles.sh"), dir.path(), &[]);
+            }
+        }
+    }
+    progress(&format!(
+        "existing roles' trust judged by meaning ({canned_cases} of the policies, which moto refuses to store, read through a wrapper)"
+    ));
 }

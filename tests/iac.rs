@@ -548,7 +548,9 @@ fn terraform_stops_at_plan_on_a_role_runnerc_did_not_create() {
     let Some((dir, config)) = terraform_present("Terraform ownership") else {
         return;
     };
-    let spec = "runner \"taken\" {\n    account \"777700000020\"\n    region  \"eu-west-1\"\n    secret \"prod/db\"\n    execution role {\n        name \"ecsTaskExecutionRole\"\n    }\n}\n";
+    // A role it would create that someone else owns, and an existing role whose trust policy
+    // denies ECS tasks explicitly (the trust check by meaning).
+    let spec = "runner \"taken\" {\n    account \"777700000020\"\n    region  \"eu-west-1\"\n    secret \"prod/db\"\n    execution role {\n        name \"ecsTaskExecutionRole\"\n    }\n}\nrunner \"denied\" {\n    account \"777700000020\"\n    region  \"eu-west-1\"\n    agent secret \"agent/creds\"\n    execution role existing \"denying-exec\"\n}\n";
     let path = dir.path().join("taken.runner");
     fs::write(&path, spec).unwrap();
     let out = dir.path().join("out");
@@ -556,7 +558,16 @@ fn terraform_stops_at_plan_on_a_role_runnerc_did_not_create() {
     let compiled = compile_files(&[path]);
     let account = account_for("777700000020", "eu-west-1");
     create_foreign_role(&account, "ecsTaskExecutionRole", &[("team", "platform")]);
+    account.aws_json(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        "denying-exec",
+        "--assume-role-policy-document",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole"}]}"#,
+    ]);
     let before = account.snapshot("ecsTaskExecutionRole");
+    let denying_before = account.snapshot("denying-exec");
     let root = dir.path().join("root");
     fs::create_dir_all(&root).unwrap();
     let runners: Vec<(CompiledRunner, PathBuf)> = compiled
@@ -579,7 +590,15 @@ fn terraform_stops_at_plan_on_a_role_runnerc_did_not_create() {
         stderr.contains("Role ecsTaskExecutionRole exists, but runnerc did not create it"),
         "{stderr}"
     );
+    let unwrapped = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        unwrapped.contains(
+            "Role denying-exec's trust policy explicitly denies ECS tasks of account 777700000020"
+        ),
+        "{stderr}"
+    );
     assert_eq!(account.snapshot("ecsTaskExecutionRole"), before);
+    assert_eq!(account.snapshot("denying-exec"), denying_before);
     assert!(
         account.get_role("taken-task-role").is_none(),
         "a role was created"
@@ -742,4 +761,81 @@ fn cloudformation_deploys_every_example_against_moto() {
         }
     }
     progress("cloudformation stacks deleted");
+}
+
+/// The Terraform module's trust check of an existing role decides every case of
+/// tests/support/trust_cases.rs as the scripts do: each case's trust policy goes through the
+/// module's own expression (`trust_verdicts`), evaluated by `terraform console`, and the
+/// module's preconditions' rule (a Deny that applies or may apply, no Allow that applies)
+/// turns the verdicts into the outcome.
+#[test]
+fn terraform_judges_an_existing_roles_trust_as_the_scripts_do() {
+    use runnerc::ast::RoleKind;
+    use runnerc::lower::terraform::trust_verdicts;
+    use support::trust_cases::{ACCOUNT, Outcome, cases};
+    if !support::commands_present("Terraform trust by meaning", &["terraform"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cases = cases();
+    let mut locals = format!(
+        "locals {{\n  account   = \"{ACCOUNT}\"\n  partition = \"aws\"\n  region    = \"eu-west-1\"\n"
+    );
+    for (index, case) in cases.iter().enumerate() {
+        let kind = if case.kind == "task" {
+            RoleKind::Task
+        } else {
+            RoleKind::Execution
+        };
+        let literal = serde_json::to_string(&case.document()).unwrap();
+        let document = format!("jsondecode({literal})");
+        locals.push_str(&format!(
+            "  case_{index} = {}\n",
+            trust_verdicts(kind, &document)
+        ));
+    }
+    locals.push_str("}\n");
+    fs::write(dir.path().join("main.tf"), locals).unwrap();
+    let query: Vec<String> = (0..cases.len())
+        .map(|index| format!("[for s in local.case_{index} : \"${{s.effect}}:${{s.verdict}}\"]"))
+        .collect();
+    let mut command = Command::new("terraform");
+    command
+        .args(["console"])
+        .current_dir(dir.path())
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "jsonencode([{}])", query.join(", ")).unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The console prints the JSON text as an HCL string.
+    let text: String = serde_json::from_str(stdout.trim()).expect("a quoted string");
+    let verdicts: Vec<Vec<String>> = serde_json::from_str(&text).unwrap();
+    for (case, verdicts) in cases.iter().zip(&verdicts) {
+        let has = |v: &str| verdicts.iter().any(|x| x == v);
+        let outcome = if has("Deny:yes") {
+            Outcome::Denied
+        } else if has("Deny:maybe") || (!has("Allow:yes") && has("Allow:maybe")) {
+            Outcome::Unsure
+        } else if !has("Allow:yes") {
+            Outcome::NotTrusted
+        } else {
+            Outcome::Accepted
+        };
+        assert_eq!(outcome, case.outcome, "{}: {verdicts:?}", case.what);
+    }
+    assert_eq!(verdicts.len(), cases.len());
 }

@@ -125,6 +125,12 @@ fn header(out: &mut String, runner: &Runner, script: &str, purpose: &str, rerun:
     let _ = writeln!(out, "readonly ACCOUNT={}", sh_quote(&runner.account));
     let _ = writeln!(
         out,
+        "readonly RUNNER_PARTITION={}",
+        sh_quote(&runner.partition.to_string())
+    );
+    let _ = writeln!(out, "readonly RUNNER_REGION={}", sh_quote(&runner.region));
+    let _ = writeln!(
+        out,
         "readonly INLINE_POLICY_NAME={}",
         sh_quote(OWN_ROLE_POLICY_NAME)
     );
@@ -260,14 +266,26 @@ fn preflight(out: &mut String, runner: &Runner, roles: &[ScriptRole<'_>], create
         let _ = match (role.ownership, create) {
             (Ownership::Existing { path_known }, true) => writeln!(
                 out,
-                "preflight_existing {name} {} \\\n    {}",
+                "preflight_existing {name} {} {} \\\n    {}",
+                script_role.kind.word(),
                 sh_quote(if path_known { &role.path } else { "" }),
                 // The statement to add, for the refusal message.
                 sh_quote(&json(&iam::ecs_trust_statement(runner, script_role.kind))),
             ),
             (Ownership::Existing { .. }, false) => writeln!(out, "preflight_present {name}"),
             (Ownership::Created, true) => {
-                writeln!(out, "preflight_role {name} {}", sh_quote(&role.path))
+                let _ = writeln!(out, "preflight_role {name} {}", sh_quote(&role.path));
+                // What the role will reference must exist before the first change.
+                if let Some(boundary) = &role.permissions_boundary {
+                    let _ = writeln!(
+                        out,
+                        "preflight_policy 'permissions boundary' {}",
+                        sh_quote(boundary)
+                    );
+                }
+                role.managed_policies.iter().try_for_each(|arn| {
+                    writeln!(out, "preflight_policy 'managed policy' {}", sh_quote(arn))
+                })
             }
             (Ownership::Created, false) => writeln!(
                 out,

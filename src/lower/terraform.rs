@@ -251,15 +251,45 @@ fn existing_role(runner: &Runner, kind: RoleKind, policy: Option<&PolicyDocument
     };
     let statement = serde_json::to_string(&iam::ecs_trust_statement(runner, kind))
         .expect("statements serialise");
+    let verdicts = format!("local.{key}_role_trust");
+    let matching = |effect: &str, verdict: &str| {
+        format!(
+            "[for s in {verdicts} : s.statement if s.effect == \"{effect}\" && s.verdict == \"{verdict}\"]"
+        )
+    };
     let mut lifecycle = Block::builder("lifecycle")
         .add_block(account_check(runner))
+        .add_block(Block::builder("precondition")
+            .add_attribute(("condition", raw(format!("length({}) == 0", matching("Deny", "yes")))))
+            .add_attribute(("error_message", message_with(
+                &format!(
+                    "Role {}'s trust policy explicitly denies ECS tasks of account {} the role, so ECS could not use it; runnerc does not edit a trust policy it does not own. Remove or narrow these statements, then apply again: ",
+                    role.name, runner.account
+                ),
+                &format!("jsonencode({})", matching("Deny", "yes")),
+            )))
+            .build())
+        .add_block(Block::builder("precondition")
+            .add_attribute(("condition", raw(format!(
+                "length({}) == 0 && (length({}) > 0 || length({}) == 0)",
+                matching("Deny", "maybe"), matching("Allow", "yes"), matching("Allow", "maybe")
+            ))))
+            .add_attribute(("error_message", message_with(
+                &format!(
+                    "runnerc cannot tell whether role {}'s trust policy lets this runner's ECS tasks (account {}, region {}) assume it: it does not evaluate every operator, key or principal of these statements, and never accepts what it cannot decide. Check them; where they are meant to let ECS tasks in, write what they allow as {statement}, then apply again: ",
+                    role.name, runner.account, runner.region
+                ),
+                &format!("jsonencode(concat({}, {}))", matching("Deny", "maybe"), matching("Allow", "maybe")),
+            )))
+            .build())
         .add_block(precondition(
             format!(
-                "contains(flatten([for s in flatten([jsondecode(data.aws_iam_role.{key}.assume_role_policy).Statement]) : try(s.Principal.Service, []) if try(s.Effect, \"\") == \"Allow\"]), local.ecs_tasks_service)"
+                "length({}) > 0 || length({}) > 0",
+                matching("Allow", "yes"), matching("Allow", "maybe")
             ),
             format!(
-                "Role {} does not trust ecs-tasks.amazonaws.com, so ECS could not use it; runnerc does not edit a trust policy it does not own. Add this statement to the role's trust policy, then apply again: {statement}",
-                role.name
+                "Role {} does not trust ecs-tasks.amazonaws.com for tasks of account {}, so ECS could not use it; runnerc does not edit a trust policy it does not own. Add this statement to the role's trust policy, then apply again: {statement}",
+                role.name, runner.account
             ),
         ));
     if let Ownership::Existing { path_known: true } = role.ownership {
@@ -284,6 +314,71 @@ fn existing_role(runner: &Runner, kind: RoleKind, policy: Option<&PolicyDocument
     blocks
 }
 
+/// An error message: `text` (user text, quoted and escaped as every string) followed by the
+/// value of runnerc's own expression `code`. `format` joins them, not a template: hcl-rs writes
+/// a template's literal parts back unescaped.
+fn message_with(text: &str, code: &str) -> Expression {
+    let quoted = hcl::format::to_string(&string(text)).expect("strings format");
+    raw(format!("format(\"%s%s\", {quoted}, {code})"))
+}
+
+/// IAM's wildcard pattern `pattern` (an HCL expression; `*` any run, `?` one character, the
+/// rest literal) as an anchored regular expression.
+fn glob_regex(pattern: &str) -> String {
+    format!(
+        r#"format("^%s$", join(".*", [for part in split("*", {pattern}) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])]))"#
+    )
+}
+
+/// The trust check of an existing role, by meaning, in HCL: for each statement of the trust
+/// policy `document` (an HCL expression of the decoded policy), its effect, its JSON and
+/// whether it applies to the request ECS makes for this runner's tasks: `sts:AssumeRole` by
+/// `ecs-tasks.amazonaws.com` with `aws:SourceAccount` = `local.account` and, for a task role,
+/// `aws:SourceArn` like `arn:<local.partition>:ecs:<local.region>:<local.account>:task/...`
+/// (`yes`, `no`, or `maybe` where runnerc cannot tell). The same rule as the scripts'
+/// `check_ecs_trust` (`aws_cli.sh`): an operator or key it does not evaluate, `NotPrincipal` or
+/// a narrower `aws:SourceArn` is `maybe`; without `...IfExists`, an `aws:SourceArn` condition
+/// on an execution role is `maybe` (AWS documents no such key for it).
+pub fn trust_verdicts(kind: RoleKind, document: &str) -> String {
+    let principal = r#"(try(s.NotPrincipal, null) != null ? "maybe" : anytrue([try(s.Principal == "*", false), contains([for p in flatten([try(s.Principal.AWS, [])]) : tostring(p)], "*"), contains([for p in flatten([try(s.Principal.Service, [])]) : lower(tostring(p))], "ecs-tasks.amazonaws.com")]) ? "yes" : "no")"#;
+    let action_glob = glob_regex("lower(tostring(a))");
+    let action = format!(
+        r#"(try(s.NotAction, null) != null ? (anytrue([for a in flatten([s.NotAction]) : can(regex({action_glob}, "sts:assumerole"))]) ? "no" : "yes") : (anytrue([for a in flatten([try(s.Action, [])]) : can(regex({action_glob}, "sts:assumerole"))]) ? "yes" : "no"))"#
+    );
+    let values = r#"[for v in flatten([vals]) : tostring(v)]"#;
+    let base = r#"trimsuffix(op, "IfExists")"#;
+    let value_glob = glob_regex("v");
+    let account = format!(
+        r#"({base} == "StringEquals" ? (contains({values}, local.account) ? "yes" : "no") : {base} == "StringLike" ? (anytrue([for v in {values} : can(regex({value_glob}, local.account))]) ? "yes" : "no") : {base} == "StringNotEquals" ? (contains({values}, local.account) ? "no" : "yes") : "maybe")"#
+    );
+    let part_glob = glob_regex(r#"split(":", v)[i]"#);
+    let task_arn = format!(
+        r#"(length(split(":", v)) < 6 ? (({base} == "StringLike" && can(regex({value_glob}, "arn:${{local.partition}}:ecs:${{local.region}}:${{local.account}}:task/runnerc-check/0"))) ? "yes" : "no") : !alltrue([for i, w in ["arn", local.partition, "ecs", local.region, local.account] : ({base} == "StringEquals" ? split(":", v)[i] == w : can(regex({part_glob}, w)))]) ? "no" : ({base} != "StringEquals" && join(":", slice(split(":", v), 5, length(split(":", v)))) == "*") ? "yes" : "maybe")"#
+    );
+    let arn_verdicts = format!(
+        r#"(contains(["StringEquals", "StringLike", "ArnLike", "ArnEquals"], {base}) ? [for v in {values} : {task_arn}] : ["maybe"])"#
+    );
+    // `[for r in [X] : f(r)][0]` names a value once where HCL has no `let`.
+    let any_arn = format!(
+        r#"[for r in [{arn_verdicts}] : contains(r, "yes") ? "yes" : contains(r, "maybe") ? "maybe" : "no"][0]"#
+    );
+    let source_arn = match kind {
+        RoleKind::Task => any_arn,
+        RoleKind::Execution => format!(
+            r#"[for r in [{any_arn}] : (op != {base} && r == "yes") ? "yes" : r == "no" ? "no" : "maybe"][0]"#
+        ),
+    };
+    let condition = format!(
+        r#"(lower(key) == "aws:sourceaccount" ? {account} : lower(key) == "aws:sourcearn" ? {source_arn} : "maybe")"#
+    );
+    let verdicts = format!(
+        r#"concat([{principal}, {action}], flatten([for op, keyed in try(s.Condition, {{}}) : [for key, vals in keyed : {condition}]]))"#
+    );
+    format!(
+        r#"[for s in flatten([{document}.Statement]) : {{ effect = try(s.Effect, ""), statement = jsonencode(s), verdict = [for r in [{verdicts}] : contains(r, "no") ? "no" : contains(r, "maybe") ? "maybe" : "yes"][0] }}]"#
+    )
+}
+
 fn header(runner: &Runner, what: &str) -> String {
     format!(
         "# {what} streaming runner {} (account {}, region {}).\n# Generated by runnerc; change the spec and build again rather than editing this file.\n\n",
@@ -298,11 +393,29 @@ fn main_tf(runner: &Runner, documents: &RoleDocuments) -> String {
         .add_attribute(("account", string(&runner.account)))
         .add_attribute(("owner_tag_key", string(OWNER_TAG_KEY)))
         .add_attribute(("ecs_tasks_service", string(crate::model::ECS_TASKS_SERVICE)));
+    let checks_trust = RoleKind::ALL
+        .iter()
+        .any(|&kind| runner.role(kind).is_existing() && documents.policy(kind).is_some());
+    if checks_trust {
+        locals = locals
+            .add_attribute(("partition", string(&runner.partition.to_string())))
+            .add_attribute(("region", string(&runner.region)));
+    }
     for kind in RoleKind::ALL {
         let role = runner.role(kind);
         if let Ownership::Existing { path_known: true } = role.ownership {
             locals =
                 locals.add_attribute((format!("{}_role_path", kind.word()), string(&role.path)));
+        }
+        if role.is_existing() && documents.policy(kind).is_some() {
+            let key = kind.word();
+            locals = locals.add_attribute((
+                format!("{key}_role_trust"),
+                raw(trust_verdicts(
+                    kind,
+                    &format!("jsondecode(data.aws_iam_role.{key}.assume_role_policy)"),
+                )),
+            ));
         }
     }
     let mut body = Body::builder().add_block(locals.build()).add_block(
@@ -381,16 +494,25 @@ fn render(body: &Body) -> String {
 /// heredoc bodies are left as they are. Runs of blank lines become one, and none leads.
 pub fn align(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
-    // The pending run: (line, key width), all at one indentation.
+    // The pending run: (line, key width in bytes), all at one indentation. Terraform pads
+    // keys by characters, not bytes (a tag key `équipe` is 6 wide).
     let mut run: Vec<(&str, usize)> = Vec::new();
     let mut run_indent = usize::MAX;
     let mut heredoc: Option<&str> = None;
     let flush = |out: &mut String, run: &mut Vec<(&str, usize)>| {
-        let width = run.iter().map(|(_, w)| *w).max().unwrap_or(0);
-        for (line, key_width) in run.drain(..) {
+        let columns = |line: &str, key_width: usize| {
             let split = line.len() - line.trim_start().len() + key_width;
+            (split, line[split - key_width..split].chars().count())
+        };
+        let width = run
+            .iter()
+            .map(|(line, w)| columns(line, *w).1)
+            .max()
+            .unwrap_or(0);
+        for (line, key_width) in run.drain(..) {
+            let (split, key_columns) = columns(line, key_width);
             out.push_str(&line[..split]);
-            out.extend(std::iter::repeat_n(' ', width - key_width));
+            out.extend(std::iter::repeat_n(' ', width - key_columns));
             out.push_str(&line[split..]);
             out.push('\n');
         }
@@ -475,6 +597,11 @@ mod tests {
         assert_eq!(
             align(text),
             "a {\n  name      = 1\n  path_long = 2\n  x = {\n    \"k:1\" = 1\n    kk    = 2\n  }\n  y = <<-EOT\n    a = b\n  EOT\n}\n"
+        );
+        // Keys are padded by characters: `"équipe"` is 8 wide, as `"team-x"` is.
+        assert_eq!(
+            align("t = {\n  \"équipe\" = 1\n  \"team-x\" = 2\n  k = 3\n}\n"),
+            "t = {\n  \"équipe\" = 1\n  \"team-x\" = 2\n  k        = 3\n}\n"
         );
     }
 

@@ -219,7 +219,8 @@ impl Account {
             let Some(role) = self.get_role(name) else {
                 continue;
             };
-            let policy_names = self.aws_json(&["iam", "list-role-policies", "--role-name", name]);
+            let role_name = format!("--role-name={name}");
+            let policy_names = self.aws_json(&["iam", "list-role-policies", &role_name]);
             let policies: Vec<Value> = policy_names["PolicyNames"]
                 .as_array()
                 .unwrap()
@@ -229,8 +230,7 @@ impl Account {
                     let got = self.aws_json(&[
                         "iam",
                         "get-role-policy",
-                        "--role-name",
-                        name,
+                        &role_name,
                         "--policy-name",
                         policy,
                     ]);
@@ -240,9 +240,8 @@ impl Account {
                     })
                 })
                 .collect();
-            let attached =
-                self.aws_json(&["iam", "list-attached-role-policies", "--role-name", name]);
-            let tags = self.aws_json(&["iam", "list-role-tags", "--role-name", name]);
+            let attached = self.aws_json(&["iam", "list-attached-role-policies", &role_name]);
+            let tags = self.aws_json(&["iam", "list-role-tags", &role_name]);
             roles.insert(
                 (*name).to_owned(),
                 serde_json::json!({
@@ -260,7 +259,7 @@ impl Account {
 
     /// `get-role`, for what the export leaves out (description, session duration).
     pub fn get_role(&self, name: &str) -> Option<Value> {
-        let output = self.aws(&["iam", "get-role", "--role-name", name]);
+        let output = self.aws(&["iam", "get-role", &format!("--role-name={name}")]);
         if !output.status.success() {
             assert!(String::from_utf8_lossy(&output.stderr).contains("NoSuchEntity"));
             return None;

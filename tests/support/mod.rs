@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod iam;
+pub mod trust_cases;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

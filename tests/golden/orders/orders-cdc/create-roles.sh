@@ -18,6 +18,8 @@ export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-$AWS_REGION}"
 
 readonly RUNNER='orders-cdc'
 readonly ACCOUNT='123456789012'
+readonly RUNNER_PARTITION='aws'
+readonly RUNNER_REGION='eu-west-1'
 readonly INLINE_POLICY_NAME='runnerc-policy'
 readonly OWNER_TAG_KEY='runnerc:runner'
 
@@ -164,6 +166,10 @@ readonly EXECUTION_ROLE_POLICY='{
 output=$(mktemp)
 errors=$(mktemp)
 trap 'rm -f "$output" "$errors"' EXIT
+# A script stopped by a signal leaves no temporary file: exiting runs the EXIT trap.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # aws_unless_missing ARGS...: runs `aws ARGS...` quietly, its answer kept in "$output".
 # Returns 1 when IAM answers NoSuchEntity; stops the script on any other error. aws-cli v1 and
@@ -246,7 +252,7 @@ preflight_role() {
             adopted=1
         fi
     done
-    if ! aws_unless_missing iam get-role --role-name "$name" \
+    if ! aws_unless_missing iam get-role --role-name="$name" \
         --query "[Role.Path, join('', (Role.Tags || \`[]\`)[?Key=='$OWNER_TAG_KEY'].Value)]" --output text; then
         role_exists[$name]=0
         return 0
@@ -271,36 +277,254 @@ preflight_role() {
     fi
 }
 
-# preflight_existing NAME PATH TRUST_STATEMENT: an `existing` role, someone else's, must exist
-# (under PATH, unless PATH is empty) and trust ecs-tasks.amazonaws.com in an Allow statement.
-# runnerc does not edit a trust policy it does not own: when the role does not trust ECS tasks,
-# the refusal shows the statement to add. No tag is needed, and none is written.
+# ---- the trust check of an existing role, by meaning ----
+# ECS starts a task by asking for sts:AssumeRole as the service principal ecs-tasks.amazonaws.com,
+# with aws:SourceAccount = the runner's account and, for a task role, aws:SourceArn = the task's
+# ARN, arn:<partition>:ecs:<region>:<account>:task/... (AWS documents no aws:SourceArn for the
+# execution role). The role's trust policy is read once and each statement is judged against that
+# request: it applies (yes), does not (no), or runnerc cannot tell (maybe: an operator or key it
+# does not evaluate, NotPrincipal, a narrower aws:SourceArn). The role lets the runner's tasks in
+# only when an Allow applies and no Deny applies or may apply; on any maybe it refuses and shows
+# the statement to check. It never accepts what it cannot decide.
+
+# Separators of the fields read from the trust policy; no IAM value holds them.
+readonly FS=$'\x1c' US=$'\x1f' RS=$'\x1e' GS=$'\x1d'
+# The role's path on the first line, then one line per trust statement, its fields joined by
+# FS: effect, actions, NotAction?, NotAction's actions, services, Principal "*"?, NotPrincipal?,
+# condition operators (US), their keys (RS between operators, US between keys), their values
+# (GS between operators, RS between keys, US between values), the statement as JSON.
+readonly TRUST_FIELDS="Effect, join('$US', [Action][] || \`[]\`), to_string(NotAction != null), join('$US', [NotAction][] || \`[]\`), join('$US', [Principal.Service][] || \`[]\`), to_string(Principal == '*' || contains([Principal.AWS][] || \`[]\`, '*')), to_string(NotPrincipal != null), join('$US', keys(Condition || \`{}\`)), join('$RS', values(Condition || \`{}\`)[].join('$US', keys(@))), join('$GS', values(Condition || \`{}\`)[].join('$RS', values(@)[*].join('$US', map(&to_string(@), [@][])))), to_string(@)"
+readonly TRUST_QUERY="join('"$'\n'"', [[Role.Path], Role.AssumeRolePolicyDocument.[Statement][] | [].join('$FS', [$TRUST_FIELDS])][])"
+
+# like VALUE PATTERN: IAM's wildcard match (* any run, ? one character); every other character
+# of PATTERN is literal.
+like() {
+    local pattern=$2 glob='' c i
+    for ((i = 0; i < ${#pattern}; i++)); do
+        c=${pattern:i:1}
+        case $c in
+            '*' | '?') glob+=$c ;;
+            *) glob+="\\$c" ;;
+        esac
+    done
+    # shellcheck disable=SC2053 # the right side is a pattern on purpose
+    [[ $1 == $glob ]]
+}
+
+# any_like VALUE PATTERN...: true when one of the patterns matches VALUE.
+any_like() {
+    local value=$1 pattern
+    shift
+    for pattern in "$@"; do
+        if like "$value" "$pattern"; then
+            return 0
+        fi
+    done
+    return 1
+}
+
+# task_arn_verdict OPERATOR PATTERN: whether aws:SourceArn PATTERN admits every task of the
+# runner (yes), none (no) or some (maybe). ARN operators compare the six parts one by one.
+task_arn_verdict() {
+    local operator=$1 rest=$2 i
+    local -a parts=() want=(arn "$RUNNER_PARTITION" ecs "$RUNNER_REGION" "$ACCOUNT")
+    for i in 0 1 2 3 4; do
+        if [[ $rest != *:* ]]; then
+            if [ "$operator" = StringLike ] && like "arn:$RUNNER_PARTITION:ecs:$RUNNER_REGION:$ACCOUNT:task/runnerc-check/0" "$2"; then
+                echo yes
+            else
+                echo no
+            fi
+            return 0
+        fi
+        parts+=("${rest%%:*}")
+        rest=${rest#*:}
+    done
+    for i in 0 1 2 3 4; do
+        if [ "$operator" = StringEquals ]; then
+            [ "${parts[i]}" = "${want[i]}" ] || { echo no; return 0; }
+        else
+            like "${want[i]}" "${parts[i]}" || { echo no; return 0; }
+        fi
+    done
+    if [ "$operator" != StringEquals ] && [ "$rest" = '*' ]; then
+        echo yes
+    else
+        echo maybe
+    fi
+}
+
+# condition_verdict ROLE_KIND OPERATOR KEY VALUE...: one condition key of a statement, judged
+# against the request ECS makes: yes, no or maybe.
+condition_verdict() {
+    local kind=$1 operator=$2 key=${3,,} value verdict any=no
+    local base=${operator%IfExists}
+    shift 3
+    case $key in
+        aws:sourceaccount)
+            case $base in
+                StringEquals)
+                    for value in "$@"; do
+                        [ "$value" = "$ACCOUNT" ] && any=yes
+                    done
+                    echo "$any"
+                    ;;
+                StringLike)
+                    if any_like "$ACCOUNT" "$@"; then echo yes; else echo no; fi
+                    ;;
+                StringNotEquals)
+                    for value in "$@"; do
+                        [ "$value" = "$ACCOUNT" ] && { echo no; return 0; }
+                    done
+                    echo yes
+                    ;;
+                *) echo maybe ;;
+            esac
+            ;;
+        aws:sourcearn)
+            case $base in
+                StringEquals | StringLike | ArnLike | ArnEquals)
+                    for value in "$@"; do
+                        verdict=$(task_arn_verdict "${base/ArnEquals/ArnLike}" "$value")
+                        if [ "$verdict" = yes ] || { [ "$verdict" = maybe ] && [ "$any" = no ]; }; then
+                            any=$verdict
+                        fi
+                    done
+                    ;;
+                *) any=maybe ;;
+            esac
+            # ECS is not documented to send aws:SourceArn for the execution role: without the
+            # key, only an ...IfExists operator holds.
+            if [ "$kind" = execution ]; then
+                if [ "$base" != "$operator" ] && [ "$any" = yes ]; then
+                    any=yes
+                elif [ "$any" != no ]; then
+                    any=maybe
+                fi
+            fi
+            echo "$any"
+            ;;
+        *) echo maybe ;;
+    esac
+}
+
+# and3 VERDICT VERDICT: three-valued "and".
+and3() {
+    if [ "$1" = no ] || [ "$2" = no ]; then
+        echo no
+    elif [ "$1" = maybe ] || [ "$2" = maybe ]; then
+        echo maybe
+    else
+        echo yes
+    fi
+}
+
+# statement_verdict ROLE_KIND FIELDS...: whether one trust statement (the fields of
+# TRUST_QUERY) applies to ECS's request for this runner's tasks.
+statement_verdict() {
+    local kind=$1 actions=$3 not_action=$4 not_actions=$5 services=$6 star=$7 not_principal=$8
+    local operators=$9 keys=${10} values=${11} verdict=yes i j
+    local -a list=() operator_list=() key_groups=() value_groups=() key_list=() value_list=()
+    # Principal
+    IFS=$US read -r -a list <<<"$services"
+    if [ "$not_principal" = true ]; then
+        verdict=maybe
+    elif [ "$star" != true ] && ! printf '%s\n' "${list[@],,}" | grep -qxF 'ecs-tasks.amazonaws.com'; then
+        echo no
+        return 0
+    fi
+    # Action (IAM compares action names without regard to case)
+    if [ "$not_action" = true ]; then
+        IFS=$US read -r -a list <<<"${not_actions,,}"
+        if any_like sts:assumerole "${list[@]}"; then
+            echo no
+            return 0
+        fi
+    else
+        IFS=$US read -r -a list <<<"${actions,,}"
+        if ! any_like sts:assumerole "${list[@]}"; then
+            echo no
+            return 0
+        fi
+    fi
+    # Conditions: every operator and key must hold.
+    IFS=$US read -r -a operator_list <<<"$operators"
+    IFS=$RS read -r -a key_groups <<<"$keys"
+    IFS=$GS read -r -a value_groups <<<"$values"
+    for i in "${!operator_list[@]}"; do
+        IFS=$US read -r -a key_list <<<"${key_groups[i]:-}"
+        IFS=$RS read -r -a value_list <<<"${value_groups[i]:-}"
+        for j in "${!key_list[@]}"; do
+            IFS=$US read -r -a list <<<"${value_list[j]:-}"
+            verdict=$(and3 "$verdict" "$(condition_verdict "$kind" "${operator_list[i]}" "${key_list[j]}" "${list[@]}")")
+        done
+    done
+    echo "$verdict"
+}
+
+# check_ecs_trust NAME ROLE_KIND TRUST_STATEMENT: judges the trust policy read into "$output"
+# by preflight_existing; refuses unless it lets this runner's ECS tasks in: an Allow applies
+# and no Deny applies or may apply.
+check_ecs_trust() {
+    local name=$1 kind=$2 statement=$3 verdict allowed=no
+    local -a fields=() denies=() unsure_denies=() unsure_allows=()
+    while IFS=$FS read -r -a fields; do
+        [ "${#fields[@]}" -ge 11 ] || continue
+        verdict=$(statement_verdict "$kind" "${fields[@]}")
+        case ${fields[0]}:$verdict in
+            Deny:yes) denies+=("${fields[10]}") ;;
+            Deny:maybe) unsure_denies+=("${fields[10]}") ;;
+            Allow:maybe) unsure_allows+=("${fields[10]}") ;;
+            Allow:yes) allowed=yes ;;
+        esac
+    done < <(tail -n +2 "$output")
+    if [ "${#denies[@]}" -gt 0 ]; then
+        refuse "role $name's trust policy explicitly denies ECS tasks of account $ACCOUNT the role, so ECS could not use it; runnerc does not edit a trust policy it does not own." \
+            "Remove or narrow this statement, then run again:"$'\n'"$(printf '%s\n' "${denies[@]}")"
+    elif [ "${#unsure_denies[@]}" -gt 0 ] || { [ "$allowed" != yes ] && [ "${#unsure_allows[@]}" -gt 0 ]; }; then
+        refuse "runnerc cannot tell whether role $name's trust policy lets this runner's ECS tasks (account $ACCOUNT, region $RUNNER_REGION) assume it: it does not evaluate every operator, key or principal of these statements, and never accepts what it cannot decide." \
+            "Check them; where they are meant to let ECS tasks in, write what they allow as the statement below, then run again:"$'\n'"$(printf '%s\n' "${unsure_denies[@]}" "${unsure_allows[@]}")"$'\n'"the statement runnerc checks for:"$'\n'"$statement"
+    elif [ "$allowed" != yes ]; then
+        refuse "role $name does not trust ecs-tasks.amazonaws.com for tasks of account $ACCOUNT, so ECS could not use it; runnerc does not edit a trust policy it does not own." \
+            "Add this statement to the role's trust policy, then run again:"$'\n'"$statement"
+    fi
+}
+
+# preflight_existing NAME ROLE_KIND PATH TRUST_STATEMENT: an `existing` role, someone else's,
+# must exist (under PATH, unless PATH is empty) and let this runner's ECS tasks in by the
+# meaning of its trust policy (check_ecs_trust). runnerc does not edit a trust policy it does
+# not own: the refusal shows the statement to add or check. No tag is needed, and none is
+# written.
 preflight_existing() {
-    local name=$1 path=$2 statement=$3 current_path trusted
+    local name=$1 kind=$2 path=$3 statement=$4 current_path
     role_checked[$name]=1
-    if ! aws_unless_missing iam get-role --role-name "$name" \
-        --query "[Role.Path, to_string(contains(Role.AssumeRolePolicyDocument.[Statement][] | [?Effect=='Allow'].Principal.Service | [], 'ecs-tasks.amazonaws.com'))]" \
-        --output text; then
+    if ! aws_unless_missing iam get-role --role-name="$name" \
+        --query "$TRUST_QUERY" --output text; then
         role_exists[$name]=0
         refuse "role $name does not exist; the spec names it \`existing\`, so runnerc adds its policy to it but does not create it." \
             "Create the role first, or remove \`existing\` from the spec to have runnerc create one"
         return 0
     fi
     role_exists[$name]=1
-    IFS=$'\t' read -r current_path trusted <"$output" || true
+    read -r current_path <"$output" || true
     if [ -n "$path" ] && [ "$current_path" != "$path" ]; then
         refuse "role $name is under path $current_path, not $path as the spec's ARN says; correct the ARN in the spec"
     fi
-    if [ "$trusted" != true ]; then
-        refuse "role $name does not trust ecs-tasks.amazonaws.com, so ECS could not use it; runnerc does not edit a trust policy it does not own." \
-            "Add this statement to the role's trust policy, then run again:"$'\n'"$statement"
+    check_ecs_trust "$name" "$kind" "$statement"
+}
+
+# preflight_policy WHAT ARN: a managed policy the run attaches, or a permissions boundary,
+# must exist before the first change, or IAM would refuse it half way.
+preflight_policy() {
+    if ! aws_unless_missing iam get-policy --policy-arn="$2" --query Policy.Arn --output text; then
+        refuse "the $1 $2 does not exist in this account or partition; correct the ARN in the spec (a typo?), or create the policy first"
     fi
 }
 
 # preflight_present NAME: records whether role NAME exists, for delete-roles.sh.
 preflight_present() {
     role_checked[$1]=1
-    if aws_unless_missing iam get-role --role-name "$1" --query Role.RoleName --output text; then
+    if aws_unless_missing iam get-role --role-name="$1" --query Role.RoleName --output text; then
         role_exists[$1]=1
     else
         role_exists[$1]=0
@@ -308,22 +532,41 @@ preflight_present() {
 }
 
 # preflight_delete NAME KEEP_JSON: a role to delete must hold nothing but what create-roles.sh
-# put on it (the inline policy INLINE_POLICY_NAME and the managed policies in KEEP_JSON), or
-# IAM would refuse to delete it half way.
+# put on it (the inline policy INLINE_POLICY_NAME and the managed policies in KEEP_JSON), and be
+# in no instance profile, or IAM would refuse to delete it half way. A role that goes away
+# meanwhile (another run) is already gone.
 preflight_delete() {
     local name=$1 keep=$2 others
     if [ "${role_exists[$name]}" != 1 ]; then
         return 0
     fi
-    others=$(aws iam list-role-policies --role-name "$name" \
-        --query "PolicyNames[?@ != '$INLINE_POLICY_NAME']" --output text)
+    if ! aws_unless_missing iam list-role-policies --role-name="$name" \
+        --query "PolicyNames[?@ != '$INLINE_POLICY_NAME']" --output text; then
+        role_exists[$name]=0
+        return 0
+    fi
+    others=$(<"$output")
     if [ -n "$others" ]; then
         refuse "role $name has inline policies runnerc did not put there ($others); remove them first, or keep the role"
     fi
-    others=$(aws iam list-attached-role-policies --role-name "$name" \
-        --query "AttachedPolicies[?!contains(\`$keep\`, PolicyArn)].PolicyArn" --output text)
+    if ! aws_unless_missing iam list-attached-role-policies --role-name="$name" \
+        --query "AttachedPolicies[?!contains(\`$keep\`, PolicyArn)].PolicyArn" --output text; then
+        role_exists[$name]=0
+        return 0
+    fi
+    others=$(<"$output")
     if [ -n "$others" ]; then
         refuse "role $name has managed policies attached that the spec does not list ($others); detach them first, or keep the role"
+    fi
+    if ! aws_unless_missing iam list-instance-profiles-for-role --role-name="$name" \
+        --query "InstanceProfiles[].InstanceProfileName" --output text; then
+        role_exists[$name]=0
+        return 0
+    fi
+    others=$(<"$output")
+    if [ -n "$others" ]; then
+        refuse "role $name is in the instance profile(s) $others, which IAM refuses to delete it through; runnerc did not put it there." \
+            "Remove it first (aws iam remove-role-from-instance-profile --instance-profile-name PROFILE --role-name $name), or keep the role"
     fi
 }
 
@@ -350,22 +593,22 @@ ensure_role() {
     local name=$1 path=$2 duration=$3 description=$4 boundary=$5 tags=$6 tag_keys=$7 trust=$8
     local stale
     if [ "${role_exists[$name]}" = 1 ]; then
-        aws iam update-assume-role-policy --role-name "$name" --policy-document "$trust"
-        aws iam update-role --role-name "$name" --max-session-duration "$duration" --cli-input-json "$description"
+        aws iam update-assume-role-policy --role-name="$name" --policy-document "$trust"
+        aws iam update-role --role-name="$name" --max-session-duration "$duration" --cli-input-json "$description"
         if [ -n "$boundary" ]; then
-            aws iam put-role-permissions-boundary --role-name "$name" --permissions-boundary "$boundary"
+            aws iam put-role-permissions-boundary --role-name="$name" --permissions-boundary "$boundary"
         else
-            aws_unless_missing iam delete-role-permissions-boundary --role-name "$name" || true
+            aws_unless_missing iam delete-role-permissions-boundary --role-name="$name" || true
         fi
         # Stale tags go first, so the role never holds more than IAM's 50 on the way.
-        stale=$(aws iam list-role-tags --role-name "$name" --query "Tags[?!contains(\`$tag_keys\`, Key)].Key" --output json)
+        stale=$(aws iam list-role-tags --role-name="$name" --query "Tags[?!contains(\`$tag_keys\`, Key)].Key" --output json)
         if [ "$(printf '%s' "$stale" | tr -d ' \n')" != '[]' ]; then
-            aws iam untag-role --role-name "$name" --tag-keys "$stale"
+            aws iam untag-role --role-name="$name" --tag-keys "$stale"
         fi
-        aws iam tag-role --role-name "$name" --tags "$tags"
+        aws iam tag-role --role-name="$name" --tags "$tags"
         echo "updated role $name"
     else
-        local create=(iam create-role --role-name "$name" --path "$path"
+        local create=(iam create-role --role-name="$name" --path "$path"
             --max-session-duration "$duration" --assume-role-policy-document "$trust"
             --cli-input-json "$description" --tags "$tags")
         if [ -n "$boundary" ]; then
@@ -377,10 +620,26 @@ ensure_role() {
 }
 
 # put_inline_policy NAME POLICY_NAME DOCUMENT: adds or replaces runnerc's inline policy on the
-# role; other inline policies are left as they are.
+# role; other inline policies are left as they are. A policy of that name that holds other
+# grants is replaced, and the summary shows what it held: on a shared role that is where another
+# spec defining the same runner name shows (a runner's name is its identity in an account).
 put_inline_policy() {
-    aws iam put-role-policy --role-name "$1" --policy-name "$2" --policy-document "$3"
-    echo "put inline policy $2 on $1"
+    local name=$1 policy=$2 document=$3 previous=''
+    if aws_unless_missing iam get-role-policy --role-name="$name" --policy-name="$policy" \
+        --query PolicyDocument --output json; then
+        previous=$(tr -d ' \n\t\r' <"$output")
+        if [ "$previous" = "$(printf '%s' "$document" | tr -d ' \n\t\r')" ]; then
+            echo "inline policy $policy on $name is up to date"
+            return 0
+        fi
+    fi
+    aws iam put-role-policy --role-name="$name" --policy-name="$policy" --policy-document "$document"
+    if [ -z "$previous" ]; then
+        echo "put inline policy $policy on $name"
+    else
+        echo "replaced inline policy $policy on $name; it held other grants (an older build of runner $RUNNER, or another spec that defines a runner named $RUNNER):"
+        printf '  %s\n' "$previous"
+    fi
 }
 
 # remove_inline_policy NAME POLICY_NAME: removes runnerc's inline policy from the role, if it
@@ -390,7 +649,7 @@ remove_inline_policy() {
         echo "role $1 is not there; nothing to remove"
         return 0
     fi
-    if aws_unless_missing iam delete-role-policy --role-name "$1" --policy-name "$2"; then
+    if aws_unless_missing iam delete-role-policy --role-name="$1" --policy-name="$2"; then
         echo "removed inline policy $2 from $1"
     fi
 }
@@ -401,16 +660,16 @@ attach_managed_policies() {
     local name=$1 keep=$2 arn listing
     local -a stale=()
     shift 2
-    listing=$(aws iam list-attached-role-policies --role-name "$name" \
+    listing=$(aws iam list-attached-role-policies --role-name="$name" \
         --query "AttachedPolicies[?!contains(\`$keep\`, PolicyArn)].PolicyArn" --output text)
     # Into an array, one ARN a field: no ARN is split or read as a glob pattern.
     read -r -d '' -a stale <<<"$listing" || true
     for arn in "${stale[@]}"; do
-        aws iam detach-role-policy --role-name "$name" --policy-arn "$arn"
+        aws iam detach-role-policy --role-name="$name" --policy-arn="$arn"
         echo "detached $arn from $name"
     done
     for arn in "$@"; do
-        aws iam attach-role-policy --role-name "$name" --policy-arn "$arn"
+        aws iam attach-role-policy --role-name="$name" --policy-arn="$arn"
         echo "attached $arn to $name"
     done
 }
@@ -425,16 +684,19 @@ delete_role() {
         echo "role $name is already gone"
         return 0
     fi
-    if aws_unless_missing iam delete-role-policy --role-name "$name" --policy-name "$INLINE_POLICY_NAME"; then
+    if aws_unless_missing iam delete-role-policy --role-name="$name" --policy-name="$INLINE_POLICY_NAME"; then
         echo "removed inline policy $INLINE_POLICY_NAME from $name"
     fi
     for arn in "$@"; do
-        if aws_unless_missing iam detach-role-policy --role-name "$name" --policy-arn "$arn"; then
+        if aws_unless_missing iam detach-role-policy --role-name="$name" --policy-arn="$arn"; then
             echo "detached $arn from $name"
         fi
     done
-    aws iam delete-role --role-name "$name"
-    echo "deleted role $name"
+    if aws_unless_missing iam delete-role --role-name="$name"; then
+        echo "deleted role $name"
+    else
+        echo "role $name is already gone"
+    fi
 }
 
 parse_arguments "$@"
@@ -443,6 +705,7 @@ check_account
 # Preflight: both roles are checked before anything is changed.
 preflight_role 'orders-cdc-task-role' '/'
 preflight_role 'orders-cdc-execution-role' '/'
+preflight_policy 'managed policy' 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy'
 end_preflight
 
 # The task role, assumed by the running agent.

@@ -60,6 +60,7 @@ resource "aws_iam_role" "task" {
     "team"           = "data-platform"
     "cost-centre"    = "cc-1234"
     "owner"          = "platform@example.com"
+    "équipe"         = "plateforme"
     "runnerc:runner" = "warehouse-cdc"
   }
 
@@ -260,6 +261,7 @@ resource "aws_iam_role" "execution" {
     "team"           = "data-platform"
     "cost-centre"    = "cc-1234"
     "owner"          = "platform@example.com"
+    "équipe"         = "plateforme"
     "runnerc:runner" = "warehouse-cdc"
   }
 

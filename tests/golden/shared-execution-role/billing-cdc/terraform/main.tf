@@ -6,7 +6,23 @@ locals {
   account           = "123456789012"
   owner_tag_key     = "runnerc:runner"
   ecs_tasks_service = "ecs-tasks.amazonaws.com"
+  partition         = "aws"
+  region            = "eu-west-1"
   task_role_path    = "/platform/"
+  task_role_trust = [for s in flatten([jsondecode(data.aws_iam_role.task.assume_role_policy).Statement]) : {
+    effect    = try(s.Effect, "")
+    statement = jsonencode(s)
+    verdict = [for r in [
+      concat([(try(s.NotPrincipal, null) != null ? "maybe" : anytrue([try(s.Principal == "*", false), contains([for p in flatten([try(s.Principal.AWS, [])]) : tostring(p)], "*"), contains([for p in flatten([try(s.Principal.Service, [])]) : lower(tostring(p))], "ecs-tasks.amazonaws.com")]) ? "yes" : "no"), (try(s.NotAction, null) != null ? (anytrue([for a in flatten([s.NotAction]) : can(regex(format("^%s$", join(".*", [for part in split("*", lower(tostring(a))) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), "sts:assumerole"))]) ? "no" : "yes") : (anytrue([for a in flatten([try(s.Action, [])]) : can(regex(format("^%s$", join(".*", [for part in split("*", lower(tostring(a))) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), "sts:assumerole"))]) ? "yes" : "no"))], flatten([for op, keyed in try(s.Condition, {}) : [for key, vals in keyed : (lower(key) == "aws:sourceaccount" ? (trimsuffix(op, "IfExists") == "StringEquals" ? (contains([for v in flatten([vals]) : tostring(v)], local.account) ? "yes" : "no") : trimsuffix(op, "IfExists") == "StringLike" ? (anytrue([for v in [for v in flatten([vals]) : tostring(v)] : can(regex(format("^%s$", join(".*", [for part in split("*", v) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), local.account))]) ? "yes" : "no") : trimsuffix(op, "IfExists") == "StringNotEquals" ? (contains([for v in flatten([vals]) : tostring(v)], local.account) ? "no" : "yes") : "maybe") : lower(key) == "aws:sourcearn" ? [for r in [(contains(["StringEquals", "StringLike", "ArnLike", "ArnEquals"], trimsuffix(op, "IfExists")) ? [for v in [for v in flatten([vals]) : tostring(v)] : (length(split(":", v)) < 6 ? ((trimsuffix(op, "IfExists") == "StringLike" && can(regex(format("^%s$", join(".*", [for part in split("*", v) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), "arn:${local.partition}:ecs:${local.region}:${local.account}:task/runnerc-check/0"))) ? "yes" : "no") : !alltrue([for i, w in ["arn", local.partition, "ecs", local.region, local.account] : (trimsuffix(op, "IfExists") == "StringEquals" ? split(":", v)[i] == w : can(regex(format("^%s$", join(".*", [for part in split("*", split(":", v)[i]) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), w)))]) ? "no" : (trimsuffix(op, "IfExists") != "StringEquals" && join(":", slice(split(":", v), 5, length(split(":", v)))) == "*") ? "yes" : "maybe")] : ["maybe"])] : contains(r, "yes") ? "yes" : contains(r, "maybe") ? "maybe" : "no"][0] : "maybe")]]))
+    ] : contains(r, "no") ? "no" : contains(r, "maybe") ? "maybe" : "yes"][0]
+  }]
+  execution_role_trust = [for s in flatten([jsondecode(data.aws_iam_role.execution.assume_role_policy).Statement]) : {
+    effect    = try(s.Effect, "")
+    statement = jsonencode(s)
+    verdict = [for r in [
+      concat([(try(s.NotPrincipal, null) != null ? "maybe" : anytrue([try(s.Principal == "*", false), contains([for p in flatten([try(s.Principal.AWS, [])]) : tostring(p)], "*"), contains([for p in flatten([try(s.Principal.Service, [])]) : lower(tostring(p))], "ecs-tasks.amazonaws.com")]) ? "yes" : "no"), (try(s.NotAction, null) != null ? (anytrue([for a in flatten([s.NotAction]) : can(regex(format("^%s$", join(".*", [for part in split("*", lower(tostring(a))) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), "sts:assumerole"))]) ? "no" : "yes") : (anytrue([for a in flatten([try(s.Action, [])]) : can(regex(format("^%s$", join(".*", [for part in split("*", lower(tostring(a))) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), "sts:assumerole"))]) ? "yes" : "no"))], flatten([for op, keyed in try(s.Condition, {}) : [for key, vals in keyed : (lower(key) == "aws:sourceaccount" ? (trimsuffix(op, "IfExists") == "StringEquals" ? (contains([for v in flatten([vals]) : tostring(v)], local.account) ? "yes" : "no") : trimsuffix(op, "IfExists") == "StringLike" ? (anytrue([for v in [for v in flatten([vals]) : tostring(v)] : can(regex(format("^%s$", join(".*", [for part in split("*", v) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), local.account))]) ? "yes" : "no") : trimsuffix(op, "IfExists") == "StringNotEquals" ? (contains([for v in flatten([vals]) : tostring(v)], local.account) ? "no" : "yes") : "maybe") : lower(key) == "aws:sourcearn" ? [for r in [[for r in [(contains(["StringEquals", "StringLike", "ArnLike", "ArnEquals"], trimsuffix(op, "IfExists")) ? [for v in [for v in flatten([vals]) : tostring(v)] : (length(split(":", v)) < 6 ? ((trimsuffix(op, "IfExists") == "StringLike" && can(regex(format("^%s$", join(".*", [for part in split("*", v) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), "arn:${local.partition}:ecs:${local.region}:${local.account}:task/runnerc-check/0"))) ? "yes" : "no") : !alltrue([for i, w in ["arn", local.partition, "ecs", local.region, local.account] : (trimsuffix(op, "IfExists") == "StringEquals" ? split(":", v)[i] == w : can(regex(format("^%s$", join(".*", [for part in split("*", split(":", v)[i]) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), w)))]) ? "no" : (trimsuffix(op, "IfExists") != "StringEquals" && join(":", slice(split(":", v), 5, length(split(":", v)))) == "*") ? "yes" : "maybe")] : ["maybe"])] : contains(r, "yes") ? "yes" : contains(r, "maybe") ? "maybe" : "no"][0]] : (op != trimsuffix(op, "IfExists") && r == "yes") ? "yes" : r == "no" ? "no" : "maybe"][0] : "maybe")]]))
+    ] : contains(r, "no") ? "no" : contains(r, "maybe") ? "maybe" : "yes"][0]
+  }]
 }
 
 data "aws_caller_identity" "current" {}
@@ -45,8 +61,18 @@ resource "aws_iam_role_policy" "task" {
     }
 
     precondition {
-      condition     = contains(flatten([for s in flatten([jsondecode(data.aws_iam_role.task.assume_role_policy).Statement]) : try(s.Principal.Service, []) if try(s.Effect, "") == "Allow"]), local.ecs_tasks_service)
-      error_message = "Role billing-agent does not trust ecs-tasks.amazonaws.com, so ECS could not use it; runnerc does not edit a trust policy it does not own. Add this statement to the role's trust policy, then apply again: {\"Sid\":\"EcsTasksAssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"ArnLike\":{\"aws:SourceArn\":\"arn:aws:ecs:eu-west-1:123456789012:*\"},\"StringEquals\":{\"aws:SourceAccount\":\"123456789012\"}}}"
+      condition     = length([for s in local.task_role_trust : s.statement if s.effect == "Deny" && s.verdict == "yes"]) == 0
+      error_message = format("%s%s", "Role billing-agent's trust policy explicitly denies ECS tasks of account 123456789012 the role, so ECS could not use it; runnerc does not edit a trust policy it does not own. Remove or narrow these statements, then apply again: ", jsonencode([for s in local.task_role_trust : s.statement if s.effect == "Deny" && s.verdict == "yes"]))
+    }
+
+    precondition {
+      condition     = length([for s in local.task_role_trust : s.statement if s.effect == "Deny" && s.verdict == "maybe"]) == 0 && (length([for s in local.task_role_trust : s.statement if s.effect == "Allow" && s.verdict == "yes"]) > 0 || length([for s in local.task_role_trust : s.statement if s.effect == "Allow" && s.verdict == "maybe"]) == 0)
+      error_message = format("%s%s", "runnerc cannot tell whether role billing-agent's trust policy lets this runner's ECS tasks (account 123456789012, region eu-west-1) assume it: it does not evaluate every operator, key or principal of these statements, and never accepts what it cannot decide. Check them; where they are meant to let ECS tasks in, write what they allow as {\"Sid\":\"EcsTasksAssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"ArnLike\":{\"aws:SourceArn\":\"arn:aws:ecs:eu-west-1:123456789012:*\"},\"StringEquals\":{\"aws:SourceAccount\":\"123456789012\"}}}, then apply again: ", jsonencode(concat([for s in local.task_role_trust : s.statement if s.effect == "Deny" && s.verdict == "maybe"], [for s in local.task_role_trust : s.statement if s.effect == "Allow" && s.verdict == "maybe"])))
+    }
+
+    precondition {
+      condition     = length([for s in local.task_role_trust : s.statement if s.effect == "Allow" && s.verdict == "yes"]) > 0 || length([for s in local.task_role_trust : s.statement if s.effect == "Allow" && s.verdict == "maybe"]) > 0
+      error_message = "Role billing-agent does not trust ecs-tasks.amazonaws.com for tasks of account 123456789012, so ECS could not use it; runnerc does not edit a trust policy it does not own. Add this statement to the role's trust policy, then apply again: {\"Sid\":\"EcsTasksAssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"ArnLike\":{\"aws:SourceArn\":\"arn:aws:ecs:eu-west-1:123456789012:*\"},\"StringEquals\":{\"aws:SourceAccount\":\"123456789012\"}}}"
     }
 
     precondition {
@@ -84,8 +110,18 @@ resource "aws_iam_role_policy" "execution" {
     }
 
     precondition {
-      condition     = contains(flatten([for s in flatten([jsondecode(data.aws_iam_role.execution.assume_role_policy).Statement]) : try(s.Principal.Service, []) if try(s.Effect, "") == "Allow"]), local.ecs_tasks_service)
-      error_message = "Role ecsTaskExecutionRole does not trust ecs-tasks.amazonaws.com, so ECS could not use it; runnerc does not edit a trust policy it does not own. Add this statement to the role's trust policy, then apply again: {\"Sid\":\"EcsTasksAssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"123456789012\"}}}"
+      condition     = length([for s in local.execution_role_trust : s.statement if s.effect == "Deny" && s.verdict == "yes"]) == 0
+      error_message = format("%s%s", "Role ecsTaskExecutionRole's trust policy explicitly denies ECS tasks of account 123456789012 the role, so ECS could not use it; runnerc does not edit a trust policy it does not own. Remove or narrow these statements, then apply again: ", jsonencode([for s in local.execution_role_trust : s.statement if s.effect == "Deny" && s.verdict == "yes"]))
+    }
+
+    precondition {
+      condition     = length([for s in local.execution_role_trust : s.statement if s.effect == "Deny" && s.verdict == "maybe"]) == 0 && (length([for s in local.execution_role_trust : s.statement if s.effect == "Allow" && s.verdict == "yes"]) > 0 || length([for s in local.execution_role_trust : s.statement if s.effect == "Allow" && s.verdict == "maybe"]) == 0)
+      error_message = format("%s%s", "runnerc cannot tell whether role ecsTaskExecutionRole's trust policy lets this runner's ECS tasks (account 123456789012, region eu-west-1) assume it: it does not evaluate every operator, key or principal of these statements, and never accepts what it cannot decide. Check them; where they are meant to let ECS tasks in, write what they allow as {\"Sid\":\"EcsTasksAssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"123456789012\"}}}, then apply again: ", jsonencode(concat([for s in local.execution_role_trust : s.statement if s.effect == "Deny" && s.verdict == "maybe"], [for s in local.execution_role_trust : s.statement if s.effect == "Allow" && s.verdict == "maybe"])))
+    }
+
+    precondition {
+      condition     = length([for s in local.execution_role_trust : s.statement if s.effect == "Allow" && s.verdict == "yes"]) > 0 || length([for s in local.execution_role_trust : s.statement if s.effect == "Allow" && s.verdict == "maybe"]) > 0
+      error_message = "Role ecsTaskExecutionRole does not trust ecs-tasks.amazonaws.com for tasks of account 123456789012, so ECS could not use it; runnerc does not edit a trust policy it does not own. Add this statement to the role's trust policy, then apply again: {\"Sid\":\"EcsTasksAssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"123456789012\"}}}"
     }
   }
 }
