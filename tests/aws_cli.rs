@@ -1081,3 +1081,72 @@ fn an_existing_roles_trust_is_judged_by_meaning() {
         "existing roles' trust judged by meaning ({canned_cases} of the policies, which moto refuses to store, read through a wrapper)"
     ));
 }
+
+/// A script stopped by a signal (Ctrl-C, `kill`, or `kill` of its process group, as CI runners
+/// and `timeout` do) leaves none of its temporary files behind: bash runs the EXIT trap then.
+/// (SIGKILL cannot be caught by any program.) Needs no AWS: `aws` here is a stand-in that
+/// waits to be stopped.
+#[test]
+fn a_script_stopped_by_a_signal_leaves_no_temporary_files() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = "runner \"stopped\" {\n    account \"777700000026\"\n    region \"eu-west-1\"\n    secret \"prod/db\"\n}\n";
+    let folder = build_spec(dir.path(), "stopped", spec);
+    let bin = dir.path().join("slow-bin");
+    let tmp = dir.path().join("tmp");
+    fs::create_dir_all(&bin).unwrap();
+    fs::create_dir_all(&tmp).unwrap();
+    let started = dir.path().join("aws-started");
+    fs::write(
+        bin.join("aws"),
+        format!(
+            "#!/usr/bin/env bash\ntouch '{}'\nexec sleep 60\n",
+            started.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(bin.join("aws"), fs::Permissions::from_mode(0o755)).unwrap();
+    for (signal, status) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
+        let _ = fs::remove_file(&started);
+        let mut child = Command::new("bash")
+            .arg(folder.join("create-roles.sh"))
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env("TMPDIR", &tmp)
+            .process_group(0)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + std::time::Duration::from_secs(30);
+        while !started.exists() {
+            assert!(Instant::now() < deadline, "the script never called aws");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let files: Vec<_> = fs::read_dir(&tmp).unwrap().collect();
+        assert_eq!(
+            files.len(),
+            2,
+            "the script's two temporary files exist while it runs"
+        );
+        let killed = Command::new("kill")
+            .args(["-s", signal, "--", &format!("-{}", child.id())])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let exit = child.wait().unwrap();
+        assert_eq!(exit.code(), Some(status), "SIG{signal}");
+        let left: Vec<_> = fs::read_dir(&tmp)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "SIG{signal} left {left:?}");
+    }
+}

@@ -154,7 +154,8 @@ readonly EXECUTION_ROLE_POLICY='{
 output=$(mktemp)
 errors=$(mktemp)
 trap 'rm -f "$output" "$errors"' EXIT
-# A script stopped by a signal leaves no temporary file: exiting runs the EXIT trap.
+# Stopped by a signal, the script exits with the shell's status for it, through the EXIT trap
+# (tests/aws_cli.rs); only SIGKILL, which no program can catch, leaves the two files behind.
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
