@@ -178,7 +178,7 @@ enum Command {
     },
     /// Serve editors over the Language Server Protocol on stdin and stdout
     #[command(
-        after_help = "Editors start it themselves (see editors/vscode and the README's \"Editor support\").\n\nExample (what an editor runs):\n  runnerc lsp"
+        after_help = "Editors start it themselves (see docs/editors.md).\n\nExample (what an editor runs):\n  runnerc lsp"
     )]
     Lsp {
         /// Accepted for editors that pass it; stdio is the only transport

@@ -1,7 +1,7 @@
 //! Inputs built to hurt: a 50 MB string literal, 100,000 runners, a line of a million `#`, a
 //! runner of 100,000 repeated blocks, a million opening braces. Each either compiles or is
 //! refused with a clear, short error; none panics, hangs or floods the terminal. (Speed and
-//! memory are measured by `cargo bench` and reported in the README, not timed here.)
+//! memory are measured by `cargo bench` and reported in docs/design.md, not timed here.)
 
 use std::fmt::Write as _;
 use std::fs;

@@ -1,8 +1,10 @@
 //! The documentation holds: every code is explained in docs/diagnostics.md (and by `runnerc
 //! explain`), each failing example there reports its code and each fixed example compiles
-//! without it; the README's language tour compiles; every subcommand's help shows an example;
-//! the starter spec of `runnerc init` compiles; SARIF output validates against the SARIF 2.1.0
-//! schema.
+//! without it; the language tour (docs/language.md) and the existing-roles spec
+//! (docs/deploying.md) compile; the `runnerc can`, `check` and `explain` runs the README and the
+//! docs show print what they show; the README stays a front door of at most 400 lines; every
+//! subcommand's help shows an example; the starter spec of `runnerc init` compiles; SARIF output
+//! validates against the SARIF 2.1.0 schema.
 
 mod support;
 
@@ -81,29 +83,227 @@ fn every_code_is_explained_with_examples_that_hold() {
     assert_eq!(runnerc(&["explain", "E999"]).status.code(), Some(2));
 }
 
-#[test]
-fn the_readme_tour_compiles() {
-    let readme = fs::read_to_string("README.md").unwrap();
-    let start = readme
-        .find("# orders.runner\n")
-        .expect("the tour starts with # orders.runner");
-    let end = start + readme[start..].find("```").unwrap();
-    let codes = codes_of(&readme[start..end]);
-    assert!(codes.is_empty(), "README tour reports {codes:?}");
+/// The text of the code block that follows `start` in `page`, up to its closing fence.
+fn block_after(page: &str, start: &str) -> String {
+    let text = fs::read_to_string(page).unwrap();
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{page} has no `{}`", start.trim_end()));
+    let end = from + text[from..].find("```").unwrap();
+    text[from..end].to_owned()
 }
 
 #[test]
-fn the_readme_existing_roles_spec_compiles() {
-    let readme = fs::read_to_string("README.md").unwrap();
-    let start = readme
-        .find("runner \"crm-cdc\" {\n")
-        .expect("the existing-roles section has a spec");
-    let end = start + readme[start..].find("```").unwrap();
-    let codes = codes_of(&readme[start..end]);
+fn the_language_tour_compiles() {
+    let tour = block_after("docs/language.md", "# orders.runner\n");
+    assert!(
+        tour.contains("task role {"),
+        "the tour is cut short:\n{tour}"
+    );
+    let codes = codes_of(&tour);
+    assert!(codes.is_empty(), "the language tour reports {codes:?}");
+}
+
+#[test]
+fn the_existing_roles_spec_compiles() {
+    let spec = block_after("docs/deploying.md", "runner \"crm-cdc\" {\n");
+    assert!(spec.contains("existing"), "{spec}");
+    let codes = codes_of(&spec);
     assert!(
         codes.is_empty(),
-        "README existing-roles spec reports {codes:?}"
+        "docs/deploying.md's existing-roles spec reports {codes:?}"
     );
+}
+
+#[test]
+fn the_readme_is_a_front_door_of_at_most_400_lines() {
+    let readme = fs::read_to_string("README.md").unwrap();
+    let lines = readme.lines().count();
+    assert!(
+        lines <= 400,
+        "README.md has {lines} lines; move the detail into docs/"
+    );
+    for page in [
+        "language",
+        "commands",
+        "deploying",
+        "auditing",
+        "editors",
+        "testing",
+        "design",
+    ] {
+        let link = format!("](docs/{page}.md");
+        assert!(
+            readme.contains(&link),
+            "README.md does not link docs/{page}.md"
+        );
+    }
+}
+
+/// A fenced code block of a page: its info string, its lines (without the fence's indentation)
+/// and the lines where it opens and closes (0-based).
+struct Block {
+    lang: String,
+    lines: Vec<String>,
+    open: usize,
+    close: usize,
+}
+
+fn code_blocks(markdown: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(Block, usize)> = None;
+    for (number, line) in markdown.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        match current.take() {
+            None => {
+                if let Some(lang) = trimmed.strip_prefix("```") {
+                    let block = Block {
+                        lang: lang.trim().to_owned(),
+                        lines: Vec::new(),
+                        open: number,
+                        close: number,
+                    };
+                    current = Some((block, indent));
+                }
+            }
+            Some((mut block, fence_indent)) => {
+                if trimmed == "```" {
+                    block.close = number;
+                    blocks.push(block);
+                } else {
+                    let cut = line.len() - line.trim_start().len();
+                    block.lines.push(line[cut.min(fence_indent)..].to_owned());
+                    current = Some((block, fence_indent));
+                }
+            }
+        }
+    }
+    blocks
+}
+
+/// The one command of a shell block, `\` continuations joined and a trailing `# comment`
+/// dropped; `None` when the block holds more than one command.
+fn single_command(lines: &[String]) -> Option<String> {
+    let joined = lines.join("\n").replace("\\\n", " ");
+    let commands: Vec<&str> = joined
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let [command] = commands.as_slice() else {
+        return None;
+    };
+    Some(command.split(" #").next().unwrap().trim().to_owned())
+}
+
+/// Whether `actual` holds everything `expected` shows: objects key by key, arrays element by
+/// element when as long, otherwise each shown element somewhere (a page may cut a list short).
+fn json_includes(actual: &serde_json::Value, expected: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (actual, expected) {
+        (Value::Object(a), Value::Object(e)) => e
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|av| json_includes(av, v))),
+        (Value::Array(a), Value::Array(e)) if a.len() == e.len() => {
+            a.iter().zip(e).all(|(av, ev)| json_includes(av, ev))
+        }
+        (Value::Array(a), Value::Array(e)) => {
+            e.iter().all(|ev| a.iter().any(|av| json_includes(av, ev)))
+        }
+        _ => actual == expected,
+    }
+}
+
+/// Lines without trailing white space (ariadne pads some), trailing blank lines dropped.
+fn normalised(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    lines.join("\n").trim_end().to_owned()
+}
+
+/// The pages' runs of `runnerc can`, `check` and `explain`: a shell block holding one such
+/// command, followed at once by a block of what it prints. Each is run from the repository's
+/// root and must print exactly that (stdout, then stderr); a JSON block must be included in the
+/// JSON printed. These commands write nothing; `build`, `drift` (whose example export is not
+/// shipped) and `fmt` runs are left to their own tests.
+#[test]
+fn documented_runs_print_what_the_pages_show() {
+    let mut checked = Vec::new();
+    for (page, at_least) in [
+        ("README.md", 2),
+        ("docs/auditing.md", 4),
+        ("docs/commands.md", 0),
+    ] {
+        let text = fs::read_to_string(page).unwrap();
+        let blocks = code_blocks(&text);
+        let mut runs = 0;
+        for pair in blocks.windows(2) {
+            let (command_block, output) = (&pair[0], &pair[1]);
+            if command_block.lang != "sh" || output.open != command_block.close + 1 {
+                continue;
+            }
+            let Some(command) = single_command(&command_block.lines) else {
+                continue;
+            };
+            let args: Vec<&str> = command.split_whitespace().collect();
+            if args[0] != "runnerc" || !["can", "check", "explain"].contains(&args[1]) {
+                continue;
+            }
+            assert!(
+                !command.contains(['\'', '"', '$', '*', '|', '>']),
+                "{page}:{}: a documented run must be plain words: {command}",
+                command_block.open + 1
+            );
+            let run = runnerc(&args[1..]);
+            let shown = output.lines.join("\n");
+            let place = format!("{page}:{}: `{command}`", output.open + 1);
+            if output.lang == "json" {
+                let printed: serde_json::Value = serde_json::from_slice(&run.stdout)
+                    .unwrap_or_else(|e| panic!("{place} printed no JSON ({e})"));
+                let shown: serde_json::Value = serde_json::from_str(&shown)
+                    .unwrap_or_else(|e| panic!("{place}: the page's JSON does not parse ({e})"));
+                assert!(
+                    json_includes(&printed, &shown),
+                    "{place} prints\n{printed:#}\nnot what the page shows"
+                );
+            } else {
+                let printed = format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&run.stdout),
+                    String::from_utf8_lossy(&run.stderr)
+                );
+                assert_eq!(
+                    normalised(&printed),
+                    normalised(&shown),
+                    "{place} prints something else than the page shows"
+                );
+            }
+            runs += 1;
+            checked.push(place);
+        }
+        assert!(
+            runs >= at_least,
+            "{page}: {runs} documented runs found, expected at least {at_least}"
+        );
+    }
+    assert!(!checked.is_empty());
+}
+
+#[test]
+fn json_includes_is_not_a_blank_cheque() {
+    let actual = serde_json::json!({ "a": [1, 2, 3], "b": { "c": "d" } });
+    assert!(json_includes(&actual, &serde_json::json!({ "a": [2] })));
+    assert!(json_includes(&actual, &serde_json::json!({ "b": {} })));
+    assert!(!json_includes(&actual, &serde_json::json!({ "a": [4] })));
+    assert!(!json_includes(
+        &actual,
+        &serde_json::json!({ "a": [1, 3, 2] })
+    ));
+    assert!(!json_includes(&actual, &serde_json::json!({ "e": 1 })));
+    assert!(!json_includes(
+        &actual,
+        &serde_json::json!({ "b": { "c": "x" } })
+    ));
 }
 
 #[test]

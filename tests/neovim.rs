@@ -8,11 +8,15 @@
 //! cursor's byte column into UTF-16), formatting is applied to the buffer by Neovim and must give
 //! `runnerc fmt -`'s text, and the diagnostics published after that change follow the token.
 //!
-//! Without `nvim` the test is skipped loudly, unless `RUNNERC_E2E=1`, where it fails.
+//! A second test runs the Neovim setup that docs/editors.md gives users, taken from the page as
+//! it is written, as Neovim's init.lua, and checks that the diagnostic arrives.
+//!
+//! Without `nvim` the tests are skipped loudly, unless `RUNNERC_E2E=1`, where they fail.
 
 mod support;
 
 use serde_json::{Value, json};
+use std::ffi::OsStr;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -95,22 +99,20 @@ fn nvim_version() -> Option<(u32, u32, String)> {
     Some((major, minor, version))
 }
 
-/// Runs the Lua client in headless Neovim, with a home and XDG folders of its own so no user
-/// configuration takes part, and returns its report; a hang, a failure or an error report fails.
-fn run_neovim(dir: &Path, spec: &Path, hover: (usize, usize)) -> Value {
+/// Runs headless Neovim with `args` in `dir`, with a home and XDG folders of its own so no user
+/// configuration takes part, and returns the JSON report it writes to `RUNNERC_OUT`; a hang, a
+/// failure or an error report fails.
+fn run_nvim(dir: &Path, args: &[&OsStr], env: &[(&str, &OsStr)]) -> Value {
     let out = dir.join("report.json");
     let (stdout, stderr) = (dir.join("nvim.stdout"), dir.join("nvim.stderr"));
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/neovim/diagnostics.lua");
     let mut command = Command::new("nvim");
     command
-        .args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-S", script])
+        .arg("--headless")
+        .args(args)
         .current_dir(dir)
         .env("HOME", dir)
-        .env("RUNNERC_BIN", env!("CARGO_BIN_EXE_runnerc"))
-        .env("RUNNERC_SPEC", spec)
         .env("RUNNERC_OUT", &out)
-        .env("RUNNERC_HOVER_LINE", hover.0.to_string())
-        .env("RUNNERC_HOVER_COL", hover.1.to_string())
+        .envs(env.iter().copied())
         // Not a child of another Neovim's terminal.
         .env_remove("NVIM")
         .env_remove("NVIM_LISTEN_ADDRESS")
@@ -161,6 +163,65 @@ fn run_neovim(dir: &Path, spec: &Path, hover: (usize, usize)) -> Value {
     report
 }
 
+/// Runs the Lua client (tests/neovim/diagnostics.lua) in headless Neovim without any user
+/// configuration, and returns its report.
+fn run_neovim(dir: &Path, spec: &Path, hover: (usize, usize)) -> Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/neovim/diagnostics.lua");
+    let (line, col) = (hover.0.to_string(), hover.1.to_string());
+    let args = ["-u", "NONE", "-i", "NONE", "-n", "-S", script].map(OsStr::new);
+    run_nvim(
+        dir,
+        &args,
+        &[
+            ("RUNNERC_BIN", OsStr::new(env!("CARGO_BIN_EXE_runnerc"))),
+            ("RUNNERC_SPEC", spec.as_os_str()),
+            ("RUNNERC_HOVER_LINE", OsStr::new(&line)),
+            ("RUNNERC_HOVER_COL", OsStr::new(&col)),
+        ],
+    )
+}
+
+/// The Neovim setup docs/editors.md gives users: the Lua between its marker comments, without
+/// the code fence.
+fn documented_setup() -> String {
+    let page = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/editors.md"))
+        .expect("docs/editors.md");
+    let begin = "<!-- neovim setup: begin";
+    let end = "<!-- neovim setup: end -->";
+    let start = page
+        .find(begin)
+        .expect("docs/editors.md marks the Neovim setup's start");
+    let block = &page[start..];
+    let block = &block[block.find('\n').unwrap() + 1..block.find(end).expect("an end marker")];
+    let lua = block
+        .strip_prefix("```lua\n")
+        .and_then(|b| b.strip_suffix("```\n"))
+        .unwrap_or_else(|| panic!("the marked Neovim setup is not one ```lua block:\n{block}"));
+    assert!(
+        lua.contains("\"runnerc\", \"lsp\""),
+        "the setup starts `runnerc lsp`:\n{lua}"
+    );
+    lua.to_owned()
+}
+
+/// Whether `nvim` is present and new enough; skips `test` loudly otherwise.
+fn nvim_usable(test: &str) -> bool {
+    if !support::commands_present(test, &["nvim"]) {
+        return false;
+    }
+    match nvim_version() {
+        Some((major, minor, _)) if (major, minor) >= (0, 7) => true,
+        Some((_, _, version)) => {
+            support::skip(test, &format!("nvim {version} is older than 0.7"));
+            false
+        }
+        None => {
+            support::skip(test, "`nvim --version` does not name a version");
+            false
+        }
+    }
+}
+
 /// The one diagnostic of a list, checked to be E020 on `"12"` (`line`, byte `col`) of its text.
 fn assert_account_error(diagnostics: &Value, (line, col): (usize, usize)) {
     let [diagnostic] = diagnostics.as_array().unwrap().as_slice() else {
@@ -182,15 +243,8 @@ fn assert_account_error(diagnostics: &Value, (line, col): (usize, usize)) {
 
 #[test]
 fn neovim_gets_diagnostics_hover_and_formatting_from_runnerc_lsp() {
-    if !support::commands_present(TEST, &["nvim"]) {
+    if !nvim_usable(TEST) {
         return;
-    }
-    match nvim_version() {
-        Some((major, minor, _)) if (major, minor) >= (0, 7) => {}
-        Some((_, _, version)) => {
-            return support::skip(TEST, &format!("nvim {version} is older than 0.7"));
-        }
-        None => return support::skip(TEST, "`nvim --version` does not name a version"),
     }
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("orders.runner");
@@ -272,4 +326,44 @@ fn neovim_gets_diagnostics_hover_and_formatting_from_runnerc_lsp() {
         json!({ "code": 0, "signal": 0 }),
         "{report:#}"
     );
+}
+
+/// The setup docs/editors.md gives users, run as it is written: it is Neovim's init.lua, and
+/// `runnerc` is found on PATH as the setup expects. Opening a spec with an error must attach the
+/// runnerc client and bring the error as a diagnostic.
+#[test]
+fn the_documented_neovim_setup_brings_diagnostics() {
+    const TEST: &str = "neovim setup of docs/editors.md";
+    if !nvim_usable(TEST) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let setup = dir.path().join("init.lua");
+    fs::write(&setup, documented_setup()).unwrap();
+    let spec = dir.path().join("orders.runner");
+    fs::write(&spec, SPEC).unwrap();
+    let bin = dir.path().join("bin");
+    fs::create_dir(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_runnerc"), bin.join("runnerc")).unwrap();
+    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/neovim/attached.lua");
+    let (setup, spec) = (setup.as_os_str(), spec.as_os_str());
+    let args = [
+        OsStr::new("-u"),
+        setup,
+        OsStr::new("-i"),
+        OsStr::new("NONE"),
+        OsStr::new("-n"),
+        spec,
+        OsStr::new("-S"),
+        OsStr::new(script),
+    ];
+    let report = run_nvim(dir.path(), &args, &[("PATH", path.as_os_str())]);
+    assert_eq!(report["filetype"], "runner", "{report:#}");
+    assert_eq!(report["clients"], json!(["runnerc"]), "{report:#}");
+    assert_account_error(&report["diagnostics"], locate(SPEC, "\"12\""));
 }
