@@ -1,12 +1,13 @@
-//! The command line: `runnerc check` and `runnerc build`.
+//! The command line: every `runnerc` command.
 //!
-//! This module reads the input files, calls [`compile`](crate::compile::compile), prints the
+//! This module reads the inputs (through [`input`](crate::input)), calls [`compile`](crate::compile::compile), prints the
 //! diagnostics and writes the outputs. Exit statuses are a type, [`Status`].
 
-use crate::ast::{RoleKind, Span};
+use crate::ast::RoleKind;
 use crate::audit::can;
 use crate::compile::{Compilation, compile};
-use crate::diag::{self, Code, Diagnostic, Loc, Sources};
+use crate::diag::{self, Code, Diagnostic, Sources};
+use crate::input::{self, Inputs, Origin};
 use crate::lower::Emit;
 use crate::output;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -82,7 +83,7 @@ enum Command {
         after_help = "Example:\n  runnerc check examples/orders.runner\n  runnerc check --format json specs/*.runner"
     )]
     Check {
-        /// The .runner files
+        /// The .runner files; `-` reads one from standard input
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// How to print diagnostics: human (stderr), json or sarif (stdout)
@@ -94,7 +95,7 @@ enum Command {
         after_help = "Example:\n  runnerc build examples/orders.runner --out out\n  runnerc build specs/*.runner --out out --emit json,aws-cli"
     )]
     Build {
-        /// The .runner files
+        /// The .runner files; `-` reads one from standard input
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// The folder to write into
@@ -128,7 +129,7 @@ enum Command {
         after_help = "Example:\n  runnerc init orders-cdc\n  runnerc check orders-cdc.runner"
     )]
     Init {
-        /// The runner's name (and the file's)
+        /// The runner's name (and the file's); `orders-cdc.runner` is taken as `orders-cdc`
         #[arg(default_value = "my-runner")]
         name: String,
     },
@@ -141,7 +142,7 @@ enum Command {
         action: String,
         /// The resource's ARN, or `*`
         resource: String,
-        /// The .runner files
+        /// The .runner files; `-` reads one from standard input
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// Only this runner
@@ -166,7 +167,7 @@ enum Command {
         after_help = "Exit status: 0 no drift, 1 drift (or the specs have errors), 2 usage error (a live file that cannot be read).\n\nExample:\n  aws iam get-account-authorization-details --filter Role > live.json\n  runnerc drift specs/*.runner --live live.json"
     )]
     Drift {
-        /// The .runner files
+        /// The .runner files; `-` reads one from standard input
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// The export of the live account's roles
@@ -288,11 +289,15 @@ fn run(cli: Cli) -> Status {
     let color = cli.color.for_stderr();
     match cli.command {
         Command::Check { files, format } => {
-            let (sources, input_diagnostics) = match read_sources(&files) {
-                Ok(read) => read,
+            let Inputs {
+                sources,
+                diagnostics,
+                ..
+            } = match read_inputs(&files) {
+                Ok(inputs) => inputs,
                 Err(status) => return status,
             };
-            let compilation = compile_inputs(&sources, input_diagnostics);
+            let compilation = compile_inputs(&sources, diagnostics);
             report(&compilation, &sources, format, color);
             if format == Format::Human && compilation.diagnostics.is_empty() {
                 // Said on success too, so a pipeline's log shows what was checked.
@@ -306,8 +311,12 @@ fn run(cli: Cli) -> Status {
             status
         }
         Command::Build { files, out, emit } => {
-            let (sources, input_diagnostics) = match read_sources(&files) {
-                Ok(read) => read,
+            let Inputs {
+                sources,
+                diagnostics,
+                ..
+            } = match read_inputs(&files) {
+                Ok(inputs) => inputs,
                 Err(status) => return status,
             };
             let mut emit: Vec<Emit> = if emit.iter().any(|name| name == "all") {
@@ -319,7 +328,7 @@ fn run(cli: Cli) -> Status {
             };
             emit.sort();
             emit.dedup();
-            build(&sources, input_diagnostics, &out, &emit, color)
+            build(&sources, diagnostics, &out, &emit, color)
         }
         Command::Fmt { files, check } => fmt(&files, check, color),
         Command::Can {
@@ -366,66 +375,56 @@ fn run(cli: Cli) -> Status {
     }
 }
 
-/// `runnerc fmt`: every file is formatted on its own; one that does not parse is left as it
-/// is, with its error, and the others are still formatted.
+/// `runnerc fmt`: every input is read first (a file that cannot be read changes nothing), then
+/// each is formatted on its own; one that does not parse is left as it is, with its error, and
+/// the others are still formatted.
 fn fmt(files: &[PathBuf], check: bool, color: bool) -> Status {
     use crate::format::{FormatError, format};
+    let inputs = match read_inputs(files) {
+        Ok(inputs) => inputs,
+        Err(status) => return status,
+    };
     let mut status = Status::Ok;
     let mut would_change = Vec::new();
-    for path in files {
-        let stdin = path.as_os_str() == "-";
-        let name = if stdin {
-            "<stdin>".to_owned()
-        } else {
-            path.display().to_string()
-        };
-        let text = if stdin {
-            let mut text = String::new();
-            if let Err(error) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
-                eprintln!("runnerc: cannot read standard input: {error}");
-                return Status::Usage;
-            }
-            text
-        } else {
-            let (sources, input_diagnostics) = match read_sources(std::slice::from_ref(path)) {
-                Ok(read) => read,
-                Err(status) => return status,
-            };
-            if !input_diagnostics.is_empty() {
-                eprint!(
-                    "{}",
-                    diag::render_human(&input_diagnostics, &sources, color)
-                );
-                status = Status::Failed;
-                continue;
-            }
-            sources.get(0).text.clone()
-        };
-        match format(&text) {
-            Ok(formatted) if stdin => {
-                if check && formatted != text {
-                    would_change.push(name);
+    for ((id, source), origin) in inputs.sources.iter().zip(&inputs.origins) {
+        let name = &source.name;
+        let text = &source.text;
+        if inputs.is_undecodable(id) {
+            let own: Vec<Diagnostic> = inputs
+                .diagnostics
+                .iter()
+                .filter(|d| d.loc.file == id)
+                .cloned()
+                .collect();
+            eprint!("{}", diag::render_human(&own, &inputs.sources, color));
+            status = Status::Failed;
+            continue;
+        }
+        match (format(text), origin) {
+            (Ok(formatted), Origin::Stdin) => {
+                if check && formatted != *text {
+                    would_change.push(name.clone());
                 } else if !check {
                     print!("{formatted}");
                 }
             }
-            Ok(formatted) if formatted == text => {}
-            Ok(_) if check => would_change.push(name),
-            Ok(formatted) => {
+            (Ok(formatted), Origin::File(_)) if formatted == *text => {}
+            (Ok(_), Origin::File(_)) if check => would_change.push(name.clone()),
+            (Ok(formatted), Origin::File(path)) => {
                 if let Err(error) = output::replace_file(path, formatted.as_bytes()) {
                     eprintln!("runnerc: cannot write `{name}`: {error}");
                     return Status::Usage;
                 }
                 println!("formatted {name}");
             }
-            Err(FormatError::Parse(diagnostics)) => {
+            (Err(FormatError::Parse(diagnostics)), _) => {
                 let mut sources = Sources::new();
-                sources.add(name.clone(), text);
+                sources.add(name.clone(), text.clone());
                 eprint!("{}", diag::render_human(&diagnostics, &sources, color));
                 eprintln!("runnerc: `{name}` left as it is: it does not parse");
                 status = Status::Failed;
             }
-            Err(FormatError::Unsound(why)) => {
+            (Err(FormatError::Unsound(why)), _) => {
                 eprintln!(
                     "runnerc: internal error: `{name}` left as it is: {why}; please report it"
                 );
@@ -471,13 +470,16 @@ pub fn starter_spec(name: &str) -> String {
     include_str!("starter.runner").replace("RUNNER_NAME", name)
 }
 
-fn init(name: &str) -> Status {
+/// `runnerc init NAME`: writes `NAME.runner`; a NAME that ends in `.runner` is the file's name,
+/// and the runner is named without it.
+fn init(given: &str) -> Status {
+    let name = given.strip_suffix(".runner").unwrap_or(given);
     if name.is_empty()
         || !name.chars().all(crate::aws::is_iam_name_char)
         || name == "."
         || name == ".."
     {
-        eprintln!("runnerc: `{name}` is not a runner name: use letters, digits and `+=,.@_-`");
+        eprintln!("runnerc: `{given}` is not a runner name: use letters, digits and `+=,.@_-`");
         return Status::Usage;
     }
     let path = PathBuf::from(format!("{name}.runner"));
@@ -584,49 +586,21 @@ fn summary(compilation: &Compilation, sources: &Sources) -> String {
     )
 }
 
-/// Reads every input. A file that cannot be read stops the command with a one-line message
-/// (status 2); a file that is not UTF-8 is kept, decoded lossily, with an `E003` diagnostic at
-/// its first bad byte.
-fn read_sources(files: &[PathBuf]) -> Result<(Sources, Vec<Diagnostic>), Status> {
-    let mut sources = Sources::new();
-    let mut diagnostics = Vec::new();
-    for path in files {
-        if path.is_dir() {
-            eprintln!(
-                "runnerc: `{}` is a folder, not a .runner file",
-                path.display()
-            );
-            return Err(Status::Usage);
+/// Reads every input ([`input::read`]) and says on stderr what it noted (a file given twice);
+/// a problem with the command line's files is one line and status 2.
+fn read_inputs(files: &[PathBuf]) -> Result<Inputs, Status> {
+    match input::read(files) {
+        Ok(inputs) => {
+            for note in &inputs.notes {
+                eprintln!("runnerc: {note}");
+            }
+            Ok(inputs)
         }
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                eprintln!("runnerc: cannot read `{}`: {error}", path.display());
-                return Err(Status::Usage);
-            }
-        };
-        let name = path.display().to_string();
-        match String::from_utf8(bytes) {
-            Ok(text) => {
-                sources.add(name, text);
-            }
-            Err(error) => {
-                let offset = error.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-                let id = sources.add(name, text);
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::NotUtf8,
-                        Loc::new(id, Span::new(offset, offset + 1)),
-                        "the file is not UTF-8 text",
-                    )
-                    .with_label("the first byte that is not UTF-8")
-                    .with_help("save the spec as UTF-8"),
-                );
-            }
+        Err(problem) => {
+            eprintln!("runnerc: {problem}");
+            Err(Status::Usage)
         }
     }
-    Ok((sources, diagnostics))
 }
 
 /// Compiles, unless a file could not be decoded: then its diagnostics are the whole result.
@@ -655,8 +629,12 @@ fn compile_for_audit(
     color: bool,
     nothing_done: &str,
 ) -> Result<(Sources, Compilation), Status> {
-    let (sources, input_diagnostics) = read_sources(files)?;
-    let compilation = compile_inputs(&sources, input_diagnostics);
+    let Inputs {
+        sources,
+        diagnostics,
+        ..
+    } = read_inputs(files)?;
+    let compilation = compile_inputs(&sources, diagnostics);
     report(&compilation, &sources, Format::Human, color);
     if compilation.has_errors() {
         eprintln!("runnerc: {nothing_done}: the specs have errors");

@@ -313,3 +313,195 @@ fn a_byte_order_mark_is_white_space() {
     let output = runnerc(&["check", &spec]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
+
+/// Runs the binary in `dir` with `input` on its standard input.
+fn runnerc_in(dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_runnerc"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // A command that refuses its arguments exits without reading; that is not an error here.
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_dash_reads_the_spec_from_standard_input_in_check_build_and_can() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = runnerc_in(dir.path(), &["check", "-"], GOOD);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    assert_eq!(
+        stderr(&ok),
+        "runnerc: checked 1 file, 1 runner: 0 errors, 0 warnings\n"
+    );
+    // Diagnostics name it as `fmt` does.
+    let bad = runnerc_in(
+        dir.path(),
+        &["check", "--color", "never", "-"],
+        &GOOD.replace("123456789012", "1234"),
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("<stdin>:2:13"), "{}", stderr(&bad));
+    let json = runnerc_in(
+        dir.path(),
+        &["check", "--format", "json", "-"],
+        &GOOD.replace("123456789012", "1234"),
+    );
+    let diagnostics: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(diagnostics[0]["file"], "<stdin>");
+    // With a file beside it: runner names are unique across both.
+    let other = write(dir.path(), "other.runner", GOOD);
+    let both = runnerc_in(
+        dir.path(),
+        &["check", "--color", "never", &other, "-"],
+        GOOD,
+    );
+    assert_eq!(both.status.code(), Some(1));
+    assert!(stderr(&both).contains("E011"), "{}", stderr(&both));
+    assert!(stderr(&both).contains("<stdin>:1:8"), "{}", stderr(&both));
+
+    let built = runnerc_in(dir.path(), &["build", "-", "--out", "out"], GOOD);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    let task = fs::read_to_string(dir.path().join("out/orders-cdc/task-role-policy.json")).unwrap();
+    assert!(task.contains("acme-cdc-landing"), "{task}");
+
+    let can = runnerc_in(
+        dir.path(),
+        &[
+            "can",
+            "s3:PutObject",
+            "arn:aws:s3:::acme-cdc-landing/orders/x.json",
+            "-",
+            "--role",
+            "task",
+            "--format",
+            "json",
+        ],
+        GOOD,
+    );
+    assert_eq!(can.status.code(), Some(0), "{}", stderr(&can));
+    let answer: serde_json::Value = serde_json::from_slice(&can.stdout).unwrap();
+    assert_eq!(answer["answers"][0]["decision"], "allowed");
+    assert_eq!(answer["answers"][0]["spec"]["file"], "<stdin>");
+}
+
+#[test]
+fn a_dash_given_twice_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in [
+        vec!["check", "-", "-"],
+        vec!["build", "-", "-", "--out", "out"],
+        vec!["fmt", "-", "-"],
+        vec!["can", "s3:PutObject", "*", "-", "-"],
+    ] {
+        let output = runnerc_in(dir.path(), &command, GOOD);
+        assert_eq!(output.status.code(), Some(2), "{command:?}");
+        assert_eq!(
+            stderr(&output),
+            "runnerc: `-` is given more than once: standard input can be read only once\n",
+            "{command:?}"
+        );
+        assert!(stdout(&output).is_empty(), "{command:?}");
+    }
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn a_file_given_twice_is_read_once_and_said_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write(dir.path(), "orders.runner", GOOD);
+    let output = runnerc_in(
+        dir.path(),
+        &["check", "orders.runner", &spec, "./orders.runner"],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "runnerc: `{spec}` is the file `orders.runner`, given already; read once\n\
+             runnerc: `./orders.runner` is the file `orders.runner`, given already; read once\n\
+             runnerc: checked 1 file, 1 runner: 0 errors, 0 warnings\n"
+        )
+    );
+    let built = runnerc_in(
+        dir.path(),
+        &["build", "orders.runner", "orders.runner", "--out", "out"],
+        "",
+    );
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    assert_eq!(
+        stderr(&built),
+        "runnerc: `orders.runner` is given more than once; read once\n"
+    );
+}
+
+#[test]
+fn the_summary_counts_a_runner_whose_block_does_not_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let three = write(
+        dir.path(),
+        "three.runner",
+        "runner \"a\" {\n account \"123456789012\"\n region \"eu-west-1\"\n}\n\
+         runner \"b\" {\n acount \"1\"\n}\n\
+         runner \"c\" {\n account \"123456789012\"\n region \"eu-west-1\"\n}\n",
+    );
+    let output = runnerc(&["check", &three]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).ends_with("runnerc: checked 1 file, 3 runners: 1 error, 0 warnings\n"),
+        "{}",
+        stderr(&output)
+    );
+    // A block never closed is still one runner; a stray `}` is none.
+    let open = write(
+        dir.path(),
+        "open.runner",
+        "}\nrunner \"a\" {\n account \"123456789012\"\n",
+    );
+    let output = runnerc(&["check", &open]);
+    assert!(
+        stderr(&output).ends_with("runnerc: checked 1 file, 1 runner: 2 errors, 0 warnings\n"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn init_writes_what_fmt_accepts_and_takes_a_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for (given, file, runner) in [
+        ("orders-cdc", "orders-cdc.runner", "orders-cdc"),
+        ("foo.runner", "foo.runner", "foo"),
+        (
+            "a-rather-long-runner-name-for-the-starter",
+            "a-rather-long-runner-name-for-the-starter.runner",
+            "a-rather-long-runner-name-for-the-starter",
+        ),
+    ] {
+        let init = runnerc_in(dir.path(), &["init", given], "");
+        assert_eq!(init.status.code(), Some(0), "{given}: {}", stderr(&init));
+        assert_eq!(stdout(&init), format!("wrote {file}\n"));
+        let text = fs::read_to_string(dir.path().join(file)).unwrap();
+        assert!(text.contains(&format!("runner \"{runner}\" {{")), "{text}");
+        let fmt = runnerc_in(dir.path(), &["fmt", "--check", file], "");
+        assert_eq!(fmt.status.code(), Some(0), "{given}: {}", stdout(&fmt));
+        let check = runnerc_in(dir.path(), &["check", file], "");
+        assert_eq!(check.status.code(), Some(0), "{given}: {}", stderr(&check));
+    }
+    assert!(!dir.path().join("foo.runner.runner").exists());
+    let again = runnerc_in(dir.path(), &["init", "foo"], "");
+    assert_eq!(again.status.code(), Some(2), "foo.runner exists already");
+    assert_eq!(
+        runnerc_in(dir.path(), &["init", ".runner"], "")
+            .status
+            .code(),
+        Some(2)
+    );
+}
