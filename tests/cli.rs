@@ -195,13 +195,22 @@ fn the_same_input_gives_byte_identical_files() {
         assert_eq!(runnerc(&args).status.code(), Some(0));
         let mut files = Vec::new();
         for runner in fs::read_dir(&out).unwrap() {
-            for file in fs::read_dir(runner.unwrap().path()).unwrap() {
+            let runner = runner.unwrap().path();
+            if !runner.is_dir() {
+                continue;
+            }
+            for file in fs::read_dir(runner).unwrap() {
                 let path = file.unwrap().path();
                 let relative = path.strip_prefix(&out).unwrap().to_path_buf();
                 files.push((relative, fs::read(&path).unwrap()));
             }
         }
         files.sort();
+        // The record of what was written, too.
+        files.push((
+            ".~runnerc-manifest".into(),
+            fs::read(out.join(".~runnerc-manifest")).unwrap(),
+        ));
         trees.push(files);
     }
     assert!(!trees[0].is_empty());
@@ -234,15 +243,18 @@ fn a_second_build_replaces_files_and_removes_ones_no_longer_emitted() {
     );
     assert!(!out.join("orders-cdc/execution-role-policy.json").exists());
     assert!(out.join("orders-cdc/task-role-trust-policy.json").exists());
-    // A trust-policy.json of runnerc 0.1 in the folder goes as well.
+    // A trust-policy.json of runnerc 0.1, which kept no record, is left and named.
     fs::write(out.join("orders-cdc/trust-policy.json"), "{}").unwrap();
+    let again = runnerc(&["build", &spec, "--out", out.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(0));
     assert_eq!(
-        runnerc(&["build", &spec, "--out", out.to_str().unwrap()])
-            .status
-            .code(),
-        Some(0)
+        stderr(&again),
+        format!(
+            "runnerc: left {}: no record that runnerc wrote it\n",
+            out.join("orders-cdc/trust-policy.json").display()
+        )
     );
-    assert!(!out.join("orders-cdc/trust-policy.json").exists());
+    fs::remove_file(out.join("orders-cdc/trust-policy.json")).unwrap();
     let leftovers: Vec<_> = fs::read_dir(out.join("orders-cdc"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -503,5 +515,167 @@ fn init_writes_what_fmt_accepts_and_takes_a_file_name() {
             .status
             .code(),
         Some(2)
+    );
+}
+
+const TWO_RUNNERS: &str = r#"runner "orders-cdc" {
+    account "123456789012"
+    region  "eu-west-1"
+    secret "prod/orders-db"
+}
+runner "old-cdc" {
+    account "123456789012"
+    region  "eu-west-1"
+    secret "prod/old-db"
+}
+"#;
+
+/// Every file under `root`, relative, sorted.
+fn files_under(root: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path.clone());
+            }
+            let relative = path.strip_prefix(root).unwrap().to_string_lossy();
+            files.push(relative.into_owned());
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn build_removes_only_what_it_wrote_and_no_longer_emits() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let build = |spec: &str, emit: &str| {
+        let path = write(dir.path(), "spec.runner", spec);
+        runnerc(&[
+            "build",
+            &path,
+            "--out",
+            out.to_str().unwrap(),
+            "--emit",
+            emit,
+        ])
+    };
+    let first = build(TWO_RUNNERS, "all");
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    // The record checks with sha256sum, an evaluator of its own.
+    let sums = Command::new("sha256sum")
+        .args(["--check", "--strict", ".~runnerc-manifest"])
+        .current_dir(&out)
+        .output()
+        .expect("sha256sum runs");
+    assert!(sums.status.success(), "{}", stdout(&sums));
+    let written: Vec<String> = files_under(&out)
+        .into_iter()
+        .filter(|f| out.join(f).is_file() && f != ".~runnerc-manifest")
+        .collect();
+    assert_eq!(written.len(), stdout(&first).lines().count());
+    for file in &written {
+        assert!(
+            stdout(&sums).contains(&format!("{file}: OK\n")),
+            "{file}: {}",
+            stdout(&sums)
+        );
+    }
+    fs::write(out.join("README.md"), "the team's own notes").unwrap();
+
+    // old-cdc goes from the specs, terraform stays and the rest of `all` goes; one script of
+    // old-cdc was edited, and a file nobody recorded sits beside it.
+    let create = out.join("old-cdc/create-roles.sh");
+    let script = fs::read_to_string(&create).unwrap();
+    fs::write(&create, format!("{script}echo edited\n")).unwrap();
+    fs::write(out.join("old-cdc/notes.txt"), "mine").unwrap();
+    let one = TWO_RUNNERS.split("runner \"old-cdc\"").next().unwrap();
+    let second = build(one, "json,terraform");
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert_eq!(
+        stderr(&second),
+        format!(
+            "runnerc: left {}: changed since runnerc wrote it\n\
+             runnerc: left {}: no record that runnerc wrote it\n",
+            create.display(),
+            out.join("old-cdc/notes.txt").display()
+        )
+    );
+    assert_eq!(
+        files_under(&out),
+        [
+            ".~runnerc-manifest",
+            "README.md",
+            "old-cdc",
+            "old-cdc/create-roles.sh",
+            "old-cdc/notes.txt",
+            "orders-cdc",
+            "orders-cdc/execution-role-trust-policy.json",
+            "orders-cdc/task-role-policy.json",
+            "orders-cdc/task-role-trust-policy.json",
+            "orders-cdc/terraform",
+            "orders-cdc/terraform/main.tf",
+            "orders-cdc/terraform/outputs.tf",
+            "orders-cdc/terraform/versions.tf",
+        ]
+    );
+    for removed in [
+        "old-cdc/delete-roles.sh",
+        "old-cdc/terraform",
+        "orders-cdc/create-roles.sh",
+    ] {
+        assert!(
+            stdout(&second).contains(&format!("removed {}\n", out.join(removed).display())),
+            "{removed}: {}",
+            stdout(&second)
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(out.join("README.md")).unwrap(),
+        "the team's own notes"
+    );
+
+    // Said again on the next build, until the owner decides.
+    let third = build(one, "json,terraform");
+    assert_eq!(stderr(&third), stderr(&second));
+    // Put back as runnerc wrote it, the script goes, and its folder once empty.
+    fs::write(&create, &script).unwrap();
+    fs::remove_file(out.join("old-cdc/notes.txt")).unwrap();
+    let fourth = build(one, "json,terraform");
+    assert_eq!(stderr(&fourth), "");
+    assert!(!out.join("old-cdc").exists());
+    assert!(stdout(&fourth).contains(&format!("removed {}\n", create.display())));
+}
+
+#[cfg(unix)]
+#[test]
+fn build_follows_no_symbolic_link_to_remove_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let path = write(dir.path(), "spec.runner", TWO_RUNNERS);
+    let built = runnerc(&["build", &path, "--out", out.to_str().unwrap()]);
+    assert_eq!(built.status.code(), Some(0));
+    // old-cdc's folder moved elsewhere and linked back: its files are the same, but not here.
+    let elsewhere = dir.path().join("elsewhere");
+    fs::rename(out.join("old-cdc"), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("old-cdc")).unwrap();
+    let path = write(
+        dir.path(),
+        "spec.runner",
+        TWO_RUNNERS.split("runner \"old-cdc\"").next().unwrap(),
+    );
+    let again = runnerc(&["build", &path, "--out", out.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(elsewhere.join("task-role-policy.json").is_file());
+    assert!(
+        stderr(&again).contains(&format!(
+            "runnerc: left {}: a symbolic link is on its path\n",
+            out.join("old-cdc/task-role-policy.json").display()
+        )),
+        "{}",
+        stderr(&again)
     );
 }
