@@ -135,16 +135,26 @@ enum Command {
     },
     /// Answer whether each runner's roles may do ACTION on RESOURCE, and which spec line grants it
     #[command(
-        after_help = "Exit status: 0 answered (and as expected), 1 the specs have errors or an answer is not the expected one, 2 usage error.\n\nExamples:\n  runnerc can s3:PutObject arn:aws:s3:::acme-cdc-landing/orders/2026/x.json specs/*.runner\n  runnerc can secretsmanager:GetSecretValue arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders-db-AbC123 specs/*.runner --role task --expect allow\n  runnerc can s3:ListBucket arn:aws:s3:::acme-cdc-landing specs/*.runner --context s3:prefix=orders/"
+        after_help = "Exit status: 0 answered (and as expected), 1 the specs have errors or an answer is not the expected one, 2 usage error.\n\nExamples:\n  runnerc can s3:PutObject arn:aws:s3:::acme-cdc-landing/orders/2026/x.json specs/*.runner\n  runnerc can secretsmanager:GetSecretValue arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders-db-AbC123 specs/*.runner --role task --expect allow\n  runnerc can s3:ListBucket arn:aws:s3:::acme-cdc-landing specs/*.runner --context s3:prefix=orders/\n  runnerc can --expect-file tests/can/requests.txt"
     )]
     Can {
         /// One action, such as s3:PutObject
-        action: String,
+        #[arg(required_unless_present = "expect_file")]
+        action: Option<String>,
         /// The resource's ARN, or `*`
-        resource: String,
+        #[arg(required_unless_present = "expect_file")]
+        resource: Option<String>,
         /// The .runner files; `-` reads one from standard input
-        #[arg(required = true, value_name = "FILE")]
+        #[arg(required_unless_present = "expect_file", value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// Answer every request of a table instead, each line `FILE RUNNER ROLE EXPECT ACTION
+        /// RESOURCE [KEY=VALUE ...]`; exit 1 unless every answer is the expected one
+        #[arg(
+            long,
+            value_name = "TABLE",
+            conflicts_with_all = ["action", "resource", "files", "runner", "role", "context", "expect"]
+        )]
+        expect_file: Option<PathBuf>,
         /// Only this runner
         #[arg(long, value_name = "NAME")]
         runner: Option<String>,
@@ -335,12 +345,21 @@ fn run(cli: Cli) -> Status {
             action,
             resource,
             files,
+            expect_file,
             runner,
             role,
             context,
             expect,
             format,
         } => {
+            if let Some(table) = expect_file {
+                return can_table(&table, format, cli.color);
+            }
+            // clap requires both without --expect-file.
+            let (Some(action), Some(resource)) = (action, resource) else {
+                eprintln!("runnerc: `can` needs ACTION, RESOURCE and FILE (see --help)");
+                return Status::Usage;
+            };
             let question = can::Question {
                 action,
                 resource,
@@ -532,10 +551,16 @@ fn build(
         return Status::Failed;
     }
     match output::write_runners(out, &compilation.runners, emit) {
-        Ok(paths) => {
+        Ok(done) => {
             let mut stdout = std::io::stdout().lock();
-            for path in paths {
+            for path in &done.written {
                 let _ = writeln!(stdout, "wrote {}", path.display());
+            }
+            for path in &done.removed {
+                let _ = writeln!(stdout, "removed {}", path.display());
+            }
+            for (path, why) in &done.left {
+                eprintln!("runnerc: left {}: {why}", path.display());
             }
             Status::Ok
         }
@@ -722,6 +747,142 @@ fn can(
         );
     }
     if unexpected.is_empty() {
+        Status::Ok
+    } else {
+        Status::Failed
+    }
+}
+
+/// `runnerc can --expect-file TABLE`: every request of the table answered in this process,
+/// each spec file compiled once; the rows whose answer is not the expected one, with their line,
+/// and one summary line. A malformed table or a spec that cannot be read is status 2, a spec
+/// with errors status 1 (nothing evaluated), an unexpected answer status 1.
+fn can_table(path: &Path, format: AnswerFormat, color: ColorChoice) -> Status {
+    use crate::audit::table;
+    let name = path.display().to_string();
+    let text = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        Ok(Err(_)) => {
+            eprintln!("runnerc: cannot read `{name}`: the file is not UTF-8 text");
+            return Status::Usage;
+        }
+        Err(error) => {
+            eprintln!("runnerc: cannot read `{name}`: {error}");
+            return Status::Usage;
+        }
+    };
+    let rows = match table::parse(&text) {
+        Ok(rows) => rows,
+        Err(problems) => {
+            for (line, problem) in problems {
+                eprintln!("runnerc: {name}:{line}: {problem}");
+            }
+            return Status::Usage;
+        }
+    };
+    // Each spec file once, in the table's order.
+    let mut files: Vec<&str> = Vec::new();
+    for row in &rows {
+        if !files.contains(&row.file.as_str()) {
+            files.push(&row.file);
+        }
+    }
+    let mut compiled = std::collections::BTreeMap::new();
+    for file in files {
+        let (sources, compilation) = match compile_for_audit(
+            &[PathBuf::from(file)],
+            color.for_stderr(),
+            "nothing evaluated",
+        ) {
+            Ok(compiled) => compiled,
+            Err(status) => return status,
+        };
+        compiled.insert(file, (sources, compilation));
+    }
+    let mut problems = Vec::new();
+    let mut results = Vec::new();
+    for row in &rows {
+        let (sources, compilation) = &compiled[row.file.as_str()];
+        if !compilation.runners.iter().any(|r| r.name == row.runner) {
+            problems.push(format!(
+                "{name}:{}: no runner is named `{}` in `{}`",
+                row.line, row.runner, row.file
+            ));
+            continue;
+        }
+        let answers = can::ask(
+            &compilation.runners,
+            Some(&row.runner),
+            &[row.role],
+            &row.question,
+        );
+        results.push((row, answers, sources));
+    }
+    if !problems.is_empty() {
+        for problem in problems {
+            eprintln!("runnerc: {problem}");
+        }
+        return Status::Usage;
+    }
+    let expected = |row: &table::Row, answers: &[can::Answer]| {
+        answers.iter().all(|answer| answer.decision == row.expect)
+    };
+    let failing = results
+        .iter()
+        .filter(|(row, answers, _)| !expected(row, answers))
+        .count();
+    let mut stdout = std::io::stdout().lock();
+    match format {
+        AnswerFormat::Json => {
+            let rows: Vec<serde_json::Value> = results
+                .iter()
+                .map(|(row, answers, sources)| {
+                    let mut value = can::to_json(&row.question, answers, sources);
+                    value["line"] = row.line.into();
+                    value["expect"] = row.expect.word().into();
+                    value["as_expected"] = expected(row, answers).into();
+                    value
+                })
+                .collect();
+            let value = serde_json::json!({
+                "table": name,
+                "requests": results.len(),
+                "unexpected": failing,
+                "rows": rows,
+            });
+            let _ = writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+        AnswerFormat::Human => {
+            for (row, answers, _) in &results {
+                for answer in answers.iter().filter(|a| a.decision != row.expect) {
+                    let _ = writeln!(
+                        stdout,
+                        "{name}:{}: expected {}, but {}'s {} is {}: `{}` on `{}`",
+                        row.line,
+                        row.expect.word(),
+                        answer.runner,
+                        answer.role.keyword(),
+                        answer.decision.word(),
+                        row.question.action,
+                        row.question.resource
+                    );
+                }
+            }
+            let _ = writeln!(
+                stdout,
+                "runnerc: {} request{}: {} as expected, {} not",
+                results.len(),
+                if results.len() == 1 { "" } else { "s" },
+                results.len() - failing,
+                failing
+            );
+        }
+    }
+    if failing == 0 {
         Status::Ok
     } else {
         Status::Failed
