@@ -113,6 +113,18 @@ fn answered() -> &'static Vec<(Row, Value)> {
                     "requests.txt:{}",
                     row.line
                 );
+                // The request's context holds the row's KEY=VALUE pairs.
+                for pair in &row.context {
+                    let (key, value) = pair.split_once('=').unwrap();
+                    assert!(
+                        answers[0]["context"][key]
+                            .as_array()
+                            .is_some_and(|values| values.contains(&json!(value))),
+                        "requests.txt:{}: `{pair}` is not in {}",
+                        row.line,
+                        answers[0]["context"]
+                    );
+                }
                 (row, answers[0].clone())
             })
             .collect()

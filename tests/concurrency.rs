@@ -144,7 +144,7 @@ fn a_killed_build_leaves_no_truncated_document() {
         .collect();
     // The record of what was written is the one dotfile, and it lists each file once.
     let record = out.join(".~runnerc-manifest");
-    assert_eq!(leftovers, [record.clone()]);
+    assert_eq!(leftovers, std::slice::from_ref(&record));
     assert_eq!(
         fs::read_to_string(&record).unwrap().lines().count(),
         6000 * 6

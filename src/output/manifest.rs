@@ -110,7 +110,9 @@ fn line(path: &str, hash: &str) -> String {
 pub fn is_inside(path: &str) -> bool {
     !path.is_empty()
         && !path.contains(['\\', '\n', '\r', '\0'])
-        && !path.split('/').any(|part| part.is_empty())
+        && !path
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
         && Path::new(path)
             .components()
             .all(|part| matches!(part, Component::Normal(_)))
