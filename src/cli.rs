@@ -321,11 +321,7 @@ fn run(cli: Cli) -> Status {
             status
         }
         Command::Build { files, out, emit } => {
-            let Inputs {
-                sources,
-                diagnostics,
-                ..
-            } = match read_inputs(&files) {
+            let inputs = match read_inputs(&files) {
                 Ok(inputs) => inputs,
                 Err(status) => return status,
             };
@@ -338,7 +334,7 @@ fn run(cli: Cli) -> Status {
             };
             emit.sort();
             emit.dedup();
-            build(&sources, diagnostics, &out, &emit, color)
+            build(inputs, &out, &emit, color)
         }
         Command::Fmt { files, check } => fmt(&files, check, color),
         Command::Can {
@@ -533,24 +529,25 @@ fn status_of(compilation: &Compilation) -> Status {
     }
 }
 
-fn build(
-    sources: &Sources,
-    input_diagnostics: Vec<Diagnostic>,
-    out: &Path,
-    emit: &[Emit],
-    color: bool,
-) -> Status {
+fn build(inputs: Inputs, out: &Path, emit: &[Emit], color: bool) -> Status {
+    let Inputs {
+        sources,
+        origins,
+        diagnostics,
+        ..
+    } = inputs;
+    let sources = &sources;
     if out.exists() && !out.is_dir() {
         eprintln!("runnerc: `{}` is not a folder", out.display());
         return Status::Usage;
     }
-    let compilation = compile_inputs(sources, input_diagnostics);
+    let compilation = compile_inputs(sources, diagnostics);
     report(&compilation, sources, Format::Human, color);
     if compilation.has_errors() {
         eprintln!("runnerc: nothing written: the specs have errors");
         return Status::Failed;
     }
-    match output::write_runners(out, &compilation.runners, emit) {
+    match output::write_runners(out, &compilation.runners, &origins, emit) {
         Ok(done) => {
             let mut stdout = std::io::stdout().lock();
             for path in &done.written {
@@ -561,6 +558,13 @@ fn build(
             }
             for (path, why) in &done.left {
                 eprintln!("runnerc: left {}: {why}", path.display());
+            }
+            for (folder, spec) in &done.orphaned {
+                eprintln!(
+                    "runnerc: kept {}: built from {spec} (as seen from `{}`), which no longer exists",
+                    folder.display(),
+                    out.display()
+                );
             }
             Status::Ok
         }

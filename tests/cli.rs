@@ -679,3 +679,183 @@ fn build_follows_no_symbolic_link_to_remove_a_file() {
         stderr(&again)
     );
 }
+
+const BILLING: &str = r#"runner "billing-cdc" {
+    account "123456789012"
+    region  "eu-west-1"
+    secret "prod/billing-db"
+}
+"#;
+
+/// The files (not folders) under `root` whose path starts with `prefix`.
+fn files_starting(root: &Path, prefix: &str) -> Vec<String> {
+    files_under(root)
+        .into_iter()
+        .filter(|f| f.starts_with(prefix) && root.join(f).is_file())
+        .collect()
+}
+
+#[test]
+fn specs_built_one_at_a_time_into_one_folder_keep_each_others_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let out = root.join("out");
+    write(root, "a.runner", TWO_RUNNERS);
+    write(root, "b.runner", BILLING);
+    let build = |args: &[&str]| {
+        let mut all = vec!["build", "--out", "out"];
+        all.extend(args);
+        let output = runnerc_in(root, &all, "");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        output
+    };
+
+    // a, then b: the second build keeps all of a's output.
+    build(&["a.runner", "--emit", "all"]);
+    let of_a = files_under(&out);
+    let second = build(&["b.runner", "--emit", "all"]);
+    assert!(!stdout(&second).contains("removed"), "{}", stdout(&second));
+    assert_eq!(stderr(&second), "");
+    for file in &of_a {
+        assert!(out.join(file).exists(), "{file} was removed");
+    }
+    assert!(out.join("billing-cdc/task-role-policy.json").is_file());
+    // The record names each file's spec in comment lines, and still checks with sha256sum.
+    let record = fs::read_to_string(out.join(".~runnerc-manifest")).unwrap();
+    let headers: Vec<&str> = record.lines().filter(|l| l.starts_with('#')).collect();
+    assert_eq!(headers, ["# spec ../a.runner", "# spec ../b.runner"]);
+    let sums = Command::new("sha256sum")
+        .args(["--check", "--strict", ".~runnerc-manifest"])
+        .current_dir(&out)
+        .output()
+        .expect("sha256sum runs");
+    assert!(sums.status.success(), "{}", stderr(&sums));
+    assert_eq!(
+        stdout(&sums).lines().count(),
+        files_starting(&out, "").len() - 1
+    );
+
+    // old-cdc taken out of a (given by another spelling), one of its scripts edited: only
+    // old-cdc's unchanged files go; the edited one is left and named; b's output stays.
+    let create = out.join("old-cdc/create-roles.sh");
+    fs::write(&create, "#!/bin/sh\necho edited\n").unwrap();
+    let billing = files_starting(&out, "billing-cdc/");
+    let orders = files_starting(&out, "orders-cdc/");
+    let old = files_starting(&out, "old-cdc/");
+    write(
+        root,
+        "a.runner",
+        TWO_RUNNERS.split("runner \"old-cdc\"").next().unwrap(),
+    );
+    let third = build(&["./a.runner", "--emit", "all"]);
+    assert_eq!(
+        stderr(&third),
+        "runnerc: left out/old-cdc/create-roles.sh: changed since runnerc wrote it\n"
+    );
+    let mut removed: Vec<String> = stdout(&third)
+        .lines()
+        .filter_map(|l| l.strip_prefix("removed out/"))
+        .map(str::to_owned)
+        .collect();
+    removed.sort();
+    let mut expected: Vec<String> = old
+        .into_iter()
+        .filter(|f| f != "old-cdc/create-roles.sh")
+        .chain(["old-cdc/terraform".into()])
+        .collect();
+    expected.sort();
+    assert_eq!(removed, expected);
+    assert_eq!(
+        files_starting(&out, "old-cdc/"),
+        ["old-cdc/create-roles.sh"]
+    );
+    assert_eq!(files_starting(&out, "billing-cdc/"), billing);
+    assert_eq!(files_starting(&out, "orders-cdc/"), orders);
+
+    // --emit narrowed for a: the dropped kinds of a's runner go, b's runner keeps every kind.
+    let fourth = build(&["a.runner", "--emit", "json"]);
+    assert!(!out.join("orders-cdc/terraform").exists());
+    assert!(!out.join("orders-cdc/create-roles.sh").exists());
+    assert!(
+        stdout(&fourth).contains("removed out/orders-cdc/terraform\n"),
+        "{}",
+        stdout(&fourth)
+    );
+    assert!(out.join("orders-cdc/task-role-policy.json").is_file());
+    assert_eq!(files_starting(&out, "billing-cdc/"), billing);
+}
+
+#[test]
+fn what_standard_input_built_is_never_removed_by_another_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let out = root.join("out");
+    write(root, "b.runner", BILLING);
+    let from_stdin = runnerc_in(root, &["build", "-", "--out", "out"], GOOD);
+    assert_eq!(from_stdin.status.code(), Some(0), "{}", stderr(&from_stdin));
+    let of_stdin = files_starting(&out, "orders-cdc/");
+    assert!(!of_stdin.is_empty());
+    // Neither a file's build, nor another text on standard input (with another runner), nor
+    // both at once removes it.
+    let other = TWO_RUNNERS.split("runner \"old-cdc\"").nth(1).unwrap();
+    for (args, input) in [
+        (&["b.runner"][..], ""),
+        (&["-"][..], &*format!("runner \"old-cdc\"{other}")),
+        (
+            &["b.runner", "-"][..],
+            BILLING.replace("billing-cdc", "new-cdc").as_str(),
+        ),
+    ] {
+        let mut all = vec!["build", "--out", "out"];
+        all.extend(args);
+        let output = runnerc_in(root, &all, input);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert!(!stdout(&output).contains("removed"), "{}", stdout(&output));
+        assert_eq!(stderr(&output), "");
+        assert_eq!(files_starting(&out, "orders-cdc/"), of_stdin);
+    }
+    let record = fs::read_to_string(out.join(".~runnerc-manifest")).unwrap();
+    assert!(record.ends_with(&format!(
+        "# stdin\n{}",
+        record.split("# stdin\n").nth(1).unwrap()
+    )));
+    assert!(record.contains("  orders-cdc/task-role-policy.json\n"));
+    assert!(record.contains("  old-cdc/task-role-policy.json\n"));
+}
+
+#[test]
+fn a_renamed_spec_keeps_its_old_output_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let out = root.join("out");
+    write(root, "a.runner", TWO_RUNNERS);
+    let first = runnerc_in(root, &["build", "a.runner", "--out", "out"], "");
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let old = files_starting(&out, "old-cdc/");
+    // Renamed, and old-cdc taken out on the way: nothing of a.runner's is removed.
+    fs::remove_file(root.join("a.runner")).unwrap();
+    write(
+        root,
+        "renamed.runner",
+        TWO_RUNNERS.split("runner \"old-cdc\"").next().unwrap(),
+    );
+    let said = "runnerc: kept out/old-cdc: built from `../a.runner` (as seen from `out`), \
+                which no longer exists\n";
+    for _ in 0..2 {
+        let again = runnerc_in(root, &["build", "renamed.runner", "--out", "out"], "");
+        assert_eq!(again.status.code(), Some(0));
+        assert!(!stdout(&again).contains("removed"), "{}", stdout(&again));
+        assert_eq!(stderr(&again), said);
+        assert_eq!(files_starting(&out, "old-cdc/"), old);
+    }
+    // orders-cdc now belongs to renamed.runner.
+    let record = fs::read_to_string(out.join(".~runnerc-manifest")).unwrap();
+    assert!(record.contains("# spec ../renamed.runner\n"));
+    // Once the owner removes the folder, the record forgets the gone spec and says no more.
+    fs::remove_dir_all(out.join("old-cdc")).unwrap();
+    let last = runnerc_in(root, &["build", "renamed.runner", "--out", "out"], "");
+    assert_eq!(stderr(&last), "");
+    let record = fs::read_to_string(out.join(".~runnerc-manifest")).unwrap();
+    assert!(!record.contains("a.runner"), "{record}");
+    assert!(!record.contains("old-cdc"), "{record}");
+}

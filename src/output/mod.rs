@@ -3,18 +3,21 @@
 //! over the old one. So a reader (or a build killed half way) never sees a half-written
 //! document. The output folder is locked while a build writes into it.
 //!
-//! What a build wrote is recorded in the folder ([`manifest`]). A later build removes the
-//! files an earlier one wrote and it no longer emits (a runner taken out of the specs, a kind of
-//! output no longer asked for), but only those whose content is still what runnerc wrote, and a
-//! folder only when that leaves it empty; anything changed or not recorded is left, and said.
+//! What a build wrote, and from which spec, is recorded in the folder ([`manifest`]). A later
+//! build of the same spec file removes the files an earlier one wrote and it no longer emits (a
+//! runner taken out of the spec, a kind of output no longer asked for), but only those whose
+//! content is still what runnerc wrote, and a folder only when that leaves it empty; anything
+//! changed or not recorded is left, and said. What other specs (or standard input) produced is
+//! never removed, so specs built one at a time into one folder keep each other's output.
 
 pub mod manifest;
 
+use crate::input::Origin;
 use crate::lower::iam;
 use crate::lower::{Emit, OutputFile, all_file_names, output_files};
 use crate::model::Runner;
 use crate::parallel::parallel_map;
-use manifest::{Journal, Manifest};
+use manifest::{Journal, Manifest, Spec};
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
@@ -128,6 +131,9 @@ pub struct Written {
     /// What an earlier build wrote (or a runner's folder holds) that this one neither writes
     /// nor removes, with why, sorted.
     pub left: Vec<(PathBuf, &'static str)>,
+    /// Folders (at the top of the output folder) holding recorded files of a spec file that no
+    /// longer exists, with that spec, sorted: no build removes them, so they are said.
+    pub orphaned: Vec<(PathBuf, Spec)>,
 }
 
 /// Why a file is left.
@@ -137,13 +143,25 @@ const UNRECORDED: &str = "no record that runnerc wrote it";
 
 /// What `build` writes: every runner's files under `out`, lowered again runner by runner as
 /// they are written (so only the documents being written are in memory), on every core; then
-/// what earlier builds wrote and this one does not is removed, as far as the record proves it.
-/// Returns what was done, or the first error.
-pub fn write_runners(out: &Path, runners: &[Runner], emit: &[Emit]) -> io::Result<Written> {
+/// what earlier builds of the same spec files wrote and this one does not is removed, as far as
+/// the record proves it. `origins` are the inputs, indexed by each runner's file. Returns what
+/// was done, or the first error.
+pub fn write_runners(
+    out: &Path,
+    runners: &[Runner],
+    origins: &[Origin],
+    emit: &[Emit],
+) -> io::Result<Written> {
     let dir = OutputDir::open(out)?;
+    let resolved_out = fs::canonicalize(out)?;
+    let specs = origins
+        .iter()
+        .map(|origin| Spec::of(origin, &resolved_out))
+        .collect::<io::Result<Vec<Spec>>>()?;
     let previous = Manifest::read(out)?;
     let journal = Journal::open(out)?;
     let results = parallel_map(runners, |runner| {
+        let spec = specs.get(runner.name_loc.file).unwrap_or(&Spec::Stdin);
         let documents = iam::documents(runner);
         let files = output_files(runner, &documents, emit);
         let entries: Vec<(String, String)> = files
@@ -155,7 +173,7 @@ pub fn write_runners(out: &Path, runners: &[Runner], emit: &[Emit]) -> io::Resul
                 )
             })
             .collect();
-        journal.record(&entries)?;
+        journal.record(spec, &entries)?;
         let written = dir.write_runner(&runner.name, &files)?;
         // Files of runnerc's names beside them that no build recorded (an earlier version's,
         // say): kept, and said, so a folder that mixes two builds shows.
@@ -169,25 +187,27 @@ pub fn write_runners(out: &Path, runners: &[Runner], emit: &[Emit]) -> io::Resul
                 unrecorded.push((out.join(relative), UNRECORDED));
             }
         }
-        io::Result::Ok((written, entries, unrecorded))
+        io::Result::Ok((spec, written, entries, unrecorded))
     });
     drop(journal);
     let mut done = Written::default();
     let mut emitted = Manifest::default();
     for result in results {
-        let (written, entries, mut unrecorded) = result?;
+        let (spec, written, entries, mut unrecorded) = result?;
         done.written.extend(written);
         done.left.append(&mut unrecorded);
         for (path, hash) in entries {
-            emitted.insert(path, hash);
+            emitted.insert(path, spec.clone(), hash);
         }
     }
-    let kept = remove_unemitted(out, &previous, &emitted, &mut done)?;
+    // What earlier builds of this build's spec files wrote may go; what other specs (or
+    // standard input) wrote stays recorded as it is.
+    let (mine, others) = split_by_spec(&previous, &emitted, &specs);
+    let others = forget_gone_files_of_gone_specs(out, &resolved_out, others, &mut done)?;
+    let kept = remove_unemitted(out, &mine, &emitted, &others, &mut done)?;
     let mut record = emitted;
-    for (path, hashes) in kept.entries() {
-        for hash in hashes {
-            record.insert(path.clone(), hash.clone());
-        }
+    for (path, entry) in kept.entries().chain(others.entries()) {
+        record.keep(path, entry);
     }
     replace(
         &out.join(manifest::FILE_NAME),
@@ -198,22 +218,71 @@ pub fn write_runners(out: &Path, runners: &[Runner], emit: &[Emit]) -> io::Resul
     Ok(done)
 }
 
+/// The entries of `previous` this build does not write, in two: those produced by a spec file
+/// of this build (a build may remove them), and the others.
+fn split_by_spec(previous: &Manifest, emitted: &Manifest, specs: &[Spec]) -> (Manifest, Manifest) {
+    let mut mine = Manifest::default();
+    let mut others = Manifest::default();
+    for (path, entry) in previous.entries() {
+        if emitted.contains(path) {
+            continue;
+        }
+        let of_this_build = matches!(entry.spec, Spec::File(_)) && specs.contains(&entry.spec);
+        if of_this_build {
+            mine.keep(path, entry);
+        } else {
+            others.keep(path, entry);
+        }
+    }
+    (mine, others)
+}
+
+/// Of the entries of other specs, those of a spec file that no longer exists (renamed, moved,
+/// deleted) lose the files that are gone too; the folders of the files still there are said,
+/// since no build will remove them.
+fn forget_gone_files_of_gone_specs(
+    out: &Path,
+    resolved_out: &Path,
+    others: Manifest,
+    done: &mut Written,
+) -> io::Result<Manifest> {
+    let mut kept = Manifest::default();
+    let mut orphaned = BTreeSet::new();
+    for (path, entry) in others.entries() {
+        let gone = match &entry.spec {
+            Spec::File(spec) => !fs::exists(resolved_out.join(spec))?,
+            Spec::Stdin => false,
+        };
+        if !gone {
+            kept.keep(path, entry);
+            continue;
+        }
+        if fs::symlink_metadata(out.join(path)).is_err() {
+            continue;
+        }
+        kept.keep(path, entry);
+        let top = path.split('/').next().unwrap_or(path);
+        orphaned.insert((out.join(top), entry.spec.clone()));
+    }
+    done.orphaned = orphaned.into_iter().collect();
+    Ok(kept)
+}
+
 /// Removes what `previous` records and this build did not emit, where the file still holds
 /// what runnerc wrote, then each folder of those files that is left empty. Returns the
-/// entries left in place (they stay recorded, so the next build says so again).
+/// entries left in place (they stay recorded, so the next build says so again). `others` are
+/// the entries of other specs, kept: their files keep their folders, unsaid.
 fn remove_unemitted(
     out: &Path,
     previous: &Manifest,
     emitted: &Manifest,
+    others: &Manifest,
     done: &mut Written,
 ) -> io::Result<Manifest> {
     let mut kept = Manifest::default();
     let mut folders = BTreeSet::new();
     let mut removed_files = Vec::new();
-    for (relative, hashes) in previous.entries() {
-        if emitted.contains(relative) {
-            continue;
-        }
+    for (relative, entry) in previous.entries() {
         let mut folder = relative.as_str();
         while let Some((parent, _)) = folder.rsplit_once('/') {
             folders.insert(parent.to_owned());
@@ -223,7 +292,7 @@ fn remove_unemitted(
             Ok(path) => path,
             Err(why) => {
                 done.left.push((out.join(relative), why));
-                keep(&mut kept, relative, hashes);
+                kept.keep(relative, entry);
                 continue;
             }
         };
@@ -234,13 +303,13 @@ fn remove_unemitted(
         };
         if !meta.is_file() {
             done.left.push((path, NOT_A_FILE));
-            keep(&mut kept, relative, hashes);
-        } else if hashes.contains(&manifest::hash(&fs::read(&path)?)) {
+            kept.keep(relative, entry);
+        } else if entry.hashes.contains(&manifest::hash(&fs::read(&path)?)) {
             fs::remove_file(&path)?;
             removed_files.push(path);
         } else {
             done.left.push((path, CHANGED));
-            keep(&mut kept, relative, hashes);
+            kept.keep(relative, entry);
         }
     }
     removed_files.sort();
@@ -248,7 +317,7 @@ fn remove_unemitted(
     // Deepest first, so a folder emptied by removing its subfolder goes too.
     let mut folders: Vec<String> = folders
         .into_iter()
-        .filter(|folder| !emitted.holds_under(folder))
+        .filter(|folder| !emitted.holds_under(folder) && !others.holds_under(folder))
         .collect();
     folders.sort_by_key(|folder| std::cmp::Reverse(folder.matches('/').count()));
     let mut removed_folders = Vec::new();
@@ -278,12 +347,6 @@ fn remove_unemitted(
     removed_folders.sort();
     done.removed.append(&mut removed_folders);
     Ok(kept)
-}
-
-fn keep(kept: &mut Manifest, relative: &str, hashes: &BTreeSet<String>) {
-    for hash in hashes {
-        kept.insert(relative.to_owned(), hash.clone());
-    }
 }
 
 /// Replaces one file atomically, keeping its permissions (for `runnerc fmt`).
