@@ -250,7 +250,8 @@ fn forget_gone_files_of_gone_specs(
     let mut orphaned = BTreeSet::new();
     for (path, entry) in others.entries() {
         let gone = match &entry.spec {
-            Spec::File(spec) => !fs::exists(resolved_out.join(spec))?,
+            // A spec that cannot be looked at (no permission) is taken as there.
+            Spec::File(spec) => matches!(fs::exists(resolved_out.join(spec)), Ok(false)),
             Spec::Stdin => false,
         };
         if !gone {
