@@ -58,8 +58,14 @@ fn stages(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter("build"), |b| {
             b.iter(|| {
                 let compilation = runnerc::compile::compile(&sources);
-                runnerc::output::write_runners(out.path(), &compilation.runners, &[Emit::Json])
-                    .unwrap()
+                // The spec is in memory: recorded as standard input.
+                runnerc::output::write_runners(
+                    out.path(),
+                    &compilation.runners,
+                    &[runnerc::input::Origin::Stdin],
+                    &[Emit::Json],
+                )
+                .unwrap()
             })
         });
         group.finish();

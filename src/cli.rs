@@ -1,12 +1,13 @@
-//! The command line: `runnerc check` and `runnerc build`.
+//! The command line: every `runnerc` command.
 //!
-//! This module reads the input files, calls [`compile`](crate::compile::compile), prints the
+//! This module reads the inputs (through [`input`](crate::input)), calls [`compile`](crate::compile::compile), prints the
 //! diagnostics and writes the outputs. Exit statuses are a type, [`Status`].
 
-use crate::ast::{RoleKind, Span};
+use crate::ast::RoleKind;
 use crate::audit::can;
 use crate::compile::{Compilation, compile};
-use crate::diag::{self, Code, Diagnostic, Loc, Sources};
+use crate::diag::{self, Code, Diagnostic, Sources};
+use crate::input::{self, Inputs, Origin};
 use crate::lower::Emit;
 use crate::output;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -82,7 +83,7 @@ enum Command {
         after_help = "Example:\n  runnerc check examples/orders.runner\n  runnerc check --format json specs/*.runner"
     )]
     Check {
-        /// The .runner files
+        /// The .runner files; `-` reads one from standard input
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// How to print diagnostics: human (stderr), json or sarif (stdout)
@@ -94,7 +95,7 @@ enum Command {
         after_help = "Example:\n  runnerc build examples/orders.runner --out out\n  runnerc build specs/*.runner --out out --emit json,aws-cli"
     )]
     Build {
-        /// The .runner files
+        /// The .runner files; `-` reads one from standard input
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// The folder to write into
@@ -128,22 +129,32 @@ enum Command {
         after_help = "Example:\n  runnerc init orders-cdc\n  runnerc check orders-cdc.runner"
     )]
     Init {
-        /// The runner's name (and the file's)
+        /// The runner's name (and the file's); `orders-cdc.runner` is taken as `orders-cdc`
         #[arg(default_value = "my-runner")]
         name: String,
     },
     /// Answer whether each runner's roles may do ACTION on RESOURCE, and which spec line grants it
     #[command(
-        after_help = "Exit status: 0 answered (and as expected), 1 the specs have errors or an answer is not the expected one, 2 usage error.\n\nExamples:\n  runnerc can s3:PutObject arn:aws:s3:::acme-cdc-landing/orders/2026/x.json specs/*.runner\n  runnerc can secretsmanager:GetSecretValue arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders-db-AbC123 specs/*.runner --role task --expect allow\n  runnerc can s3:ListBucket arn:aws:s3:::acme-cdc-landing specs/*.runner --context s3:prefix=orders/"
+        after_help = "Exit status: 0 answered (and as expected), 1 the specs have errors or an answer is not the expected one, 2 usage error.\n\nExamples:\n  runnerc can s3:PutObject arn:aws:s3:::acme-cdc-landing/orders/2026/x.json specs/*.runner\n  runnerc can secretsmanager:GetSecretValue arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders-db-AbC123 specs/*.runner --role task --expect allow\n  runnerc can s3:ListBucket arn:aws:s3:::acme-cdc-landing specs/*.runner --context s3:prefix=orders/\n  runnerc can --expect-file tests/can/requests.txt"
     )]
     Can {
         /// One action, such as s3:PutObject
-        action: String,
+        #[arg(required_unless_present = "expect_file")]
+        action: Option<String>,
         /// The resource's ARN, or `*`
-        resource: String,
-        /// The .runner files
-        #[arg(required = true, value_name = "FILE")]
+        #[arg(required_unless_present = "expect_file")]
+        resource: Option<String>,
+        /// The .runner files; `-` reads one from standard input
+        #[arg(required_unless_present = "expect_file", value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// Answer every request of a table instead, each line `FILE RUNNER ROLE EXPECT ACTION
+        /// RESOURCE [KEY=VALUE ...]`; exit 1 unless every answer is the expected one
+        #[arg(
+            long,
+            value_name = "TABLE",
+            conflicts_with_all = ["action", "resource", "files", "runner", "role", "context", "expect"]
+        )]
+        expect_file: Option<PathBuf>,
         /// Only this runner
         #[arg(long, value_name = "NAME")]
         runner: Option<String>,
@@ -166,7 +177,7 @@ enum Command {
         after_help = "Exit status: 0 no drift, 1 drift (or the specs have errors), 2 usage error (a live file that cannot be read).\n\nExample:\n  aws iam get-account-authorization-details --filter Role > live.json\n  runnerc drift specs/*.runner --live live.json"
     )]
     Drift {
-        /// The .runner files
+        /// The .runner files; `-` reads one from standard input
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// The export of the live account's roles
@@ -288,11 +299,15 @@ fn run(cli: Cli) -> Status {
     let color = cli.color.for_stderr();
     match cli.command {
         Command::Check { files, format } => {
-            let (sources, input_diagnostics) = match read_sources(&files) {
-                Ok(read) => read,
+            let Inputs {
+                sources,
+                diagnostics,
+                ..
+            } = match read_inputs(&files) {
+                Ok(inputs) => inputs,
                 Err(status) => return status,
             };
-            let compilation = compile_inputs(&sources, input_diagnostics);
+            let compilation = compile_inputs(&sources, diagnostics);
             report(&compilation, &sources, format, color);
             if format == Format::Human && compilation.diagnostics.is_empty() {
                 // Said on success too, so a pipeline's log shows what was checked.
@@ -306,8 +321,8 @@ fn run(cli: Cli) -> Status {
             status
         }
         Command::Build { files, out, emit } => {
-            let (sources, input_diagnostics) = match read_sources(&files) {
-                Ok(read) => read,
+            let inputs = match read_inputs(&files) {
+                Ok(inputs) => inputs,
                 Err(status) => return status,
             };
             let mut emit: Vec<Emit> = if emit.iter().any(|name| name == "all") {
@@ -319,19 +334,28 @@ fn run(cli: Cli) -> Status {
             };
             emit.sort();
             emit.dedup();
-            build(&sources, input_diagnostics, &out, &emit, color)
+            build(inputs, &out, &emit, color)
         }
         Command::Fmt { files, check } => fmt(&files, check, color),
         Command::Can {
             action,
             resource,
             files,
+            expect_file,
             runner,
             role,
             context,
             expect,
             format,
         } => {
+            if let Some(table) = expect_file {
+                return can_table(&table, format, cli.color);
+            }
+            // clap requires both without --expect-file.
+            let (Some(action), Some(resource)) = (action, resource) else {
+                eprintln!("runnerc: `can` needs ACTION, RESOURCE and FILE (see --help)");
+                return Status::Usage;
+            };
             let question = can::Question {
                 action,
                 resource,
@@ -366,66 +390,56 @@ fn run(cli: Cli) -> Status {
     }
 }
 
-/// `runnerc fmt`: every file is formatted on its own; one that does not parse is left as it
-/// is, with its error, and the others are still formatted.
+/// `runnerc fmt`: every input is read first (a file that cannot be read changes nothing), then
+/// each is formatted on its own; one that does not parse is left as it is, with its error, and
+/// the others are still formatted.
 fn fmt(files: &[PathBuf], check: bool, color: bool) -> Status {
     use crate::format::{FormatError, format};
+    let inputs = match read_inputs(files) {
+        Ok(inputs) => inputs,
+        Err(status) => return status,
+    };
     let mut status = Status::Ok;
     let mut would_change = Vec::new();
-    for path in files {
-        let stdin = path.as_os_str() == "-";
-        let name = if stdin {
-            "<stdin>".to_owned()
-        } else {
-            path.display().to_string()
-        };
-        let text = if stdin {
-            let mut text = String::new();
-            if let Err(error) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
-                eprintln!("runnerc: cannot read standard input: {error}");
-                return Status::Usage;
-            }
-            text
-        } else {
-            let (sources, input_diagnostics) = match read_sources(std::slice::from_ref(path)) {
-                Ok(read) => read,
-                Err(status) => return status,
-            };
-            if !input_diagnostics.is_empty() {
-                eprint!(
-                    "{}",
-                    diag::render_human(&input_diagnostics, &sources, color)
-                );
-                status = Status::Failed;
-                continue;
-            }
-            sources.get(0).text.clone()
-        };
-        match format(&text) {
-            Ok(formatted) if stdin => {
-                if check && formatted != text {
-                    would_change.push(name);
+    for ((id, source), origin) in inputs.sources.iter().zip(&inputs.origins) {
+        let name = &source.name;
+        let text = &source.text;
+        if inputs.is_undecodable(id) {
+            let own: Vec<Diagnostic> = inputs
+                .diagnostics
+                .iter()
+                .filter(|d| d.loc.file == id)
+                .cloned()
+                .collect();
+            eprint!("{}", diag::render_human(&own, &inputs.sources, color));
+            status = Status::Failed;
+            continue;
+        }
+        match (format(text), origin) {
+            (Ok(formatted), Origin::Stdin) => {
+                if check && formatted != *text {
+                    would_change.push(name.clone());
                 } else if !check {
                     print!("{formatted}");
                 }
             }
-            Ok(formatted) if formatted == text => {}
-            Ok(_) if check => would_change.push(name),
-            Ok(formatted) => {
+            (Ok(formatted), Origin::File(_)) if formatted == *text => {}
+            (Ok(_), Origin::File(_)) if check => would_change.push(name.clone()),
+            (Ok(formatted), Origin::File(path)) => {
                 if let Err(error) = output::replace_file(path, formatted.as_bytes()) {
                     eprintln!("runnerc: cannot write `{name}`: {error}");
                     return Status::Usage;
                 }
                 println!("formatted {name}");
             }
-            Err(FormatError::Parse(diagnostics)) => {
+            (Err(FormatError::Parse(diagnostics)), _) => {
                 let mut sources = Sources::new();
-                sources.add(name.clone(), text);
+                sources.add(name.clone(), text.clone());
                 eprint!("{}", diag::render_human(&diagnostics, &sources, color));
                 eprintln!("runnerc: `{name}` left as it is: it does not parse");
                 status = Status::Failed;
             }
-            Err(FormatError::Unsound(why)) => {
+            (Err(FormatError::Unsound(why)), _) => {
                 eprintln!(
                     "runnerc: internal error: `{name}` left as it is: {why}; please report it"
                 );
@@ -471,13 +485,16 @@ pub fn starter_spec(name: &str) -> String {
     include_str!("starter.runner").replace("RUNNER_NAME", name)
 }
 
-fn init(name: &str) -> Status {
+/// `runnerc init NAME`: writes `NAME.runner`; a NAME that ends in `.runner` is the file's name,
+/// and the runner is named without it.
+fn init(given: &str) -> Status {
+    let name = given.strip_suffix(".runner").unwrap_or(given);
     if name.is_empty()
         || !name.chars().all(crate::aws::is_iam_name_char)
         || name == "."
         || name == ".."
     {
-        eprintln!("runnerc: `{name}` is not a runner name: use letters, digits and `+=,.@_-`");
+        eprintln!("runnerc: `{given}` is not a runner name: use letters, digits and `+=,.@_-`");
         return Status::Usage;
     }
     let path = PathBuf::from(format!("{name}.runner"));
@@ -512,28 +529,42 @@ fn status_of(compilation: &Compilation) -> Status {
     }
 }
 
-fn build(
-    sources: &Sources,
-    input_diagnostics: Vec<Diagnostic>,
-    out: &Path,
-    emit: &[Emit],
-    color: bool,
-) -> Status {
+fn build(inputs: Inputs, out: &Path, emit: &[Emit], color: bool) -> Status {
+    let Inputs {
+        sources,
+        origins,
+        diagnostics,
+        ..
+    } = inputs;
+    let sources = &sources;
     if out.exists() && !out.is_dir() {
         eprintln!("runnerc: `{}` is not a folder", out.display());
         return Status::Usage;
     }
-    let compilation = compile_inputs(sources, input_diagnostics);
+    let compilation = compile_inputs(sources, diagnostics);
     report(&compilation, sources, Format::Human, color);
     if compilation.has_errors() {
         eprintln!("runnerc: nothing written: the specs have errors");
         return Status::Failed;
     }
-    match output::write_runners(out, &compilation.runners, emit) {
-        Ok(paths) => {
+    match output::write_runners(out, &compilation.runners, &origins, emit) {
+        Ok(done) => {
             let mut stdout = std::io::stdout().lock();
-            for path in paths {
+            for path in &done.written {
                 let _ = writeln!(stdout, "wrote {}", path.display());
+            }
+            for path in &done.removed {
+                let _ = writeln!(stdout, "removed {}", path.display());
+            }
+            for (path, why) in &done.left {
+                eprintln!("runnerc: left {}: {why}", path.display());
+            }
+            for (folder, spec) in &done.orphaned {
+                eprintln!(
+                    "runnerc: kept {}: built from {spec} (as seen from `{}`), which no longer exists",
+                    folder.display(),
+                    out.display()
+                );
             }
             Status::Ok
         }
@@ -584,49 +615,21 @@ fn summary(compilation: &Compilation, sources: &Sources) -> String {
     )
 }
 
-/// Reads every input. A file that cannot be read stops the command with a one-line message
-/// (status 2); a file that is not UTF-8 is kept, decoded lossily, with an `E003` diagnostic at
-/// its first bad byte.
-fn read_sources(files: &[PathBuf]) -> Result<(Sources, Vec<Diagnostic>), Status> {
-    let mut sources = Sources::new();
-    let mut diagnostics = Vec::new();
-    for path in files {
-        if path.is_dir() {
-            eprintln!(
-                "runnerc: `{}` is a folder, not a .runner file",
-                path.display()
-            );
-            return Err(Status::Usage);
+/// Reads every input ([`input::read`]) and says on stderr what it noted (a file given twice);
+/// a problem with the command line's files is one line and status 2.
+fn read_inputs(files: &[PathBuf]) -> Result<Inputs, Status> {
+    match input::read(files) {
+        Ok(inputs) => {
+            for note in &inputs.notes {
+                eprintln!("runnerc: {note}");
+            }
+            Ok(inputs)
         }
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                eprintln!("runnerc: cannot read `{}`: {error}", path.display());
-                return Err(Status::Usage);
-            }
-        };
-        let name = path.display().to_string();
-        match String::from_utf8(bytes) {
-            Ok(text) => {
-                sources.add(name, text);
-            }
-            Err(error) => {
-                let offset = error.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-                let id = sources.add(name, text);
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::NotUtf8,
-                        Loc::new(id, Span::new(offset, offset + 1)),
-                        "the file is not UTF-8 text",
-                    )
-                    .with_label("the first byte that is not UTF-8")
-                    .with_help("save the spec as UTF-8"),
-                );
-            }
+        Err(problem) => {
+            eprintln!("runnerc: {problem}");
+            Err(Status::Usage)
         }
     }
-    Ok((sources, diagnostics))
 }
 
 /// Compiles, unless a file could not be decoded: then its diagnostics are the whole result.
@@ -655,8 +658,12 @@ fn compile_for_audit(
     color: bool,
     nothing_done: &str,
 ) -> Result<(Sources, Compilation), Status> {
-    let (sources, input_diagnostics) = read_sources(files)?;
-    let compilation = compile_inputs(&sources, input_diagnostics);
+    let Inputs {
+        sources,
+        diagnostics,
+        ..
+    } = read_inputs(files)?;
+    let compilation = compile_inputs(&sources, diagnostics);
     report(&compilation, &sources, Format::Human, color);
     if compilation.has_errors() {
         eprintln!("runnerc: {nothing_done}: the specs have errors");
@@ -744,6 +751,142 @@ fn can(
         );
     }
     if unexpected.is_empty() {
+        Status::Ok
+    } else {
+        Status::Failed
+    }
+}
+
+/// `runnerc can --expect-file TABLE`: every request of the table answered in this process,
+/// each spec file compiled once; the rows whose answer is not the expected one, with their line,
+/// and one summary line. A malformed table or a spec that cannot be read is status 2, a spec
+/// with errors status 1 (nothing evaluated), an unexpected answer status 1.
+fn can_table(path: &Path, format: AnswerFormat, color: ColorChoice) -> Status {
+    use crate::audit::table;
+    let name = path.display().to_string();
+    let text = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        Ok(Err(_)) => {
+            eprintln!("runnerc: cannot read `{name}`: the file is not UTF-8 text");
+            return Status::Usage;
+        }
+        Err(error) => {
+            eprintln!("runnerc: cannot read `{name}`: {error}");
+            return Status::Usage;
+        }
+    };
+    let rows = match table::parse(&text) {
+        Ok(rows) => rows,
+        Err(problems) => {
+            for (line, problem) in problems {
+                eprintln!("runnerc: {name}:{line}: {problem}");
+            }
+            return Status::Usage;
+        }
+    };
+    // Each spec file once, in the table's order.
+    let mut files: Vec<&str> = Vec::new();
+    for row in &rows {
+        if !files.contains(&row.file.as_str()) {
+            files.push(&row.file);
+        }
+    }
+    let mut compiled = std::collections::BTreeMap::new();
+    for file in files {
+        let (sources, compilation) = match compile_for_audit(
+            &[PathBuf::from(file)],
+            color.for_stderr(),
+            "nothing evaluated",
+        ) {
+            Ok(compiled) => compiled,
+            Err(status) => return status,
+        };
+        compiled.insert(file, (sources, compilation));
+    }
+    let mut problems = Vec::new();
+    let mut results = Vec::new();
+    for row in &rows {
+        let (sources, compilation) = &compiled[row.file.as_str()];
+        if !compilation.runners.iter().any(|r| r.name == row.runner) {
+            problems.push(format!(
+                "{name}:{}: no runner is named `{}` in `{}`",
+                row.line, row.runner, row.file
+            ));
+            continue;
+        }
+        let answers = can::ask(
+            &compilation.runners,
+            Some(&row.runner),
+            &[row.role],
+            &row.question,
+        );
+        results.push((row, answers, sources));
+    }
+    if !problems.is_empty() {
+        for problem in problems {
+            eprintln!("runnerc: {problem}");
+        }
+        return Status::Usage;
+    }
+    let expected = |row: &table::Row, answers: &[can::Answer]| {
+        answers.iter().all(|answer| answer.decision == row.expect)
+    };
+    let failing = results
+        .iter()
+        .filter(|(row, answers, _)| !expected(row, answers))
+        .count();
+    let mut stdout = std::io::stdout().lock();
+    match format {
+        AnswerFormat::Json => {
+            let rows: Vec<serde_json::Value> = results
+                .iter()
+                .map(|(row, answers, sources)| {
+                    let mut value = can::to_json(&row.question, answers, sources);
+                    value["line"] = row.line.into();
+                    value["expect"] = row.expect.word().into();
+                    value["as_expected"] = expected(row, answers).into();
+                    value
+                })
+                .collect();
+            let value = serde_json::json!({
+                "table": name,
+                "requests": results.len(),
+                "unexpected": failing,
+                "rows": rows,
+            });
+            let _ = writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+        AnswerFormat::Human => {
+            for (row, answers, _) in &results {
+                for answer in answers.iter().filter(|a| a.decision != row.expect) {
+                    let _ = writeln!(
+                        stdout,
+                        "{name}:{}: expected {}, but {}'s {} is {}: `{}` on `{}`",
+                        row.line,
+                        row.expect.word(),
+                        answer.runner,
+                        answer.role.keyword(),
+                        answer.decision.word(),
+                        row.question.action,
+                        row.question.resource
+                    );
+                }
+            }
+            let _ = writeln!(
+                stdout,
+                "runnerc: {} request{}: {} as expected, {} not",
+                results.len(),
+                if results.len() == 1 { "" } else { "s" },
+                results.len() - failing,
+                failing
+            );
+        }
+    }
+    if failing == 0 {
         Status::Ok
     } else {
         Status::Failed

@@ -22,8 +22,8 @@ pub struct Compilation {
     pub diagnostics: Vec<Diagnostic>,
     /// The runners without errors, in the order written. Only complete when there is no error.
     pub runners: Vec<Runner>,
-    /// How many runner blocks the files hold, with errors or without (0 when a file does not
-    /// parse).
+    /// How many runner blocks the files hold, with errors or without: a block with a syntax
+    /// error counts as one runner.
     pub runners_seen: usize,
 }
 
@@ -57,6 +57,8 @@ const CHUNK_BYTES: usize = 32 * 1024;
 pub fn compile(sources: &Sources) -> Compilation {
     let mut diagnostics = Vec::new();
     let mut checked = Vec::new();
+    // Runner blocks with a syntax error: they reach no check, but the summary counts them.
+    let mut unparsed_runners = 0;
     for (id, file) in sources.iter() {
         let pieces = parse::chunks(&file.text, CHUNK_BYTES);
         let results = parallel_map(&pieces, |range| {
@@ -83,6 +85,9 @@ pub fn compile(sources: &Sources) -> Compilation {
                         checked.append(&mut entries);
                     }
                     Err(errors) => {
+                        if parse::starts_a_runner(&file.text[range.clone()]) {
+                            unparsed_runners += 1;
+                        }
                         // A block cut before the next `runner` line ends there, not at the end
                         // of the file.
                         let next = range.end < file.text.len();
@@ -100,7 +105,7 @@ pub fn compile(sources: &Sources) -> Compilation {
             }
         }
     }
-    let runners_seen = checked.len();
+    let runners_seen = checked.len() + unparsed_runners;
     let runners = check::check_across(checked, &mut diagnostics);
     diagnostics.extend(quota::check_existing_roles(&runners));
     diag::sort(&mut diagnostics);
@@ -173,6 +178,8 @@ mod tests {
             .map(|d| d.code.as_str())
             .collect();
         assert_eq!(codes, ["E020", "E001", "E030"]);
+        // The block with the syntax error is a runner the files hold.
+        assert_eq!(compilation.runners_seen, 3);
         // The syntax error is placed in the whole file.
         let syntax = &compilation.diagnostics[1];
         assert_eq!(&text[syntax.loc.span.start..syntax.loc.span.end], "acount");

@@ -15,8 +15,8 @@
 //! [`lsp`] serves editors over the Language Server Protocol with the same stages.
 //!
 //! [`compile`] runs stages 1 to 4; [`diag`] holds the diagnostics every stage reports and the
-//! one place that renders them; [`parallel`] spreads work over the cores; [`cli`] is the
-//! command line.
+//! one place that renders them; [`parallel`] spreads work over the cores; [`input`] reads the specs a command is
+//! given; [`cli`] is the command line.
 
 pub mod ast;
 pub mod audit;
@@ -27,6 +27,7 @@ pub mod compile;
 pub mod diag;
 pub mod explain;
 pub mod format;
+pub mod input;
 pub mod lower;
 pub mod lsp;
 pub mod model;

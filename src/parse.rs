@@ -126,6 +126,29 @@ fn braces(text: &str, mut found: impl FnMut(Brace) -> bool) -> bool {
     true
 }
 
+/// Whether a piece of [`blocks`] that does not parse was meant as a runner: its first word is
+/// `runner`, or it opens a block (`runer "x" { ... }` is a runner written wrongly). A stray `}`
+/// or a line of stray words is not.
+pub fn starts_a_runner(piece: &str) -> bool {
+    let mut rest = piece;
+    loop {
+        rest = rest.trim_start_matches([' ', '\n', '\t', '\r', '\u{feff}']);
+        match rest.strip_prefix('#') {
+            Some(comment) => rest = comment.split_once('\n').map_or("", |(_, after)| after),
+            None => break,
+        }
+    }
+    let keyword = rest.strip_prefix("runner").is_some_and(|after| {
+        !after.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-')
+    });
+    let mut opens = false;
+    braces(piece, |brace| {
+        opens = matches!(brace, Brace::Open(_));
+        !opens
+    });
+    keyword || opens
+}
+
 /// Splits a file at its `runner` blocks, for recovering from syntax errors: each piece can be
 /// parsed on its own, so an error in one hides nothing of the others. A piece ends after the
 /// `}` that closes a top-level block, or after a `}` that closes nothing. Where the braces or

@@ -1,6 +1,7 @@
-//! `runnerc can`: the hand-written table of requests in tests/can/requests.txt, each answer
-//! cross-checked against an independent IAM evaluator (@cloud-copilot/iam-simulate, run as an
-//! external tool from tests/tools/iam-simulate), and the command's interface.
+//! `runnerc can`: the hand-written table of requests in tests/can/requests.txt, answered by one
+//! `runnerc can --expect-file`, each answer cross-checked against an independent IAM evaluator
+//! (@cloud-copilot/iam-simulate, run as an external tool from tests/tools/iam-simulate), and the
+//! command's interface.
 
 mod support;
 
@@ -63,61 +64,69 @@ fn rows() -> Vec<Row> {
         .collect()
 }
 
-fn ask(row: &Row) -> Output {
-    let mut command = runnerc();
-    command
-        .current_dir(root())
-        .args(["can", &row.action, &row.resource, &row.file])
-        .args([
-            "--runner",
-            &row.runner,
-            "--role",
-            &row.role,
-            "--format",
-            "json",
-        ]);
-    for pair in &row.context {
-        command.args(["--context", pair]);
-    }
-    command.output().unwrap()
-}
-
-/// Every row with runnerc's JSON answer, computed once for all tests of this file.
+/// Every row with runnerc's JSON answer, from one `runnerc can --expect-file` over the table,
+/// computed once for all tests of this file. The rows are read here too, apart from runnerc's
+/// reading of the table, and every one must be answered.
 fn answered() -> &'static Vec<(Row, Value)> {
     static ANSWERS: OnceLock<Vec<(Row, Value)>> = OnceLock::new();
     ANSWERS.get_or_init(|| {
+        let output = runnerc()
+            .current_dir(root())
+            .args([
+                "can",
+                "--expect-file",
+                "tests/can/requests.txt",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        // 1 when an answer is not the expected one: the test below names it.
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let by_line: BTreeMap<u64, &Value> = value["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| (row["line"].as_u64().unwrap(), row))
+            .collect();
         let rows = rows();
-        let chunks: Vec<Vec<Row>> = rows
-            .chunks(rows.len().div_ceil(4))
-            .map(<[Row]>::to_vec)
-            .collect();
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                std::thread::spawn(move || {
-                    chunk
-                        .into_iter()
-                        .map(|row| {
-                            let output = ask(&row);
-                            assert_eq!(
-                                output.status.code(),
-                                Some(0),
-                                "requests.txt:{}: {}",
-                                row.line,
-                                String::from_utf8_lossy(&output.stderr)
-                            );
-                            let value: Value = serde_json::from_slice(&output.stdout).unwrap();
-                            let answers = value["answers"].as_array().unwrap();
-                            assert_eq!(answers.len(), 1, "requests.txt:{}", row.line);
-                            (row, answers[0].clone())
-                        })
-                        .collect::<Vec<_>>()
-                })
+        assert_eq!(by_line.len(), rows.len(), "every row answered once");
+        rows.into_iter()
+            .map(|row| {
+                let answered = by_line[&(row.line as u64)];
+                assert_eq!(
+                    (&answered["action"], &answered["resource"]),
+                    (&json!(row.action), &json!(row.resource)),
+                    "requests.txt:{}",
+                    row.line
+                );
+                let answers = answered["answers"].as_array().unwrap();
+                assert_eq!(answers.len(), 1, "requests.txt:{}", row.line);
+                assert_eq!(
+                    (&answers[0]["runner"], &answers[0]["role"]),
+                    (&json!(row.runner), &json!(row.role)),
+                    "requests.txt:{}",
+                    row.line
+                );
+                // The request's context holds the row's KEY=VALUE pairs.
+                for pair in &row.context {
+                    let (key, value) = pair.split_once('=').unwrap();
+                    assert!(
+                        answers[0]["context"][key]
+                            .as_array()
+                            .is_some_and(|values| values.contains(&json!(value))),
+                        "requests.txt:{}: `{pair}` is not in {}",
+                        row.line,
+                        answers[0]["context"]
+                    );
+                }
+                (row, answers[0].clone())
             })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
             .collect()
     })
 }
@@ -204,8 +213,12 @@ fn known_policies(file: &str, out: &Path) -> BTreeMap<String, Vec<Value>> {
     assert!(status.success(), "build {file}");
     let mut roles: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for entry in std::fs::read_dir(out).unwrap() {
+        let folder = entry.unwrap().path();
+        if !folder.is_dir() {
+            continue; // the record of what build wrote
+        }
         let template: Value = serde_json::from_str(
-            &std::fs::read_to_string(entry.unwrap().path().join("cloudformation.json")).unwrap(),
+            &std::fs::read_to_string(folder.join("cloudformation.json")).unwrap(),
         )
         .unwrap();
         let resources = template["Resources"].as_object().unwrap();
@@ -584,4 +597,84 @@ fn bad_questions_are_usage_errors_and_bad_specs_spec_errors() {
             .unwrap()
             .contains("nothing evaluated")
     );
+}
+
+#[test]
+fn expect_file_names_each_unexpected_row_by_line_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("requests.txt");
+    let secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders-db-AbC123";
+    std::fs::write(
+        &table,
+        format!(
+            "# two rows right, one wrong\n\
+             {ORDERS} orders-cdc task allow secretsmanager:GetSecretValue {secret}\n\
+             \n\
+             {ORDERS} orders-cdc execution allow secretsmanager:GetSecretValue {secret}\n\
+             {ORDERS} orders-cdc task allow s3:ListBucket arn:aws:s3:::acme-cdc-landing s3:prefix=orders/\n"
+        ),
+    )
+    .unwrap();
+    let table = table.to_str().unwrap();
+    let output = can(&["--expect-file", table]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        format!(
+            "{table}:4: expected allowed, but orders-cdc's execution role is denied: \
+             `secretsmanager:GetSecretValue` on `{secret}`\n\
+             runnerc: 3 requests: 2 as expected, 1 not\n"
+        )
+    );
+    // Fixed, it passes.
+    let fixed = std::fs::read_to_string(table)
+        .unwrap()
+        .replace("execution allow", "execution deny");
+    std::fs::write(table, fixed).unwrap();
+    let output = can(&["--expect-file", table]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "runnerc: 3 requests: 3 as expected, 0 not\n"
+    );
+}
+
+#[test]
+fn expect_file_refuses_a_malformed_table_before_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("bad.txt");
+    std::fs::write(
+        &table,
+        format!(
+            "{ORDERS} orders-cdc task allow s3:PutObject {OBJECT}\n\
+             {ORDERS} orders-cdc admin allow s3:PutObject {OBJECT}\n\
+             {ORDERS} nobody task allow s3:PutObject {OBJECT}\n"
+        ),
+    )
+    .unwrap();
+    let table = table.to_str().unwrap();
+    let output = can(&["--expect-file", table]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        format!("runnerc: {table}:2: ROLE is `admin`, not `task` or `execution`\n")
+    );
+    // A runner the spec does not have is named with its line.
+    let lines: String = std::fs::read_to_string(table)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.contains("admin"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(table, lines).unwrap();
+    let output = can(&["--expect-file", table]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        format!("runnerc: {table}:2: no runner is named `nobody` in `{ORDERS}`\n")
+    );
+    // And it takes no single question beside it.
+    let output = can(&["--expect-file", table, "s3:PutObject"]);
+    assert_eq!(output.status.code(), Some(2));
 }

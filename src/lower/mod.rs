@@ -135,11 +135,13 @@ impl Emit {
     }
 }
 
-/// Files of earlier runnerc versions: removed like any file a build no longer emits.
+/// Files of earlier runnerc versions, which kept no record of what they wrote: `build` leaves
+/// them and names them.
 const FORMER_FILES: &[&str] = &["trust-policy.json"];
 
 /// Every file name `build` may write in a runner's folder, and those of earlier versions. A
-/// name not emitted this time is removed, so a folder never mixes files of two builds.
+/// file of such a name that a build does not emit is removed when the output folder's record
+/// proves runnerc wrote it, and named otherwise, so a folder that mixes two builds shows.
 pub fn all_file_names() -> impl Iterator<Item = &'static str> {
     Emit::ALL
         .iter()
