@@ -3,6 +3,33 @@
 //! This module reads the inputs (through [`input`](crate::input)), calls [`compile`](crate::compile::compile), prints the
 //! diagnostics and writes the outputs. Exit statuses are a type, [`Status`].
 
+// `println!` and friends panic when their stream is closed (`runnerc explain E052 | head -1`).
+// These write the same text and let a reader that went away get nothing more, quietly.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 use crate::ast::RoleKind;
 use crate::audit::can;
 use crate::compile::{Compilation, compile};
@@ -273,7 +300,7 @@ pub fn main() -> ExitCode {
                 }
                 .into();
             }
-            eprintln!("runnerc: {}", one_line(&error.render().to_string()));
+            errln!("runnerc: {}", one_line(&error.render().to_string()));
             return Status::Usage.into();
         }
     };
@@ -311,7 +338,7 @@ fn run(cli: Cli) -> Status {
             report(&compilation, &sources, format, color);
             if format == Format::Human && compilation.diagnostics.is_empty() {
                 // Said on success too, so a pipeline's log shows what was checked.
-                eprintln!("{}", summary(&compilation, &sources));
+                errln!("{}", summary(&compilation, &sources));
             }
             let status = status_of(&compilation);
             // The process ends here: freeing every runner one by one would only cost time
@@ -353,7 +380,7 @@ fn run(cli: Cli) -> Status {
             }
             // clap requires both without --expect-file.
             let (Some(action), Some(resource)) = (action, resource) else {
-                eprintln!("runnerc: `can` needs ACTION, RESOURCE and FILE (see --help)");
+                errln!("runnerc: `can` needs ACTION, RESOURCE and FILE (see --help)");
                 return Status::Usage;
             };
             let question = can::Question {
@@ -376,7 +403,7 @@ fn run(cli: Cli) -> Status {
             Ok(crate::lsp::End::ExitWithoutShutdown) => Status::Failed,
             Ok(_) => Status::Ok,
             Err(error) => {
-                eprintln!("runnerc: language server: {error}");
+                errln!("runnerc: language server: {error}");
                 Status::Usage
             }
         },
@@ -411,7 +438,7 @@ fn fmt(files: &[PathBuf], check: bool, color: bool) -> Status {
                 .filter(|d| d.loc.file == id)
                 .cloned()
                 .collect();
-            eprint!("{}", diag::render_human(&own, &inputs.sources, color));
+            err!("{}", diag::render_human(&own, &inputs.sources, color));
             status = Status::Failed;
             continue;
         }
@@ -420,38 +447,36 @@ fn fmt(files: &[PathBuf], check: bool, color: bool) -> Status {
                 if check && formatted != *text {
                     would_change.push(name.clone());
                 } else if !check {
-                    print!("{formatted}");
+                    out!("{formatted}");
                 }
             }
             (Ok(formatted), Origin::File(_)) if formatted == *text => {}
             (Ok(_), Origin::File(_)) if check => would_change.push(name.clone()),
             (Ok(formatted), Origin::File(path)) => {
                 if let Err(error) = output::replace_file(path, formatted.as_bytes()) {
-                    eprintln!("runnerc: cannot write `{name}`: {error}");
+                    errln!("runnerc: cannot write `{name}`: {error}");
                     return Status::Usage;
                 }
-                println!("formatted {name}");
+                outln!("formatted {name}");
             }
             (Err(FormatError::Parse(diagnostics)), _) => {
                 let mut sources = Sources::new();
                 sources.add(name.clone(), text.clone());
-                eprint!("{}", diag::render_human(&diagnostics, &sources, color));
-                eprintln!("runnerc: `{name}` left as it is: it does not parse");
+                err!("{}", diag::render_human(&diagnostics, &sources, color));
+                errln!("runnerc: `{name}` left as it is: it does not parse");
                 status = Status::Failed;
             }
             (Err(FormatError::Unsound(why)), _) => {
-                eprintln!(
-                    "runnerc: internal error: `{name}` left as it is: {why}; please report it"
-                );
+                errln!("runnerc: internal error: `{name}` left as it is: {why}; please report it");
                 return Status::Usage;
             }
         }
     }
     if !would_change.is_empty() {
         for name in &would_change {
-            println!("{name}");
+            outln!("{name}");
         }
-        eprintln!(
+        errln!(
             "runnerc: {} file{} would be reformatted",
             would_change.len(),
             if would_change.len() == 1 { "" } else { "s" }
@@ -463,18 +488,18 @@ fn fmt(files: &[PathBuf], check: bool, color: bool) -> Status {
 
 fn explain(code: &str) -> Status {
     let Some(code) = Code::parse(code) else {
-        eprintln!(
+        errln!(
             "runnerc: `{code}` is not a diagnostic code; the codes are listed in docs/diagnostics.md"
         );
         return Status::Usage;
     };
     match crate::explain::explanation(code) {
         Some(text) => {
-            println!("{text}");
+            outln!("{text}");
             Status::Ok
         }
         None => {
-            eprintln!("runnerc: {code} has no explanation yet");
+            errln!("runnerc: {code} has no explanation yet");
             Status::Usage
         }
     }
@@ -494,7 +519,7 @@ fn init(given: &str) -> Status {
         || name == "."
         || name == ".."
     {
-        eprintln!("runnerc: `{given}` is not a runner name: use letters, digits and `+=,.@_-`");
+        errln!("runnerc: `{given}` is not a runner name: use letters, digits and `+=,.@_-`");
         return Status::Usage;
     }
     let path = PathBuf::from(format!("{name}.runner"));
@@ -504,18 +529,18 @@ fn init(given: &str) -> Status {
         .open(&path);
     match file.and_then(|mut file| file.write_all(starter_spec(name).as_bytes())) {
         Ok(()) => {
-            println!("wrote {}", path.display());
+            outln!("wrote {}", path.display());
             Status::Ok
         }
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-            eprintln!(
+            errln!(
                 "runnerc: `{}` already exists; not overwritten",
                 path.display()
             );
             Status::Usage
         }
         Err(error) => {
-            eprintln!("runnerc: cannot write `{}`: {error}", path.display());
+            errln!("runnerc: cannot write `{}`: {error}", path.display());
             Status::Usage
         }
     }
@@ -538,13 +563,13 @@ fn build(inputs: Inputs, out: &Path, emit: &[Emit], color: bool) -> Status {
     } = inputs;
     let sources = &sources;
     if out.exists() && !out.is_dir() {
-        eprintln!("runnerc: `{}` is not a folder", out.display());
+        errln!("runnerc: `{}` is not a folder", out.display());
         return Status::Usage;
     }
     let compilation = compile_inputs(sources, diagnostics);
     report(&compilation, sources, Format::Human, color);
     if compilation.has_errors() {
-        eprintln!("runnerc: nothing written: the specs have errors");
+        errln!("runnerc: nothing written: the specs have errors");
         return Status::Failed;
     }
     match output::write_runners(out, &compilation.runners, &origins, emit) {
@@ -557,10 +582,10 @@ fn build(inputs: Inputs, out: &Path, emit: &[Emit], color: bool) -> Status {
                 let _ = writeln!(stdout, "removed {}", path.display());
             }
             for (path, why) in &done.left {
-                eprintln!("runnerc: left {}: {why}", path.display());
+                errln!("runnerc: left {}: {why}", path.display());
             }
             for (folder, spec) in &done.orphaned {
-                eprintln!(
+                errln!(
                     "runnerc: kept {}: built from {spec} (as seen from `{}`), which no longer exists",
                     folder.display(),
                     out.display()
@@ -569,7 +594,7 @@ fn build(inputs: Inputs, out: &Path, emit: &[Emit], color: bool) -> Status {
             Status::Ok
         }
         Err(error) => {
-            eprintln!("runnerc: cannot write to `{}`: {error}", out.display());
+            errln!("runnerc: cannot write to `{}`: {error}", out.display());
             Status::Usage
         }
     }
@@ -621,12 +646,12 @@ fn read_inputs(files: &[PathBuf]) -> Result<Inputs, Status> {
     match input::read(files) {
         Ok(inputs) => {
             for note in &inputs.notes {
-                eprintln!("runnerc: {note}");
+                errln!("runnerc: {note}");
             }
             Ok(inputs)
         }
         Err(problem) => {
-            eprintln!("runnerc: {problem}");
+            errln!("runnerc: {problem}");
             Err(Status::Usage)
         }
     }
@@ -666,7 +691,7 @@ fn compile_for_audit(
     let compilation = compile_inputs(&sources, diagnostics);
     report(&compilation, &sources, Format::Human, color);
     if compilation.has_errors() {
-        eprintln!("runnerc: {nothing_done}: the specs have errors");
+        errln!("runnerc: {nothing_done}: the specs have errors");
         return Err(Status::Failed);
     }
     Ok((sources, compilation))
@@ -682,7 +707,7 @@ fn can(
     color: ColorChoice,
 ) -> Status {
     if let Some(problem) = can::question_problem(question) {
-        eprintln!("runnerc: {problem}");
+        errln!("runnerc: {problem}");
         return Status::Usage;
     }
     let (sources, compilation) =
@@ -693,7 +718,7 @@ fn can(
     if let Some(name) = &only.runner
         && !compilation.runners.iter().any(|r| &r.name == name)
     {
-        eprintln!("runnerc: no runner is named `{name}` in the files");
+        errln!("runnerc: no runner is named `{name}` in the files");
         return Status::Usage;
     }
     let roles: Vec<RoleKind> = match only.role {
@@ -743,7 +768,7 @@ fn can(
     };
     let unexpected: Vec<&can::Answer> = answers.iter().filter(|a| a.decision != wanted).collect();
     for answer in &unexpected {
-        eprintln!(
+        errln!(
             "runnerc: expected {word}, but {}'s {} is {}",
             answer.runner,
             answer.role.keyword(),
@@ -767,11 +792,11 @@ fn can_table(path: &Path, format: AnswerFormat, color: ColorChoice) -> Status {
     let text = match std::fs::read(path).map(String::from_utf8) {
         Ok(Ok(text)) => text,
         Ok(Err(_)) => {
-            eprintln!("runnerc: cannot read `{name}`: the file is not UTF-8 text");
+            errln!("runnerc: cannot read `{name}`: the file is not UTF-8 text");
             return Status::Usage;
         }
         Err(error) => {
-            eprintln!("runnerc: cannot read `{name}`: {error}");
+            errln!("runnerc: cannot read `{name}`: {error}");
             return Status::Usage;
         }
     };
@@ -779,7 +804,7 @@ fn can_table(path: &Path, format: AnswerFormat, color: ColorChoice) -> Status {
         Ok(rows) => rows,
         Err(problems) => {
             for (line, problem) in problems {
-                eprintln!("runnerc: {name}:{line}: {problem}");
+                errln!("runnerc: {name}:{line}: {problem}");
             }
             return Status::Usage;
         }
@@ -824,7 +849,7 @@ fn can_table(path: &Path, format: AnswerFormat, color: ColorChoice) -> Status {
     }
     if !problems.is_empty() {
         for problem in problems {
-            eprintln!("runnerc: {problem}");
+            errln!("runnerc: {problem}");
         }
         return Status::Usage;
     }
@@ -903,14 +928,14 @@ fn drift(files: &[PathBuf], live_path: &Path, format: AnswerFormat, color: bool)
             Err(_) => Err("the file is not UTF-8 text".to_owned()),
         },
         Err(error) => {
-            eprintln!("runnerc: cannot read `{live_name}`: {error}");
+            errln!("runnerc: cannot read `{live_name}`: {error}");
             return Status::Usage;
         }
     };
     let live = match live {
         Ok(live) => live,
         Err(problem) => {
-            eprintln!("runnerc: `{live_name}` is not a usable export: {problem}");
+            errln!("runnerc: `{live_name}` is not a usable export: {problem}");
             return Status::Usage;
         }
     };
@@ -924,7 +949,7 @@ fn drift(files: &[PathBuf], live_path: &Path, format: AnswerFormat, color: bool)
             .iter()
             .all(|d| d.status == drift::Status::OtherAccount)
     {
-        eprintln!(
+        errln!(
             "runnerc: `{live_name}` is an export of account {}, and no runner of the specs is in it: nothing compared",
             live.account.as_deref().unwrap_or("?")
         );

@@ -859,3 +859,36 @@ fn a_renamed_spec_keeps_its_old_output_and_says_so() {
     assert!(!record.contains("a.runner"), "{record}");
     assert!(!record.contains("old-cdc"), "{record}");
 }
+
+/// A reader that goes away early (`runnerc explain E052 | head -1`) ends the output quietly:
+/// no panic, no "failed printing to stdout".
+#[test]
+fn a_closed_stdout_is_no_panic() {
+    for args in [
+        &["explain", "E052"][..],
+        &["build", "examples/fleet.runner", "--emit", "all", "--out"][..],
+        &[
+            "can",
+            "s3:PutObject",
+            "arn:aws:s3:::acme-cdc-landing/orders/x",
+            "examples/orders.runner",
+        ][..],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_runnerc"));
+        command.args(args);
+        if args[0] == "build" {
+            command.arg(dir.path().join("out"));
+        }
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(output.status.code(), Some(101), "{args:?}: {stderr}");
+    }
+}
