@@ -548,9 +548,10 @@ fn terraform_stops_at_plan_on_a_role_runnerc_did_not_create() {
     let Some((dir, config)) = terraform_present("Terraform ownership") else {
         return;
     };
-    // A role it would create that someone else owns, and an existing role whose trust policy
-    // denies ECS tasks explicitly (the trust check by meaning).
-    let spec = "runner \"taken\" {\n    account \"777700000020\"\n    region  \"eu-west-1\"\n    secret \"prod/db\"\n    execution role {\n        name \"ecsTaskExecutionRole\"\n    }\n}\nrunner \"denied\" {\n    account \"777700000020\"\n    region  \"eu-west-1\"\n    agent secret \"agent/creds\"\n    execution role existing \"denying-exec\"\n}\n";
+    // A role it would create that someone else owns, an existing role whose trust policy
+    // denies ECS tasks explicitly (the trust check by meaning), and a managed policy that does
+    // not exist.
+    let spec = "runner \"taken\" {\n    account \"777700000020\"\n    region  \"eu-west-1\"\n    secret \"prod/db\"\n    execution role {\n        name \"ecsTaskExecutionRole\"\n    }\n}\nrunner \"denied\" {\n    account \"777700000020\"\n    region  \"eu-west-1\"\n    agent secret \"agent/creds\"\n    execution role existing \"denying-exec\"\n}\nrunner \"typo\" {\n    account \"777700000020\"\n    region  \"eu-west-1\"\n    secret \"prod/db\"\n    execution role {\n        managed-policy \"arn:aws:iam::777700000020:policy/streaming-log-grups\"\n    }\n}\n";
     let path = dir.path().join("taken.runner");
     fs::write(&path, spec).unwrap();
     let out = dir.path().join("out");
@@ -599,6 +600,11 @@ fn terraform_stops_at_plan_on_a_role_runnerc_did_not_create() {
     );
     assert_eq!(account.snapshot("ecsTaskExecutionRole"), before);
     assert_eq!(account.snapshot("denying-exec"), denying_before);
+    // A managed policy that does not exist (a typo) stops the plan too: no role of it is made.
+    assert!(unwrapped.contains("streaming-log-grups"), "{stderr}");
+    for role in ["typo-task-role", "typo-execution-role"] {
+        assert!(account.get_role(role).is_none(), "{role} was created");
+    }
     assert!(
         account.get_role("taken-task-role").is_none(),
         "a role was created"

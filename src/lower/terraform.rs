@@ -11,8 +11,10 @@
 //! The module checks what it will touch before its first write, where Terraform can: the
 //! credentials' account (a precondition on every resource), a role it creates that exists
 //! already must carry this runner's ownership tag (read at plan time through
-//! `data "aws_iam_roles"` and `data "aws_iam_role"`), and an existing role must trust ECS tasks
-//! (and sit under the path its ARN names).
+//! `data "aws_iam_roles"` and `data "aws_iam_role"`), every managed policy and boundary it
+//! references must exist (`data "aws_iam_policy"`), and an existing role must let this
+//! runner's ECS tasks in by the meaning of its trust policy ([`trust_verdicts`]) and sit under
+//! the path its ARN names.
 
 use crate::ast::RoleKind;
 use crate::lower::iam::{self, PolicyDocument, RoleDocuments};
@@ -161,6 +163,33 @@ fn created_role(
             .build(),
     );
 
+    // Preflight: every policy the role will reference (managed attachments, the boundary) must
+    // exist, or the plan stops before the first write.
+    let referenced: Vec<Expression> = role
+        .managed_policies
+        .iter()
+        .chain(&role.permissions_boundary)
+        .map(|arn| string(arn))
+        .collect();
+    let checks_policies = !referenced.is_empty();
+    if checks_policies {
+        blocks.push(
+            Block::builder("data")
+                .add_label("aws_iam_policy")
+                .add_label(format!("{key}_referenced"))
+                .add_attribute((
+                    "for_each",
+                    Expression::from(
+                        hcl::expr::FuncCall::builder("toset")
+                            .arg(Expression::Array(referenced))
+                            .build(),
+                    ),
+                ))
+                .add_attribute(("arn", raw("each.value".to_owned())))
+                .build(),
+        );
+    }
+
     let tags: Object<ObjectKey, Expression> = runner
         .role_tags()
         .into_iter()
@@ -192,7 +221,14 @@ fn created_role(
     );
     resource = resource
         .add_attribute(("assume_role_policy", document(trust, 2)))
-        .add_attribute(("tags", Expression::Object(tags)))
+        .add_attribute(("tags", Expression::Object(tags)));
+    if checks_policies {
+        resource = resource.add_attribute((
+            "depends_on",
+            raw(format!("[data.aws_iam_policy.{key}_referenced]")),
+        ));
+    }
+    resource = resource
         .add_block(
             Block::builder("lifecycle")
                 .add_block(account_check(runner))

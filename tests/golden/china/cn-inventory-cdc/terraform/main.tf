@@ -149,6 +149,11 @@ data "aws_iam_role" "execution_taken" {
   name  = "cn-inventory-cdc-execution-role"
 }
 
+data "aws_iam_policy" "execution_referenced" {
+  for_each = toset(["arn:aws-cn:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"])
+  arn      = each.value
+}
+
 resource "aws_iam_role" "execution" {
   name                 = "cn-inventory-cdc-execution-role"
   path                 = "/"
@@ -178,6 +183,9 @@ resource "aws_iam_role" "execution" {
     "region"         = "ningxia"
     "runnerc:runner" = "cn-inventory-cdc"
   }
+  depends_on = [
+    data.aws_iam_policy.execution_referenced
+  ]
 
   lifecycle {
     precondition {

@@ -19,6 +19,11 @@ data "aws_iam_role" "task_taken" {
   name  = "warehouse-cdc-agent"
 }
 
+data "aws_iam_policy" "task_referenced" {
+  for_each = toset(["arn:aws:iam::444455556666:policy/streaming-boundary"])
+  arn      = each.value
+}
+
 resource "aws_iam_role" "task" {
   name                 = "warehouse-cdc-agent"
   path                 = "/streaming/"
@@ -63,6 +68,9 @@ resource "aws_iam_role" "task" {
     "équipe"         = "plateforme"
     "runnerc:runner" = "warehouse-cdc"
   }
+  depends_on = [
+    data.aws_iam_policy.task_referenced
+  ]
 
   lifecycle {
     precondition {
@@ -231,6 +239,11 @@ data "aws_iam_role" "execution_taken" {
   name  = "warehouse-cdc-ecs"
 }
 
+data "aws_iam_policy" "execution_referenced" {
+  for_each = toset(["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy", "arn:aws:iam::444455556666:policy/streaming-log-groups", "arn:aws:iam::444455556666:policy/streaming-boundary"])
+  arn      = each.value
+}
+
 resource "aws_iam_role" "execution" {
   name                 = "warehouse-cdc-ecs"
   path                 = "/streaming/"
@@ -264,6 +277,9 @@ resource "aws_iam_role" "execution" {
     "équipe"         = "plateforme"
     "runnerc:runner" = "warehouse-cdc"
   }
+  depends_on = [
+    data.aws_iam_policy.execution_referenced
+  ]
 
   lifecycle {
     precondition {

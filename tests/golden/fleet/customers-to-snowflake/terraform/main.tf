@@ -101,6 +101,11 @@ data "aws_iam_role" "execution_taken" {
   name  = "customers-to-snowflake-execution-role"
 }
 
+data "aws_iam_policy" "execution_referenced" {
+  for_each = toset(["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"])
+  arn      = each.value
+}
+
 resource "aws_iam_role" "execution" {
   name                 = "customers-to-snowflake-execution-role"
   path                 = "/"
@@ -129,6 +134,9 @@ resource "aws_iam_role" "execution" {
     "pipeline"       = "customers"
     "runnerc:runner" = "customers-to-snowflake"
   }
+  depends_on = [
+    data.aws_iam_policy.execution_referenced
+  ]
 
   lifecycle {
     precondition {

@@ -157,6 +157,11 @@ data "aws_iam_role" "execution_taken" {
   name  = "ledger-cdc-execution-role"
 }
 
+data "aws_iam_policy" "execution_referenced" {
+  for_each = toset(["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"])
+  arn      = each.value
+}
+
 resource "aws_iam_role" "execution" {
   name                 = "ledger-cdc-execution-role"
   path                 = "/"
@@ -185,6 +190,9 @@ resource "aws_iam_role" "execution" {
     "pipeline"       = "ledger"
     "runnerc:runner" = "ledger-cdc"
   }
+  depends_on = [
+    data.aws_iam_policy.execution_referenced
+  ]
 
   lifecycle {
     precondition {

@@ -140,6 +140,11 @@ data "aws_iam_role" "execution_taken" {
   name  = "payments-cdc-execution-role"
 }
 
+data "aws_iam_policy" "execution_referenced" {
+  for_each = toset(["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"])
+  arn      = each.value
+}
+
 resource "aws_iam_role" "execution" {
   name                 = "payments-cdc-execution-role"
   path                 = "/"
@@ -168,6 +173,9 @@ resource "aws_iam_role" "execution" {
     "pipeline"       = "payments"
     "runnerc:runner" = "payments-cdc"
   }
+  depends_on = [
+    data.aws_iam_policy.execution_referenced
+  ]
 
   lifecycle {
     precondition {

@@ -165,6 +165,11 @@ data "aws_iam_role" "execution_taken" {
   name  = "gov-claims-cdc-execution-role"
 }
 
+data "aws_iam_policy" "execution_referenced" {
+  for_each = toset(["arn:aws-us-gov:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"])
+  arn      = each.value
+}
+
 resource "aws_iam_role" "execution" {
   name                 = "gov-claims-cdc-execution-role"
   path                 = "/"
@@ -193,6 +198,9 @@ resource "aws_iam_role" "execution" {
     "compliance"     = "fedramp-moderate"
     "runnerc:runner" = "gov-claims-cdc"
   }
+  depends_on = [
+    data.aws_iam_policy.execution_referenced
+  ]
 
   lifecycle {
     precondition {

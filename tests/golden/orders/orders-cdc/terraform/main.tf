@@ -169,6 +169,11 @@ data "aws_iam_role" "execution_taken" {
   name  = "orders-cdc-execution-role"
 }
 
+data "aws_iam_policy" "execution_referenced" {
+  for_each = toset(["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"])
+  arn      = each.value
+}
+
 resource "aws_iam_role" "execution" {
   name                 = "orders-cdc-execution-role"
   path                 = "/"
@@ -197,6 +202,9 @@ resource "aws_iam_role" "execution" {
     "team"           = "data-platform"
     "runnerc:runner" = "orders-cdc"
   }
+  depends_on = [
+    data.aws_iam_policy.execution_referenced
+  ]
 
   lifecycle {
     precondition {

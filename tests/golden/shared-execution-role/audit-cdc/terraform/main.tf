@@ -96,6 +96,11 @@ data "aws_iam_role" "execution_taken" {
   name  = "audit-cdc-execution-role"
 }
 
+data "aws_iam_policy" "execution_referenced" {
+  for_each = toset(["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"])
+  arn      = each.value
+}
+
 resource "aws_iam_role" "execution" {
   name                 = "audit-cdc-execution-role"
   path                 = "/"
@@ -123,6 +128,9 @@ resource "aws_iam_role" "execution" {
   tags = {
     "runnerc:runner" = "audit-cdc"
   }
+  depends_on = [
+    data.aws_iam_policy.execution_referenced
+  ]
 
   lifecycle {
     precondition {
