@@ -918,30 +918,67 @@ fn can_table(path: &Path, format: AnswerFormat, color: ColorChoice) -> Status {
     }
 }
 
+/// An export's text, or what makes it unusable (not UTF-8, larger than any real export can
+/// be: refused before it is read).
+fn read_export(path: &Path) -> std::io::Result<Result<String, String>> {
+    use crate::audit::drift::{MAX_EXPORT_BYTES, MAX_ROLES, bytes};
+    let file = std::fs::File::open(path)?;
+    let too_large = |size: String| {
+        format!(
+            "the file has {size}, more than any export of one account can take: an account holds at most {MAX_ROLES} roles (IAM's quota at its maximum), and runnerc reads exports up to {} (export with `--filter Role`, which leaves out users, groups and managed policies)",
+            bytes(MAX_EXPORT_BYTES)
+        )
+    };
+    let size = file.metadata()?.len();
+    if size > MAX_EXPORT_BYTES {
+        return Ok(Err(too_large(bytes(size))));
+    }
+    // A pipe or device has no length: read at most one byte more than the limit.
+    let mut data = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_EXPORT_BYTES + 1),
+        &mut data,
+    )?;
+    if data.len() as u64 > MAX_EXPORT_BYTES {
+        return Ok(Err(too_large(format!(
+            "more than {}",
+            bytes(MAX_EXPORT_BYTES)
+        ))));
+    }
+    Ok(String::from_utf8(data).map_err(|_| "the file is not UTF-8 text".to_owned()))
+}
+
 /// `runnerc drift`: status 0 without drift, 1 with drift, 2 when the live file is unusable.
 fn drift(files: &[PathBuf], live_path: &Path, format: AnswerFormat, color: bool) -> Status {
     use crate::audit::drift;
     let live_name = live_path.display().to_string();
-    let live = match std::fs::read(live_path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => drift::read_live(&text),
-            Err(_) => Err("the file is not UTF-8 text".to_owned()),
-        },
-        Err(error) => {
-            errln!("runnerc: cannot read `{live_name}`: {error}");
+    let text = match read_export(live_path) {
+        Ok(Ok(text)) => text,
+        Ok(Err(problem)) => {
+            errln!("runnerc: `{live_name}` is not a usable export: {problem}");
             return Status::Usage;
         }
-    };
-    let live = match live {
-        Ok(live) => live,
-        Err(problem) => {
-            errln!("runnerc: `{live_name}` is not a usable export: {problem}");
+        Err(error) => {
+            errln!("runnerc: cannot read `{live_name}`: {error}");
             return Status::Usage;
         }
     };
     let (_, compilation) = match compile_for_audit(files, color, "nothing compared") {
         Ok(compiled) => compiled,
         Err(status) => return status,
+    };
+    // Only the specs' roles are kept from the export (every role is still checked).
+    let wanted: std::collections::BTreeSet<String> = compilation
+        .runners
+        .iter()
+        .flat_map(|runner| RoleKind::ALL.map(|kind| runner.role(kind).name.to_ascii_lowercase()))
+        .collect();
+    let live = match drift::read_live(&text, &|name| wanted.contains(name)) {
+        Ok(live) => live,
+        Err(problem) => {
+            errln!("runnerc: `{live_name}` is not a usable export: {problem}");
+            return Status::Usage;
+        }
     };
     let drifts = drift::compare(&compilation.runners, &live);
     if !drifts.is_empty()

@@ -616,3 +616,286 @@ fn ambiguous_exports_are_refused() {
         assert!(stderr.contains(message), "{case}: {stderr}");
     }
 }
+
+/// An inline policy document for `small-execution-role`'s export.
+fn with_policy(name: &str, document: Value) -> Value {
+    let mut role = small_role(json!({"Statement": []}), json!([]));
+    role["RoleName"] = json!("small-execution-role");
+    role["RolePolicyList"] = json!([{"PolicyName": name, "PolicyDocument": document}]);
+    role
+}
+
+/// A statement of `n` actions and `n` resources: `n * n` grants in about 15 n characters.
+fn cross_product(n: usize) -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Action": (0..n).map(|i| format!("s3:a{i}")).collect::<Vec<_>>(),
+        "Resource": (0..n).map(|i| format!("r{i}")).collect::<Vec<_>>(),
+    }]})
+}
+
+fn assert_unusable(dir: &Path, spec: &Path, case: &str, live: &Path, message: &str) {
+    let output = drift(&[spec], live, false);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{case}: {stderr}");
+    assert!(output.stdout.is_empty(), "{case}");
+    assert!(
+        stderr.contains("is not a usable export") && stderr.contains(message),
+        "{case}: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{case}: {stderr}");
+    let _ = dir;
+}
+
+#[test]
+fn documents_larger_than_iam_holds_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), "small", SMALL);
+    let live = dir.path().join("live.json");
+    let half = (0..500)
+        .map(|i| format!("arn:aws:s3:::bucket-{i}/*"))
+        .collect::<Vec<_>>();
+    let two_policies = {
+        let mut role = with_policy("a", json!({}));
+        let document =
+            json!({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": half}]});
+        role["RolePolicyList"] = json!([
+            {"PolicyName": "first", "PolicyDocument": document},
+            {"PolicyName": "second", "PolicyDocument": document},
+        ]);
+        role
+    };
+    let long_trust = small_role(
+        json!({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": (0..200).map(|i| format!("arn:aws:iam::123456789012:role/r{i}")).collect::<Vec<_>>()}}]}),
+        json!([]),
+    );
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "2,000 actions x 2,000 resources",
+            with_policy("runnerc-policy", cross_product(2_000)),
+            "role `small-execution-role`: inline policy `runnerc-policy` has 35861 characters (white space not counted), and IAM holds at most 10240 in one role's inline policies together: this is not a real export",
+        ),
+        (
+            "4,000 actions x 4,000 resources",
+            with_policy("runnerc-policy", cross_product(4_000)),
+            "inline policy `runnerc-policy` has 73861 characters",
+        ),
+        (
+            "two inline policies",
+            two_policies,
+            "inline policies `first` 13961, `second` 13961 have 27922 characters together",
+        ),
+        (
+            "trust policy",
+            long_trust,
+            "role `small-task-role`: the trust policy has 7572 characters (white space not counted), and IAM holds at most 4096 (2,048 by default, 4096 by quota increase)",
+        ),
+        (
+            "a 50 MB resource",
+            with_policy(
+                "runnerc-policy",
+                json!({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "x".repeat(50_000_000)}]}),
+            ),
+            "role `small-execution-role` takes 47.7 MiB of the export, its inline policy `runnerc-policy` 47.7 MiB: more than IAM's limits let a role hold",
+        ),
+    ];
+    for (case, role, message) in cases {
+        std::fs::write(&live, export(role)).unwrap();
+        assert_unusable(dir.path(), &spec, case, &live, message);
+    }
+
+    // More roles than an account can hold.
+    let roles: Vec<Value> = (0..5_001)
+        .map(|i| {
+            json!({"RoleName": format!("r{i}"), "Arn": format!("arn:aws:iam::123456789012:role/r{i}"), "AssumeRolePolicyDocument": {"Statement": []}})
+        })
+        .collect();
+    std::fs::write(&live, json!({ "RoleDetailList": roles }).to_string()).unwrap();
+    assert_unusable(
+        dir.path(),
+        &spec,
+        "5,001 roles",
+        &live,
+        "`RoleDetailList` holds more than 5000 roles, and an account holds at most 5000 (IAM's quota at its maximum)",
+    );
+
+    // A file larger than any export (sparse: nothing written), refused before it is read.
+    let huge = dir.path().join("huge.json");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(600 * 1024 * 1024)
+        .unwrap();
+    assert_unusable(
+        dir.path(),
+        &spec,
+        "600 MiB file",
+        &huge,
+        "the file has 600.0 MiB, more than any export of one account can take: an account holds at most 5000 roles (IAM's quota at its maximum), and runnerc reads exports up to 512.0 MiB",
+    );
+}
+
+#[test]
+fn documents_within_iams_limits_are_read_and_compared_by_grant() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), "small", SMALL);
+    let live = dir.path().join("live.json");
+    // White space is not counted: indented, the policy is over the limit; without, under it.
+    let document = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Action": ["s3:GetObject", "s3:PutObject"],
+        "Resource": (0..450).map(|i| format!("arn:aws:s3:::b{i:03}/*")).collect::<Vec<_>>(),
+    }]});
+    let indented = serde_json::to_string_pretty(
+        &json!([{"PolicyName": "runnerc-policy", "PolicyDocument": document}]),
+    )
+    .unwrap()
+    .replace('\n', "\n                ");
+    assert!(indented.len() > 10_240 && document.to_string().len() < 10_240);
+    let text = export(with_policy("placeholder", json!({}))).replacen(
+        r#"[{"PolicyName":"placeholder","PolicyDocument":{}}]"#,
+        &indented,
+        1,
+    );
+    assert!(text.contains("b449"), "the policy is in the export");
+    std::fs::write(&live, text).unwrap();
+    let output = drift(&[&spec], &live, false);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    // One statement, its grants told once: each action on each resource.
+    let resources = (0..450)
+        .map(|i| format!("`arn:aws:s3:::b{i:03}/*`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let line = format!(
+        "wider     inline policy `runnerc-policy`: statement without a Sid allows `s3:GetObject`, `s3:PutObject` on {resources} live, not in the spec"
+    );
+    assert!(text.contains(&line), "{text}");
+
+    // The largest cross product IAM holds (about 600 x 600 in 10,240 characters), compared.
+    let mut n = 600;
+    while cross_product(n + 10).to_string().len() <= 10_240 {
+        n += 10;
+    }
+    std::fs::write(
+        &live,
+        export(with_policy("runnerc-policy", cross_product(n))),
+    )
+    .unwrap();
+    let output = drift(&[&spec], &live, true);
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let wider: Vec<&Value> = report["roles"][1]["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["direction"] == "wider")
+        .collect();
+    assert_eq!(wider.len(), 1, "{report:#}");
+    let message = wider[0]["message"].as_str().unwrap();
+    assert_eq!(message.matches("`s3:a0`").count(), 1, "{message}");
+    assert!(
+        message.contains(&format!("`r{}`", n - 1))
+            && message.ends_with("`r99` live, not in the spec"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_inline_policy_on_one_side_only_is_shown_with_its_statements() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), "small", SMALL);
+    let live = dir.path().join("live.json");
+    let statements = json!([
+        {"Sid": "AddedByHand", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"},
+        {"Effect": "Deny", "NotAction": "iam:PassRole", "Resource": "*"},
+    ]);
+    let mut role = small_role(
+        json!({"Statement": []}),
+        json!([{"PolicyName": "extra", "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}]),
+    );
+    role["RoleName"] = json!("small-execution-role");
+    std::fs::write(&live, export(role)).unwrap();
+    let output = drift(&[&spec], &live, false);
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).unwrap();
+    for line in [
+        "  wider     inline policy `extra` is on the live role, not in the spec: statement `AddedByHand` allows `s3:GetObject`, `s3:ListBucket` on `*`; statement without a Sid denies what it grants (NotAction, NotResource or NotPrincipal, as written)\n",
+        &format!("            {}\n", statements[0]),
+        &format!("            {}\n", statements[1]),
+        // runnerc's own policy, missing live, shown the same way.
+        "  narrower  inline policy `runnerc-policy` is in the spec, not on the live role: statement `ReadAgentSecrets` allows `secretsmanager:GetSecretValue` on `arn:aws:secretsmanager:eu-west-1:123456789012:secret:agent/creds-??????`\n",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+    let report: Value = serde_json::from_slice(&drift(&[&spec], &live, true).stdout).unwrap();
+    let extra = report["roles"][1]["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["policy"] == "extra")
+        .unwrap();
+    assert_eq!(extra["statements"], statements, "{report:#}");
+    assert_eq!(extra["direction"], "wider");
+}
+
+#[test]
+fn a_changed_policy_on_an_existing_role_hints_at_a_runner_of_the_same_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(
+        dir.path(),
+        "small",
+        &SMALL.replace(
+            "agent secret \"agent/creds\"",
+            "agent secret \"agent/creds\"\n    execution role existing \"shared-execution\"",
+        ),
+    );
+    let live = dir.path().join("live.json");
+    let shared = |resource: &str| {
+        let mut role = small_role(
+            json!({"Statement": []}),
+            json!([{"PolicyName": "runnerc-small", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "ReadAgentSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": resource}
+            ]}}]),
+        );
+        role["RoleName"] = json!("shared-execution");
+        role["Arn"] = json!("arn:aws:iam::123456789012:role/shared-execution");
+        role
+    };
+    let hint = "hint: a runner's name is its identity in an account: every spec with a runner `small` in account 123456789012 writes this same policy `runnerc-small` on role `shared-execution`, so if another spec has a runner of that name, the two replace each other's grants (rename one of them)";
+    // Another spec's runner `small` wrote its own secret into the policy.
+    std::fs::write(
+        &live,
+        export(shared(
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:other/creds-??????",
+        )),
+    )
+    .unwrap();
+    let text = String::from_utf8(drift(&[&spec], &live, false).stdout).unwrap();
+    assert!(
+        text.contains("small execution role `shared-execution`: 2 differences")
+            && text.contains(&format!("\n  {hint}\n")),
+        "{text}"
+    );
+    let report: Value = serde_json::from_slice(&drift(&[&spec], &live, true).stdout).unwrap();
+    assert_eq!(
+        report["roles"][1]["hint"].as_str(),
+        hint.strip_prefix("hint: "),
+        "{report:#}"
+    );
+    // The spec's own grants live: no hint.
+    std::fs::write(
+        &live,
+        export(shared(
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agent/creds-??????",
+        )),
+    )
+    .unwrap();
+    let report: Value = serde_json::from_slice(&drift(&[&spec], &live, true).stdout).unwrap();
+    assert_eq!(report["roles"][1]["status"], "same", "{report:#}");
+    assert!(report["roles"][1].get("hint").is_none(), "{report:#}");
+}

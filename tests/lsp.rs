@@ -3,6 +3,8 @@
 //! positions differ), read the diagnostics, format, hover, complete, list symbols, apply a
 //! quick fix, shut down.
 
+mod support;
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -556,4 +558,157 @@ fn exit_without_shutdown_is_status_1() {
     let mut client = Client::start(json!({}));
     client.notify("exit", Value::Null);
     assert_eq!(client.child.wait().unwrap().code(), Some(1));
+}
+
+/// `runnerc lsp` given `input` and then the end of its input: its exit status, its stderr, and
+/// its peak memory in KiB when `/usr/bin/time` is there to tell it.
+fn raw_session(input: &[u8]) -> (Option<i32>, String, Option<u64>) {
+    let dir = tempfile::tempdir().unwrap();
+    let peak = dir.path().join("peak");
+    let timed = std::path::Path::new("/usr/bin/time").exists();
+    let mut command = if timed {
+        let mut command = Command::new("/usr/bin/time");
+        command
+            .args(["-f", "%M", "-o"])
+            .arg(&peak)
+            .arg(env!("CARGO_BIN_EXE_runnerc"));
+        command
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_runnerc"))
+    };
+    let mut child = command
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // The server may stop reading early: a write it refuses is not the test's failure.
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server did not end within 20 s of its input's end");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let output = child.wait_with_output().unwrap();
+    // The last line (GNU time writes the child's exit status before it).
+    let peak = std::fs::read_to_string(&peak)
+        .ok()
+        .and_then(|text| text.lines().last()?.trim().parse().ok());
+    (
+        output.status.code(),
+        String::from_utf8(output.stderr).unwrap(),
+        peak,
+    )
+}
+
+fn framed(body: &str) -> String {
+    format!("Content-Length: {}\r\n\r\n{body}", body.len())
+}
+
+const INITIALIZE: &str =
+    r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#;
+
+#[test]
+fn oversized_and_malformed_headers_end_the_session_with_what_was_wrong() {
+    let mut measured = false;
+    for (header, message) in [
+        (
+            "Content-Length: 1000000000000",
+            "runnerc: language server: a message of 1000000000000 bytes was announced (`Content-Length`), more than the 67108864 bytes (64 MiB) the server reads\n",
+        ),
+        (
+            "Content-Length: 18446744073709551615",
+            "runnerc: language server: a message of 18446744073709551615 bytes was announced",
+        ),
+        (
+            "Content-Length: 3000000000",
+            "runnerc: language server: a message of 3000000000 bytes was announced",
+        ),
+        (
+            "Content-Length: 12abc",
+            "runnerc: language server: a message header was malformed: `Content-Length: 12abc` is not a length in bytes\n",
+        ),
+        (
+            "Content-Length 2",
+            "runnerc: language server: a message header was malformed: `Content-Length 2` is not `Name: value`\n",
+        ),
+    ] {
+        // After a good first message, so it is the header that ends the session.
+        let input = format!("{}{header}\r\n\r\n{{}}", framed(INITIALIZE));
+        let (status, stderr, peak) = raw_session(input.as_bytes());
+        assert_eq!(status, Some(2), "{header}: {stderr}");
+        assert!(stderr.contains(message), "{header}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{header}: {stderr}");
+        if let Some(peak) = peak {
+            // Nothing of the announced size allocated: a few MiB, as for any session.
+            assert!(peak < 64 * 1024, "{header}: peak {peak} KiB");
+            measured = true;
+        }
+    }
+    if !measured {
+        support::skip(
+            "lsp peak memory",
+            "/usr/bin/time is not there to measure it",
+        );
+    }
+}
+
+#[test]
+fn a_broken_stream_says_what_was_wrong() {
+    let shutdown = r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#;
+    for (input, status, message) in [
+        (
+            String::new(),
+            Some(2),
+            "runnerc: language server: the client closed the input before `exit`\n",
+        ),
+        (
+            framed(INITIALIZE),
+            Some(2),
+            "runnerc: language server: the client closed the input before `exit`\n",
+        ),
+        (
+            format!("{}Content-Length: 10\r\n\r\n{{}}", framed(INITIALIZE)),
+            Some(2),
+            "runnerc: language server: the input ended inside a message: 2 of its 10 bytes were sent\n",
+        ),
+        (
+            format!("{}Content-Length: 10\r\n", framed(INITIALIZE)),
+            Some(2),
+            "runnerc: language server: the input ended inside a message header",
+        ),
+        (
+            format!("{}{}", framed(INITIALIZE), framed("{]")),
+            Some(2),
+            "runnerc: language server: a message is not JSON-RPC: ",
+        ),
+        // Closed after `shutdown`: nothing was lost, nothing to say.
+        (
+            format!(
+                "{}{}{}",
+                framed(INITIALIZE),
+                framed(r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#),
+                framed(shutdown)
+            ),
+            Some(0),
+            "",
+        ),
+    ] {
+        let (got, stderr, _) = raw_session(input.as_bytes());
+        assert_eq!(got, status, "{input:?}: {stderr}");
+        assert!(stderr.contains(message), "{input:?}: {stderr}");
+        assert!(
+            !stderr.contains("disconnected") && !stderr.contains("panicked"),
+            "{input:?}: {stderr}"
+        );
+        if message.is_empty() {
+            assert_eq!(stderr, "", "{input:?}");
+        }
+    }
 }

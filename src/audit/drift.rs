@@ -12,9 +12,12 @@ use super::wildcard::includes;
 use crate::ast::RoleKind;
 use crate::lower::iam;
 use crate::model::{Ownership, Role, Runner};
-use serde::Serialize;
+use serde::de::{Deserializer as _, IgnoredAny, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The roles of a live account, by name.
 #[derive(Debug, Clone)]
@@ -42,111 +45,317 @@ impl LiveAccount {
     }
 }
 
-/// Reads an export. The error says what is wrong with it, and where.
-pub fn read_live(text: &str) -> Result<LiveAccount, String> {
+/// The largest export runnerc reads. An account holds at most 5,000 roles (IAM's quota, raised
+/// to its maximum); written out with `--filter Role`, a role takes a few KiB, and at IAM's size
+/// limits with aws-cli's indentation well under 100 KiB: 5,000 of those fit in 512 MiB.
+pub const MAX_EXPORT_BYTES: u64 = 512 * 1024 * 1024;
+/// IAM's quota of roles in one account, at its maximum.
+pub const MAX_ROLES: usize = 5_000;
+/// The most one role may take of the export, as written: its documents at IAM's limits
+/// (14,336 characters), 50 tags, a description, instance profiles, written with aws-cli's
+/// indentation and `\u` escapes, stay under a third of it.
+pub const MAX_ROLE_BYTES: usize = 1024 * 1024;
+/// IAM's limit on a role's trust policy, raised to its maximum (the default is 2,048).
+pub const MAX_TRUST_CHARACTERS: usize = 4_096;
+/// IAM's limit on a role's inline policies together.
+pub const MAX_INLINE_CHARACTERS: usize = 10_240;
+
+/// Reads an export, keeping the roles `wanted` names (by lower-case name; every role is still
+/// checked). The error says what is wrong with it, and where.
+pub fn read_live(text: &str, wanted: &dyn Fn(&str) -> bool) -> Result<LiveAccount, String> {
     // A byte-order mark, which some tools write, is not part of the JSON.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value: Value = serde_json::from_str(text).map_err(|error| {
+    // The syntax first, without building anything.
+    serde_json::from_str::<IgnoredAny>(text).map_err(|error| {
         if error.is_eof() {
             format!("the file ends too early (truncated?): {error}")
         } else {
             format!("the file is not JSON: {error}")
         }
     })?;
-    let object = value
-        .as_object()
-        .ok_or("the file is not the JSON object `get-account-authorization-details` writes")?;
-    if object.get("IsTruncated").and_then(Value::as_bool) == Some(true) {
+    if !text.trim_start().starts_with('{') {
+        return Err(
+            "the file is not the JSON object `get-account-authorization-details` writes".to_owned(),
+        );
+    }
+    let export: Export<'_> = serde_json::from_str(text)
+        .map_err(|error| format!("the file is not an export: {error}"))?;
+    if export.is_truncated.is_some_and(|raw| raw.get() == "true") {
         return Err("the export is truncated (`IsTruncated` is true): export again without `--max-items`, so aws-cli reads every page".to_owned());
     }
-    let list = object
-        .get("RoleDetailList")
-        .and_then(Value::as_array)
+    let list = export
+        .roles
+        .filter(|raw| raw.get().starts_with('['))
         .ok_or("the file has no `RoleDetailList`: write it with `aws iam get-account-authorization-details --filter Role`")?;
-    let mut account = None;
-    let mut roles = BTreeMap::new();
-    for (index, role) in list.iter().enumerate() {
+    // Role by role: one role's JSON at a time, never the whole list's.
+    let mut reader = RoleReader {
+        wanted,
+        account: None,
+        roles: BTreeMap::new(),
+        names: BTreeSet::new(),
+        count: 0,
+        problem: None,
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(list.get());
+    if let Err(error) = deserializer.deserialize_seq(&mut reader) {
+        return Err(reader
+            .problem
+            .take()
+            .unwrap_or_else(|| format!("`RoleDetailList` cannot be read: {error}")));
+    }
+    Ok(LiveAccount {
+        account: reader.account,
+        roles: reader.roles,
+    })
+}
+
+/// The export's top level, its roles' list as written: the other lists (users, groups,
+/// managed policies) are skipped unread.
+#[derive(Deserialize)]
+struct Export<'a> {
+    #[serde(rename = "IsTruncated", borrow, default)]
+    is_truncated: Option<&'a RawValue>,
+    #[serde(rename = "RoleDetailList", borrow, default)]
+    roles: Option<&'a RawValue>,
+}
+
+/// Reads `RoleDetailList` a role at a time, stopping at the first problem.
+struct RoleReader<'w> {
+    wanted: &'w dyn Fn(&str) -> bool,
+    account: Option<String>,
+    roles: BTreeMap<String, LiveRole>,
+    /// Every role's name in lower case, kept or not.
+    names: BTreeSet<String>,
+    count: usize,
+    problem: Option<String>,
+}
+
+impl<'de> Visitor<'de> for &mut RoleReader<'_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a list of roles")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(raw) = seq.next_element::<&RawValue>()? {
+            self.count += 1;
+            if let Err(problem) = self.read_role(raw) {
+                self.problem = Some(problem);
+                return Err(serde::de::Error::custom("the export is not usable"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl RoleReader<'_> {
+    fn read_role(&mut self, raw: &RawValue) -> Result<(), String> {
+        let index = self.count;
+        if index > MAX_ROLES {
+            return Err(format!(
+                "`RoleDetailList` holds more than {MAX_ROLES} roles, and an account holds at most {MAX_ROLES} (IAM's quota at its maximum): this is not an export of one account"
+            ));
+        }
+        if raw.get().len() > MAX_ROLE_BYTES {
+            return Err(oversized_role(raw, index));
+        }
+        let role: Value = serde_json::from_str(raw.get())
+            .map_err(|error| format!("role {index} of `RoleDetailList`: {error}"))?;
         let name = role
             .get("RoleName")
             .and_then(Value::as_str)
-            .ok_or_else(|| format!("role {} of `RoleDetailList` has no `RoleName`", index + 1))?;
-        let field = |what: &str| format!("role `{name}`: {what}");
+            .ok_or_else(|| format!("role {index} of `RoleDetailList` has no `RoleName`"))?;
         let role_account = role
             .get("Arn")
             .and_then(Value::as_str)
             .and_then(|arn| crate::aws::Arn::parse(arn).map(|arn| arn.account.to_owned()));
-        match (&account, role_account) {
+        match (&self.account, role_account) {
             (Some(first), Some(this)) if first != &this => {
                 return Err(format!(
                     "roles of two accounts ({first} and {this}): export one account at a time"
                 ));
             }
-            (None, Some(this)) => account = Some(this),
+            (None, Some(this)) => self.account = Some(this),
             _ => {}
         }
-        if roles.contains_key(&name.to_ascii_lowercase()) {
+        let key = name.to_ascii_lowercase();
+        if !self.names.insert(key.clone()) {
             return Err(format!(
                 "role `{name}` is listed twice (IAM role names are unique without regard to case)"
             ));
         }
-        let trust = Policy::from_json(
-            role.get("AssumeRolePolicyDocument")
-                .ok_or_else(|| field("no `AssumeRolePolicyDocument`"))?,
-        )
-        .map_err(|error| field(&format!("trust policy: {error}")))?;
-        let mut inline = BTreeMap::new();
-        for policy in array(role, "RolePolicyList").map_err(|e| field(&e))? {
-            let policy_name = policy
-                .get("PolicyName")
-                .and_then(Value::as_str)
-                .ok_or_else(|| field("an inline policy has no `PolicyName`"))?;
-            let document =
-                Policy::from_json(policy.get("PolicyDocument").ok_or_else(|| {
-                    field(&format!("inline policy `{policy_name}` has no document"))
-                })?)
-                .map_err(|error| field(&format!("inline policy `{policy_name}`: {error}")))?;
-            inline.insert(policy_name.to_owned(), document);
+        let live = read_role(name, &role)?;
+        if (self.wanted)(&key) {
+            self.roles.insert(key, live);
         }
-        let mut managed = BTreeSet::new();
-        for attached in array(role, "AttachedManagedPolicies").map_err(|e| field(&e))? {
-            let arn = attached
-                .get("PolicyArn")
-                .and_then(Value::as_str)
-                .ok_or_else(|| field("an attached policy has no `PolicyArn`"))?;
-            managed.insert(arn.to_owned());
-        }
-        let mut tags = BTreeMap::new();
-        for tag in array(role, "Tags").map_err(|e| field(&e))? {
-            let (Some(key), Some(value)) = (
-                tag.get("Key").and_then(Value::as_str),
-                tag.get("Value").and_then(Value::as_str),
-            ) else {
-                return Err(field("a tag lacks `Key` or `Value`"));
-            };
-            tags.insert(key.to_owned(), value.to_owned());
-        }
-        let boundary = role
-            .get("PermissionsBoundary")
-            .and_then(|b| b.get("PermissionsBoundaryArn"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        roles.insert(
-            name.to_ascii_lowercase(),
-            LiveRole {
-                path: match role.get("Path") {
-                    None | Some(Value::Null) => "/".to_owned(),
-                    Some(Value::String(path)) => path.clone(),
-                    Some(_) => return Err(field("`Path` is not a string")),
-                },
-                trust,
-                inline,
-                managed,
-                boundary,
-                tags,
-            },
-        );
+        Ok(())
     }
-    Ok(LiveAccount { account, roles })
+}
+
+/// The error for a role larger than IAM's limits let one be, naming its largest document.
+fn oversized_role(raw: &RawValue, index: usize) -> String {
+    let sizes: Option<RoleSizes<'_>> = serde_json::from_str(raw.get()).ok();
+    let name = sizes.as_ref().and_then(|s| s.name.as_deref()).map_or_else(
+        || format!("role {index} of `RoleDetailList`"),
+        |n| format!("role `{n}`"),
+    );
+    let mut documents: Vec<(String, usize)> = Vec::new();
+    if let Some(sizes) = &sizes {
+        if let Some(trust) = sizes.trust {
+            documents.push(("its trust policy".to_owned(), trust.get().len()));
+        }
+        for policy in sizes.inline.iter().flatten() {
+            if let Some(document) = policy.document {
+                let policy_name = policy.name.as_deref().unwrap_or("?");
+                documents.push((
+                    format!("its inline policy `{policy_name}`"),
+                    document.get().len(),
+                ));
+            }
+        }
+    }
+    let largest = documents
+        .into_iter()
+        .max_by_key(|(_, size)| *size)
+        .filter(|(_, size)| *size > MAX_ROLE_BYTES / 2)
+        .map(|(what, size)| format!(", {what} {}", bytes(size as u64)))
+        .unwrap_or_default();
+    format!(
+        "{name} takes {} of the export{largest}: more than IAM's limits let a role hold (a trust policy of {MAX_TRUST_CHARACTERS} characters, inline policies of {MAX_INLINE_CHARACTERS} together), so this is not a real export",
+        bytes(raw.get().len() as u64)
+    )
+}
+
+/// A size for people: bytes, KiB or MiB.
+pub fn bytes(size: impl Into<u64>) -> String {
+    let size: u64 = size.into();
+    match size {
+        0..1024 => format!("{size} bytes"),
+        1024..1_048_576 => format!("{:.1} KiB", size as f64 / 1024.0),
+        _ => format!("{:.1} MiB", size as f64 / 1_048_576.0),
+    }
+}
+
+/// A role's name and documents as written, to name the largest when a role is too large.
+#[derive(Deserialize)]
+struct RoleSizes<'a> {
+    #[serde(rename = "RoleName", borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(rename = "AssumeRolePolicyDocument", borrow, default)]
+    trust: Option<&'a RawValue>,
+    #[serde(rename = "RolePolicyList", borrow, default)]
+    inline: Option<Vec<InlineSize<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct InlineSize<'a> {
+    #[serde(rename = "PolicyName", borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(rename = "PolicyDocument", borrow, default)]
+    document: Option<&'a RawValue>,
+}
+
+/// How many characters IAM counts in a document: its JSON text without white space (IAM does
+/// not count white space). A document given as an object is counted as compact JSON; one given
+/// as text (URL-encoded, as the raw API returns it) as that text, decoded.
+fn iam_characters(document: &Value) -> usize {
+    let count = |text: &str| text.chars().filter(|c| !c.is_whitespace()).count();
+    match document {
+        Value::String(text) => {
+            count(&super::policy::document_text(text).unwrap_or(Cow::Borrowed(text)))
+        }
+        other => count(&other.to_string()),
+    }
+}
+
+/// One role of the export, its documents within IAM's limits.
+fn read_role(name: &str, role: &Value) -> Result<LiveRole, String> {
+    let field = |what: &str| format!("role `{name}`: {what}");
+    let trust_document = role
+        .get("AssumeRolePolicyDocument")
+        .ok_or_else(|| field("no `AssumeRolePolicyDocument`"))?;
+    let trust_size = iam_characters(trust_document);
+    if trust_size > MAX_TRUST_CHARACTERS {
+        return Err(field(&format!(
+            "the trust policy has {trust_size} characters (white space not counted), and IAM holds at most {MAX_TRUST_CHARACTERS} (2,048 by default, {MAX_TRUST_CHARACTERS} by quota increase): this is not a real export"
+        )));
+    }
+    let trust = Policy::from_json(trust_document)
+        .map_err(|error| field(&format!("trust policy: {error}")))?;
+    let mut documents = Vec::new();
+    for policy in array(role, "RolePolicyList").map_err(|e| field(&e))? {
+        let policy_name = policy
+            .get("PolicyName")
+            .and_then(Value::as_str)
+            .ok_or_else(|| field("an inline policy has no `PolicyName`"))?;
+        let document = policy
+            .get("PolicyDocument")
+            .ok_or_else(|| field(&format!("inline policy `{policy_name}` has no document")))?;
+        documents.push((policy_name, document, iam_characters(document)));
+    }
+    let inline_size: usize = documents.iter().map(|(_, _, size)| size).sum();
+    if inline_size > MAX_INLINE_CHARACTERS {
+        let which = match documents.as_slice() {
+            [(policy_name, _, _)] => {
+                format!("inline policy `{policy_name}` has {inline_size} characters")
+            }
+            _ => {
+                let listed: Vec<String> = documents
+                    .iter()
+                    .map(|(policy_name, _, size)| format!("`{policy_name}` {size}"))
+                    .collect();
+                format!(
+                    "inline policies {} have {inline_size} characters together",
+                    listed.join(", ")
+                )
+            }
+        };
+        return Err(field(&format!(
+            "{which} (white space not counted), and IAM holds at most {MAX_INLINE_CHARACTERS} in one role's inline policies together: this is not a real export"
+        )));
+    }
+    let mut inline = BTreeMap::new();
+    for (policy_name, document, _) in documents {
+        let document = Policy::from_json(document)
+            .map_err(|error| field(&format!("inline policy `{policy_name}`: {error}")))?;
+        inline.insert(policy_name.to_owned(), document);
+    }
+    let mut managed = BTreeSet::new();
+    for attached in array(role, "AttachedManagedPolicies").map_err(|e| field(&e))? {
+        let arn = attached
+            .get("PolicyArn")
+            .and_then(Value::as_str)
+            .ok_or_else(|| field("an attached policy has no `PolicyArn`"))?;
+        managed.insert(arn.to_owned());
+    }
+    let mut tags = BTreeMap::new();
+    for tag in array(role, "Tags").map_err(|e| field(&e))? {
+        let (Some(key), Some(value)) = (
+            tag.get("Key").and_then(Value::as_str),
+            tag.get("Value").and_then(Value::as_str),
+        ) else {
+            return Err(field("a tag lacks `Key` or `Value`"));
+        };
+        tags.insert(key.to_owned(), value.to_owned());
+    }
+    let boundary = role
+        .get("PermissionsBoundary")
+        .and_then(|b| b.get("PermissionsBoundaryArn"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Ok(LiveRole {
+        path: match role.get("Path") {
+            None | Some(Value::Null) => "/".to_owned(),
+            Some(Value::String(path)) => path.clone(),
+            Some(_) => return Err(field("`Path` is not a string")),
+        },
+        trust,
+        inline,
+        managed,
+        boundary,
+        tags,
+    })
 }
 
 /// A list field of a role; absent is empty.
@@ -190,6 +399,9 @@ pub struct Difference {
     /// The statement that differs, as written on its side.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<Value>,
+    /// The statements of a whole inline policy on one side only, as written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub statements: Vec<Value>,
     pub live: Value,
     pub spec: Value,
     pub message: String,
@@ -215,6 +427,9 @@ pub struct RoleDrift {
     pub ownership: &'static str,
     pub status: Status,
     pub differences: Vec<Difference>,
+    /// Advice on the differences, when there is some.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 /// Compares every role of every runner with the live account.
@@ -235,6 +450,7 @@ pub fn compare(runners: &[Runner], live: &LiveAccount) -> Vec<RoleDrift> {
                 },
                 status: Status::Same,
                 differences: Vec::new(),
+                hint: None,
             };
             if live.account.as_ref().is_some_and(|a| a != &runner.account) {
                 drift.status = Status::OtherAccount;
@@ -243,6 +459,7 @@ pub fn compare(runners: &[Runner], live: &LiveAccount) -> Vec<RoleDrift> {
                 if !drift.differences.is_empty() {
                     drift.status = Status::Drift;
                 }
+                drift.hint = name_clash_hint(runner, role, &drift.differences);
             } else {
                 drift.status = Status::Missing;
                 drift.differences.push(simple(
@@ -257,6 +474,23 @@ pub fn compare(runners: &[Runner], live: &LiveAccount) -> Vec<RoleDrift> {
         }
     }
     result
+}
+
+/// On an existing role, runnerc's policy is named after the runner: when its grants are not
+/// the spec's, another spec with a runner of the same name may have written it.
+fn name_clash_hint(runner: &Runner, role: &Role, differences: &[Difference]) -> Option<String> {
+    let policy_name = runner.existing_role_policy_name();
+    let grants_differ = differences.iter().any(|difference| {
+        difference.what == What::InlinePolicy
+            && difference.statement.is_some()
+            && difference.policy.as_deref() == Some(policy_name.as_str())
+    });
+    (role.is_existing() && grants_differ).then(|| {
+        format!(
+            "a runner's name is its identity in an account: every spec with a runner `{}` in account {} writes this same policy `{policy_name}` on role `{}`, so if another spec has a runner of that name, the two replace each other's grants (rename one of them)",
+            runner.name, runner.account, role.name
+        )
+    })
 }
 
 fn role_differences(
@@ -416,107 +650,140 @@ fn simple(
         direction,
         policy: None,
         statement: None,
+        statements: Vec::new(),
         live,
         spec,
         message,
     }
 }
 
+/// An inline policy on one side only: its statements, and what each grants, in the message.
 fn whole_policy(name: &str, direction: Direction, policy: &Policy, message: String) -> Difference {
-    let document =
-        json!({"Statement": policy.statements.iter().map(|s| s.json.clone()).collect::<Vec<_>>()});
+    let statements: Vec<Value> = policy.statements.iter().map(|s| s.json.clone()).collect();
+    let document = json!({ "Statement": statements });
     let (live, spec) = match direction {
         Direction::Narrower => (Value::Null, document),
         _ => (document, Value::Null),
+    };
+    let nothing = Policy {
+        statements: Vec::new(),
+    };
+    let grants: Vec<String> = policy
+        .statements
+        .iter()
+        .filter_map(|statement| {
+            uncovered(statement, &nothing).map(|all| {
+                format!(
+                    "statement {} {}",
+                    sid_words(statement),
+                    grant_words(statement, &all)
+                )
+            })
+        })
+        .collect();
+    let message = match grants.is_empty() {
+        true => format!("{message}, and grants nothing"),
+        false => format!("{message}: {}", grants.join("; ")),
     };
     Difference {
         what: What::InlinePolicy,
         direction,
         policy: Some(name.to_owned()),
         statement: None,
+        statements,
         live,
         spec,
         message,
     }
 }
 
-/// One grant of a statement: an action and a resource (identity policies) or a principal
-/// (trust policies), under the statement's conditions.
-#[derive(Debug)]
-struct Grant<'a> {
-    statement: &'a Statement,
-    action: Option<&'a str>,
-    resource: Option<&'a str>,
-    principal: Option<(&'a str, &'a str)>,
+/// A statement's Sid in a message: "`Sid`", or "without a Sid".
+fn sid_words(statement: &Statement) -> String {
+    statement
+        .sid
+        .as_deref()
+        .map_or_else(|| "without a Sid".to_owned(), |sid| format!("`{sid}`"))
 }
 
-impl Grant<'_> {
-    /// What the grant's actions apply to, as words: ` on RESOURCE`, ` to Service PRINCIPAL`.
-    fn target(&self) -> String {
-        match (self.action, self.resource, self.principal) {
-            (Some(_), Some(resource), _) => format!(" on `{resource}`"),
-            (Some(_), None, Some((kind, who))) => format!(" to {kind} `{who}`"),
-            (Some(_), None, None) => String::new(),
-            _ => " (NotAction, NotResource or NotPrincipal, as written)".to_owned(),
-        }
-    }
-}
-
-fn grants(statement: &Statement) -> Vec<Grant<'_>> {
-    let whole = Grant {
-        statement,
-        action: None,
-        resource: None,
-        principal: None,
+/// What a statement grants, in a message: "allows `a` on `r`".
+fn grant_words(statement: &Statement, grants: &Uncovered<'_>) -> String {
+    let verb = match statement.effect {
+        Effect::Allow => "allows",
+        Effect::Deny => "denies",
     };
+    format!("{verb} {}", describe(grants))
+}
+
+/// What a statement's actions apply to: a resource (identity policies), a principal (trust
+/// policies), or nothing written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target<'a> {
+    Nothing,
+    Resource(&'a str),
+    Principal(&'a str, &'a str),
+}
+
+/// The grants of a statement: each of its actions on each of its targets, under its
+/// conditions. Kept as the two lists, never as their product.
+enum Cut<'a> {
+    /// `NotAction`, `NotResource` or `NotPrincipal` (or both `Resource` and `Principal`, which
+    /// no role document holds): covered only by the same statement.
+    Whole,
+    Grants {
+        actions: Vec<&'a str>,
+        targets: Vec<Target<'a>>,
+    },
+}
+
+fn cut(statement: &Statement) -> Cut<'_> {
     let Patterns::Listed(actions) = &statement.actions else {
-        return vec![whole];
+        return Cut::Whole;
     };
     if statement.not_principal.is_some() {
-        return vec![whole];
+        return Cut::Whole;
     }
-    let resources: Vec<Option<&str>> = match &statement.resources {
-        None => vec![None],
-        Some(Patterns::Listed(listed)) => listed.iter().map(|r| Some(r.as_str())).collect(),
-        Some(Patterns::AllBut(_)) => return vec![whole],
-    };
-    let principals: Vec<Option<(&str, &str)>> = match &statement.principal {
-        None => vec![None],
-        Some(kinds) => kinds
+    let targets = match (&statement.resources, &statement.principal) {
+        (None, None) => vec![Target::Nothing],
+        (Some(Patterns::Listed(resources)), None) => resources
             .iter()
-            .flat_map(|(kind, who)| who.iter().map(move |w| Some((kind.as_str(), w.as_str()))))
+            .map(|resource| Target::Resource(resource))
             .collect(),
+        (None, Some(kinds)) => kinds
+            .iter()
+            .flat_map(|(kind, who)| who.iter().map(move |w| Target::Principal(kind, w)))
+            .collect(),
+        _ => return Cut::Whole,
     };
-    let mut result = Vec::new();
-    for action in actions {
-        for resource in &resources {
-            for principal in &principals {
-                result.push(Grant {
-                    statement,
-                    action: Some(action),
-                    resource: *resource,
-                    principal: *principal,
-                });
-            }
-        }
+    Cut::Grants {
+        actions: actions.iter().map(String::as_str).collect(),
+        targets,
     }
-    result
 }
 
-/// Whether `statement` grants everything `grant` does.
-fn covers(statement: &Statement, grant: &Grant<'_>) -> bool {
-    if statement.effect != grant.statement.effect {
-        return false;
-    }
-    let Some(action) = grant.action else {
-        // A NotAction grant is covered only by the same statement.
-        return statement.actions == grant.statement.actions
-            && statement.resources == grant.statement.resources
-            && statement.principal == grant.statement.principal
-            && statement.not_principal == grant.statement.not_principal
-            && statement.conditions == grant.statement.conditions;
-    };
-    let action_covered = match &statement.actions {
+/// Whether `other` is `statement` as written, by meaning (a statement compared whole).
+fn same_statement(other: &Statement, statement: &Statement) -> bool {
+    other.effect == statement.effect
+        && other.actions == statement.actions
+        && other.resources == statement.resources
+        && other.principal == statement.principal
+        && other.not_principal == statement.not_principal
+        && other.conditions == statement.conditions
+}
+
+/// Whether `other` can cover grants of `statement` at all: the same effect, no `NotPrincipal`,
+/// and conditions that hold whenever the statement's do.
+fn may_cover(other: &Statement, statement: &Statement) -> bool {
+    other.effect == statement.effect
+        && other.not_principal.is_none()
+        && other
+            .conditions
+            .iter()
+            .all(|condition| implied(condition, &statement.conditions))
+}
+
+/// Whether `other`'s actions include `action`.
+fn action_covered(other: &Statement, action: &str) -> bool {
+    match &other.actions {
         Patterns::Listed(actions) => actions
             .iter()
             .any(|pattern| includes(pattern, action, true)),
@@ -524,39 +791,178 @@ fn covers(statement: &Statement, grant: &Grant<'_>) -> bool {
         Patterns::AllBut(excluded) => !excluded
             .iter()
             .any(|pattern| includes(pattern, action, true) || includes(action, pattern, true)),
-    };
-    if !action_covered {
-        return false;
     }
-    let resource_covered = match (&statement.resources, grant.resource) {
-        (None, None) => true,
-        (Some(Patterns::Listed(listed)), Some(resource)) => listed
-            .iter()
-            .any(|pattern| includes(pattern, resource, false)),
-        (Some(Patterns::AllBut(excluded)), Some(resource)) => {
-            // Everything but the excluded: covered when no excluded pattern reaches the grant.
-            !excluded.iter().any(|pattern| {
-                includes(pattern, resource, false) || includes(resource, pattern, false)
-            })
+}
+
+/// Whether `other`'s resources or principals include `target`.
+fn target_covered(other: &Statement, target: Target<'_>) -> bool {
+    match target {
+        Target::Nothing => other.resources.is_none() && other.principal.is_none(),
+        Target::Resource(resource) => {
+            other.principal.is_none()
+                && match &other.resources {
+                    Some(Patterns::Listed(listed)) => listed
+                        .iter()
+                        .any(|pattern| includes(pattern, resource, false)),
+                    // Everything but the excluded: covered when no excluded pattern reaches it.
+                    Some(Patterns::AllBut(excluded)) => !excluded.iter().any(|pattern| {
+                        includes(pattern, resource, false) || includes(resource, pattern, false)
+                    }),
+                    None => false,
+                }
         }
-        (Some(Patterns::AllBut(_)), None) => statement.resources == grant.statement.resources,
-        _ => false,
-    };
-    let principal_covered = match (&statement.principal, grant.principal) {
-        (None, None) => true,
-        (Some(kinds), Some((kind, who))) => {
-            kinds.get("AWS").is_some_and(|all| all.contains("*"))
-                || kinds.get(kind).is_some_and(|listed| listed.contains(who))
+        Target::Principal(kind, who) => {
+            other.resources.is_none()
+                && other.principal.as_ref().is_some_and(|kinds| {
+                    kinds.get("AWS").is_some_and(|all| all.contains("*"))
+                        || kinds.get(kind).is_some_and(|listed| listed.contains(who))
+                })
         }
-        _ => false,
+    }
+}
+
+/// The grants of a statement that no statement of a policy covers.
+enum Uncovered<'a> {
+    /// A statement compared whole, with no equal.
+    Whole,
+    /// Blocks of grants: each action of a block on each of its targets.
+    Blocks(Vec<(Vec<&'a str>, Vec<Target<'a>>)>),
+}
+
+/// Which of `statement`'s grants `policy` lacks. A grant (action, target) is covered when one
+/// statement covers both its action and its target; so each action and each target is
+/// matched once against the policy's statements, giving the set of statements that cover it
+/// (its signature), and actions and targets are compared by signature. The work grows with
+/// actions plus targets, never with their product.
+fn uncovered<'a>(statement: &'a Statement, policy: &Policy) -> Option<Uncovered<'a>> {
+    let (actions, targets) = match cut(statement) {
+        Cut::Whole => {
+            return (!policy
+                .statements
+                .iter()
+                .any(|other| same_statement(other, statement)))
+            .then_some(Uncovered::Whole);
+        }
+        Cut::Grants { actions, targets } => (actions, targets),
     };
-    resource_covered
-        && principal_covered
-        && statement.not_principal.is_none()
-        && statement
-            .conditions
+    let candidates: Vec<&Statement> = policy
+        .statements
+        .iter()
+        .filter(|other| may_cover(other, statement))
+        .collect();
+    let signature = |covered: &dyn Fn(&Statement) -> bool| -> Vec<u64> {
+        let mut bits = vec![0u64; candidates.len().div_ceil(64)];
+        for (index, other) in candidates.iter().enumerate() {
+            if covered(other) {
+                bits[index / 64] |= 1 << (index % 64);
+            }
+        }
+        bits
+    };
+    let action_classes = classes(actions.iter().map(|a| signature(&|o| action_covered(o, a))));
+    let target_classes = classes(
+        targets
             .iter()
-            .all(|condition| implied(condition, &grant.statement.conditions))
+            .map(|t| signature(&|o| target_covered(o, *t))),
+    );
+    let meets = |a: &[u64], b: &[u64]| a.iter().zip(b).any(|(x, y)| x & y != 0);
+    // For each class of targets, the actions no covering statement shares with it; targets
+    // lacking the same actions form one block.
+    let mut blocks: Vec<(Vec<usize>, Vec<Target<'a>>)> = Vec::new();
+    let mut block_of: HashMap<Vec<usize>, usize> = HashMap::new();
+    let mut block_of_class: HashMap<usize, Option<usize>> = HashMap::new();
+    for (target, class) in targets.iter().zip(&target_classes.of) {
+        let block = *block_of_class.entry(*class).or_insert_with(|| {
+            let target_signature = &target_classes.signatures[*class];
+            let lacking: Vec<usize> = (0..actions.len())
+                .filter(|&action| {
+                    !meets(
+                        &action_classes.signatures[action_classes.of[action]],
+                        target_signature,
+                    )
+                })
+                .collect();
+            if lacking.is_empty() {
+                return None;
+            }
+            Some(*block_of.entry(lacking.clone()).or_insert_with(|| {
+                blocks.push((lacking, Vec::new()));
+                blocks.len() - 1
+            }))
+        });
+        if let Some(block) = block {
+            blocks[block].1.push(*target);
+        }
+    }
+    if blocks.is_empty() {
+        return None;
+    }
+    Some(Uncovered::Blocks(
+        blocks
+            .into_iter()
+            .map(|(lacking, targets)| (lacking.into_iter().map(|a| actions[a]).collect(), targets))
+            .collect(),
+    ))
+}
+
+/// Items grouped by equal signature: each item's class, and each class's signature.
+struct Classes {
+    of: Vec<usize>,
+    signatures: Vec<Vec<u64>>,
+}
+
+fn classes(signatures: impl Iterator<Item = Vec<u64>>) -> Classes {
+    let mut index: HashMap<Vec<u64>, usize> = HashMap::new();
+    let mut result = Classes {
+        of: Vec::new(),
+        signatures: Vec::new(),
+    };
+    for signature in signatures {
+        let class = *index.entry(signature.clone()).or_insert_with(|| {
+            result.signatures.push(signature);
+            result.signatures.len() - 1
+        });
+        result.of.push(class);
+    }
+    result
+}
+
+/// Uncovered grants as words: "`a`, `b` on `r1`, `r2`; `c` to Service `s`".
+fn describe(uncovered: &Uncovered<'_>) -> String {
+    let Uncovered::Blocks(blocks) = uncovered else {
+        return "what it grants (NotAction, NotResource or NotPrincipal, as written)".to_owned();
+    };
+    let blocks: Vec<String> = blocks
+        .iter()
+        .map(|(actions, targets)| {
+            let actions: Vec<String> = actions.iter().map(|a| format!("`{a}`")).collect();
+            let (preposition, targets): (&str, Vec<String>) = match targets.first() {
+                Some(Target::Resource(_)) => (
+                    " on ",
+                    targets
+                        .iter()
+                        .filter_map(|t| match t {
+                            Target::Resource(r) => Some(format!("`{r}`")),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                Some(Target::Principal(..)) => (
+                    " to ",
+                    targets
+                        .iter()
+                        .filter_map(|t| match t {
+                            Target::Principal(kind, who) => Some(format!("{kind} `{who}`")),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                _ => ("", Vec::new()),
+            };
+            format!("{}{preposition}{}", actions.join(", "), targets.join(", "))
+        })
+        .collect();
+    blocks.join("; ")
 }
 
 /// Whether a condition of the covering statement holds whenever the grant's conditions do: the
@@ -601,45 +1007,15 @@ fn policy_differences(
     };
     for (from, to, from_live) in [(live, spec, true), (spec, live, false)] {
         for statement in &from.statements {
-            let missing: Vec<Grant<'_>> = grants(statement)
-                .into_iter()
-                .filter(|grant| !to.statements.iter().any(|other| covers(other, grant)))
-                .collect();
-            if missing.is_empty() {
+            let Some(missing) = uncovered(statement, to) else {
                 continue;
-            }
+            };
             // More granted live, or less: a Deny turns the direction around.
             let direction = if from_live == (statement.effect == Effect::Allow) {
                 Direction::Wider
             } else {
                 Direction::Narrower
             };
-            let sid = statement
-                .sid
-                .as_deref()
-                .map_or_else(|| "without a Sid".to_owned(), |sid| format!("`{sid}`"));
-            let verb = match statement.effect {
-                Effect::Allow => "allows",
-                Effect::Deny => "denies",
-            };
-            // The actions of one resource (or principal) together.
-            let mut listed: Vec<(String, Vec<String>)> = Vec::new();
-            for grant in &missing {
-                let target = grant.target();
-                let action = grant.action.map(|a| format!("`{a}`"));
-                match listed.iter_mut().find(|(t, _)| *t == target) {
-                    Some((_, actions)) => actions.extend(action),
-                    None => listed.push((target, action.into_iter().collect())),
-                }
-            }
-            let listed: Vec<String> = listed
-                .into_iter()
-                .map(|(target, actions)| match actions.is_empty() {
-                    // A NotAction, NotResource or NotPrincipal statement, shown whole.
-                    true => format!("what it grants{target}"),
-                    false => format!("{}{target}", actions.join(", ")),
-                })
-                .collect();
             let (here, there) = if from_live {
                 ("live", "not in the spec")
             } else {
@@ -656,11 +1032,13 @@ fn policy_differences(
                 direction,
                 policy: name.map(str::to_owned),
                 statement: Some(statement.json.clone()),
+                statements: Vec::new(),
                 live: live_json,
                 spec: spec_json,
                 message: format!(
-                    "{which}: statement {sid} {verb} {} {here}, {there}",
-                    listed.join("; ")
+                    "{which}: statement {} {} {here}, {there}",
+                    sid_words(statement),
+                    grant_words(statement, &missing)
                 ),
             });
         }
@@ -706,9 +1084,12 @@ pub fn render_human(drifts: &[RoleDrift], live_name: &str, live: &LiveAccount) -
                         Direction::Changed => "changed",
                     };
                     out.push_str(&format!("  {direction:<9} {}\n", difference.message));
-                    if let Some(statement) = &difference.statement {
+                    for statement in difference.statement.iter().chain(&difference.statements) {
                         out.push_str(&format!("            {statement}\n"));
                     }
+                }
+                if let Some(hint) = &drift.hint {
+                    out.push_str(&format!("  hint: {hint}\n"));
                 }
             }
         }

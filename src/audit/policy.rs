@@ -4,6 +4,7 @@
 //! JSON scalar. Key order, single values and formatting carry no meaning here.
 
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A policy document, statement by statement.
@@ -69,15 +70,8 @@ impl Policy {
     }
 
     pub fn from_text(text: &str) -> Result<Policy, String> {
-        let trimmed = text.trim_start();
-        let decoded;
-        let text = if trimmed.starts_with('%') {
-            decoded = url_decode(trimmed).ok_or("the URL-encoded document is not valid")?;
-            decoded.as_str()
-        } else {
-            text
-        };
-        let value: Value = serde_json::from_str(text)
+        let text = document_text(text).ok_or("the URL-encoded document is not valid")?;
+        let value: Value = serde_json::from_str(&text)
             .map_err(|error| format!("the document is not JSON: {error}"))?;
         Policy::from_object(&value)
     }
@@ -185,6 +179,17 @@ impl Statement {
             conditions,
             json: value.clone(),
         })
+    }
+}
+
+/// The JSON text of a document given as text: decoded when it is URL-encoded (as the raw IAM
+/// API returns documents); `None` when its encoding is not valid.
+pub fn document_text(text: &str) -> Option<Cow<'_, str>> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('%') {
+        url_decode(trimmed).map(Cow::Owned)
+    } else {
+        Some(Cow::Borrowed(text))
     }
 }
 

@@ -228,13 +228,12 @@ fn created_role(
             raw(format!("[data.aws_iam_policy.{key}_referenced]")),
         ));
     }
-    resource = resource
-        .add_block(
-            Block::builder("lifecycle")
-                .add_block(account_check(runner))
-                .add_block(ownership)
-                .build(),
-        );
+    resource = resource.add_block(
+        Block::builder("lifecycle")
+            .add_block(account_check(runner))
+            .add_block(ownership)
+            .build(),
+    );
     blocks.push(resource.build());
 
     if let Some(policy) = policy {

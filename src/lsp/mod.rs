@@ -9,6 +9,7 @@
 
 mod keywords;
 pub mod position;
+pub mod transport;
 
 use crate::ast::{RunnerDecl, Span};
 use crate::compile::{Compilation, compile};
@@ -29,16 +30,34 @@ use lsp_types::{
 use position::{Encoding, LineIndex};
 use serde_json::Value;
 use std::collections::HashMap;
+use transport::InputEnd;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// Serves one client on stdin and stdout until it says `exit`.
+/// Serves one client on stdin and stdout until it says `exit`. A broken stream ends it with
+/// what was wrong with the input.
 pub fn run() -> Result<End, Error> {
-    let (connection, io_threads) = Connection::stdio();
-    let end = serve(&connection)?;
+    let (connection, stdio) = transport::stdio()?;
+    let served = serve(&connection);
     drop(connection);
-    io_threads.join()?;
-    Ok(end)
+    let (written, input) = stdio.finish();
+    // A session cut short by the end of its input (the channel `disconnected`): why it ended.
+    let cut_short = match &served {
+        Ok(End::Closed { shut_down }) => !shut_down,
+        Ok(_) => false,
+        Err(error) => error
+            .downcast_ref::<lsp_server::ProtocolError>()
+            .is_some_and(lsp_server::ProtocolError::channel_is_disconnected),
+    };
+    match (input, cut_short) {
+        (Some(InputEnd::Broken(problem)), true) => Err(problem.into()),
+        (Some(InputEnd::Closed), true) => Err("the client closed the input before `exit`".into()),
+        _ => {
+            let end = served?;
+            written?;
+            Ok(end)
+        }
+    }
 }
 
 /// The protocol on a connection: initialize, then requests and notifications until shutdown.
@@ -109,7 +128,7 @@ pub fn serve(connection: &Connection) -> Result<End, Error> {
             Message::Notification(_) | Message::Response(_) => {}
         }
     }
-    Ok(End::Closed)
+    Ok(End::Closed { shut_down })
 }
 
 /// How a session ended.
@@ -119,8 +138,8 @@ pub enum End {
     Exit,
     /// `exit` without `shutdown`: the protocol asks for exit status 1.
     ExitWithoutShutdown,
-    /// The client closed the connection.
-    Closed,
+    /// The client closed the connection without `exit`, after `shutdown` or not.
+    Closed { shut_down: bool },
 }
 
 /// Reads a message's parameters; a message that does not fit is the client's error, answered
