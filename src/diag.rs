@@ -160,7 +160,7 @@ codes! {
     InvalidEscape = "E002", Error, "a string holds an escape other than `\\\"` or `\\\\`";
     NotUtf8 = "E003", Error, "a file is not UTF-8 text";
     InvalidRunnerName = "E010", Error, "a runner name uses characters outside `[A-Za-z0-9+=,.@_-]`, or is empty, `.` or `..`";
-    DuplicateRunner = "E011", Error, "two runners share a name across the files of one invocation";
+    DuplicateRunner = "E011", Error, "two runners share a name across the files of one invocation (compared without regard to case, as IAM does)";
     MissingStatement = "E012", Error, "a required statement (`account`, `region`, `bucket`) is missing";
     DuplicateStatement = "E013", Error, "a statement that may appear once is repeated";
     InvalidAccount = "E020", Error, "an account ID is not exactly 12 digits";
@@ -184,9 +184,12 @@ codes! {
     InvalidPrefix = "E053", Error, "a prefix is empty, starts with `/` or holds characters IAM would read as a pattern";
     DuplicateDestination = "E054", Error, "the same bucket and prefix appear in two destinations";
     BucketOwnerConflict = "E055", Error, "one bucket is given two different owners";
+    WholeBucket = "W056", Warning, "a destination has no `prefix`, so the task role reads, writes and deletes every object of the bucket";
     InvalidTrustService = "E060", Error, "a trusted service is not a service principal of the runner's partition";
     RedundantTrustService = "W061", Warning, "`trust service` names `ecs-tasks.amazonaws.com`, which is always trusted";
     DuplicateTrustService = "E062", Error, "the same service is trusted twice";
+    TrustConditionsOff = "W063", Warning, "`trust conditions off` lets ECS assume the roles for a task of any account";
+    UnconditionedTrustService = "W064", Warning, "an extra `trust service` may assume the task role acting for any account: its statement has no conditions";
     InvalidRoleName = "E070", Error, "a role name (written or derived from the runner name) breaks IAM's rules";
     InvalidRolePath = "E071", Error, "a role path is not `/` or `/.../` of printable ASCII, up to 512 characters";
     InvalidDescription = "E072", Error, "a role description is longer than 1000 characters or holds characters IAM refuses";
@@ -204,6 +207,8 @@ codes! {
     ExistingRoleWithBlock = "E084", Error, "a role written `existing` also has a role block (or `managed-policy`)";
     InvalidExistingRole = "E085", Error, "an `existing` role is not a role name or a role ARN of the runner's account and partition";
     NoEffectOnExistingRole = "W086", Warning, "`trust service`, `trust conditions` or `tag` changes nothing, because the roles it applies to are `existing`";
+    RunnerNamedPolicy = "E087", Error, "a runner named `policy` (in any case) names an `existing` role, where its inline policy would take the name runnerc gives the policy on its own roles";
+    NoTaskExecutionPolicy = "W088", Warning, "the execution role's managed policies leave out `AmazonECSTaskExecutionRolePolicy`, which lets ECS pull from ECR and write logs";
     TrustPolicyTooLarge = "E090", Error, "a trust policy exceeds IAM's 2,048-character quota";
     InlinePolicyTooLarge = "E091", Error, "a role's inline policy exceeds IAM's 10,240-character quota";
     TooManyManagedPolicies = "E092", Error, "a role attaches more than 20 managed policies, IAM's hard limit";

@@ -177,7 +177,18 @@ pub fn shared_existing_roles(runners: &[Runner]) -> Vec<RoleUsers<'_>> {
 /// The service principal of ECS tasks, the same in every partition.
 pub const ECS_TASKS_SERVICE: &str = "ecs-tasks.amazonaws.com";
 
+/// The ARN of the AWS managed policy of ECS task execution roles after its partition.
+const DEFAULT_EXECUTION_POLICY_IN_PARTITION: &str =
+    "iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+
 /// The AWS managed policy of ECS task execution roles, in a partition.
 pub fn default_execution_policy(partition: Partition) -> String {
-    format!("arn:{partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+    format!("arn:{partition}:{DEFAULT_EXECUTION_POLICY_IN_PARTITION}")
+}
+
+/// Whether `arn` is `AmazonECSTaskExecutionRolePolicy`, in any partition.
+pub fn is_default_execution_policy(arn: &str) -> bool {
+    arn.strip_prefix("arn:")
+        .and_then(|rest| rest.split_once(':'))
+        .is_some_and(|(_, rest)| rest == DEFAULT_EXECUTION_POLICY_IN_PARTITION)
 }

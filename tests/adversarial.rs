@@ -63,7 +63,7 @@ fn a_hundred_thousand_runners_compile() {
     for i in 0..100_000 {
         let _ = writeln!(
             text,
-            "runner \"r{i:06}\" {{ account \"123456789012\" region \"eu-west-1\" secret \"s{i}\" destination s3 {{ bucket \"b-{}\" }} }}",
+            "runner \"r{i:06}\" {{ account \"123456789012\" region \"eu-west-1\" secret \"s{i}\" destination s3 {{ bucket \"b-{}\" prefix \"p/\" }} }}",
             i % 1000
         );
     }

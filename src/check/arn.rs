@@ -85,7 +85,7 @@ impl RunnerChecker<'_> {
         place: &Place<'_>,
         problem: impl Into<String>,
     ) {
-        let partition = place.partition.as_str();
+        let partition = place.partition_or_word();
         let diagnostic = Diagnostic::new(
             kind.code,
             self.loc(value.span),
@@ -141,19 +141,19 @@ impl RunnerChecker<'_> {
             self.invalid_arn(value, kind, place, problem);
             return None;
         }
-        if arn.partition != place.partition.as_str() {
+        if let (Some(partition), Some(region)) = (place.partition, place.region)
+            && arn.partition != partition.as_str()
+        {
             let diagnostic = Diagnostic::new(
                 Code::PartitionMismatch,
                 self.loc(value.span),
                 format!(
-                    "this ARN is in partition `{}`, but runner `{}` is in `{}` (region `{}`)",
+                    "this ARN is in partition `{}`, but runner `{}` is in `{partition}` (region `{region}`)",
                     shown(arn.partition),
                     shown(self.runner),
-                    place.partition,
-                    place.region
                 ),
             )
-            .with_label(format!("expected `arn:{}:...`", place.partition))
+            .with_label(format!("expected `arn:{partition}:...`"))
             .with_help("a role can only be granted resources of its own partition");
             self.report(diagnostic);
             return None;
@@ -176,10 +176,16 @@ impl RunnerChecker<'_> {
                     ),
                 )
                 .with_label("a region of another partition")
-                .with_help(format!(
-                    "no resource of partition `{}` is in `{}`, so the grant could never match; the runner's region is `{}`",
-                    arn.partition, arn.region, place.region
-                ));
+                .with_help(match place.region {
+                    Some(region) => format!(
+                        "no resource of partition `{}` is in `{}`, so the grant could never match; the runner's region is `{region}`",
+                        arn.partition, arn.region
+                    ),
+                    None => format!(
+                        "no resource of partition `{}` is in `{}`, so the grant could never match",
+                        arn.partition, arn.region
+                    ),
+                });
                 self.report(diagnostic);
                 return None;
             }
@@ -197,12 +203,14 @@ impl RunnerChecker<'_> {
             self.invalid_arn(value, kind, place, problem);
             return None;
         }
-        if kind.own_account && arn.account != place.account {
+        if kind.own_account
+            && let Some(account) = place.account
+            && arn.account != account
+        {
             let problem = format!(
-                "it names account `{}`, but runner `{}` is in account `{}`",
+                "it names account `{}`, but runner `{}` is in account `{account}`",
                 arn.account,
                 shown(self.runner),
-                place.account
             );
             self.invalid_arn(value, kind, place, problem);
             return None;
@@ -211,35 +219,46 @@ impl RunnerChecker<'_> {
         Some(arn)
     }
 
-    /// Warns about an ARN of another region or account than the runner's (W026).
+    /// Warns about an ARN of another region or account than the runner's (W026). A part of
+    /// the runner's place that is not known (an invalid `account` or `region`) is not compared.
     fn other_place(&mut self, value: &Str, arn: &Arn<'_>, kind: &ArnKind, place: &Place<'_>) {
-        let other_region = kind.regional && arn.region != place.region;
-        let other_account = aws::is_account_id(arn.account) && arn.account != place.account;
+        let other_region = place
+            .region
+            .filter(|region| kind.regional && arn.region != *region);
+        let other_account = place
+            .account
+            .filter(|account| aws::is_account_id(arn.account) && arn.account != *account);
         let (what, field) = match (other_region, other_account) {
-            (false, false) => return,
-            (true, false) => ("region", format!("region `{}`", arn.region)),
-            (false, true) => ("account", format!("account `{}`", arn.account)),
-            (true, true) => (
+            (None, None) => return,
+            (Some(_), None) => ("region", format!("region `{}`", arn.region)),
+            (None, Some(_)) => ("account", format!("account `{}`", arn.account)),
+            (Some(_), Some(_)) => (
                 "region and account",
                 format!("region `{}` and account `{}`", arn.region, arn.account),
             ),
+        };
+        // The runner's place as far as it is known; the ARN as the runner's would write it,
+        // keeping the ARN's own value where the runner's is not compared.
+        let runner_place = match (place.region, place.account) {
+            (Some(region), Some(account)) => format!("region `{region}`, account `{account}`"),
+            (Some(region), None) => format!("region `{region}`"),
+            (None, Some(account)) => format!("account `{account}`"),
+            (None, None) => return,
         };
         let prefix = format!(
             "arn:{}:{}:{}:{}:",
             arn.partition,
             arn.service,
-            if kind.regional { place.region } else { "" },
-            place.account
+            other_region.unwrap_or(arn.region),
+            other_account.unwrap_or(arn.account)
         );
         let diagnostic = Diagnostic::new(
             Code::OtherRegionOrAccount,
             self.loc(value.span),
             format!(
-                "this {} names {field}, but runner `{}` is in region `{}`, account `{}`",
+                "this {} names {field}, but runner `{}` is in {runner_place}",
                 kind.what,
                 shown(self.runner),
-                place.region,
-                place.account
             ),
         )
         .with_label(format!("another {what} than the runner's"))

@@ -32,10 +32,12 @@ impl<'a> RunnerChecker<'a> {
                 }
             }
             let kms_key = kms.value.and_then(|(key, _)| self.kms_key(key, place));
-            // The bucket owner's account: the runner's unless `owner` names another.
+            // The bucket owner's account: the runner's unless `owner` names another. `None`
+            // when it is not known (an invalid `owner` or `account`, reported already): then it
+            // is compared with no other owner.
             let owner = match owner.value {
                 Some((value, _)) => self.account_id(value).map(str::to_owned),
-                None => Some(place.account.to_owned()),
+                None => place.account.map(str::to_owned),
             };
             // Check every field before giving up on the destination, so all problems show.
             let prefix = prefix.value.map(|(value, _)| self.prefix(value));
@@ -57,29 +59,32 @@ impl<'a> RunnerChecker<'a> {
                     None
                 }
             };
-            let (Some(bucket_name), Some(prefix), Some(owner)) =
-                (bucket_name, prefix.unwrap_or(Some(None)), owner)
+            let (Some(bucket_name), Some(prefix)) = (bucket_name, prefix.unwrap_or(Some(None)))
             else {
                 continue;
             };
-            if let Some((first_owner, first)) = owners.get(&bucket_name) {
-                if *first_owner != owner {
-                    let first = self.loc(*first);
-                    let diagnostic = Diagnostic::new(
-                        Code::BucketOwnerConflict,
-                        self.loc(*span),
-                        format!(
-                            "bucket `{bucket_name}` is owned by account `{owner}` here and by `{first_owner}` in an earlier destination"
-                        ),
-                    )
-                    .with_label(format!("owner `{owner}`"))
-                    .with_secondary(first, format!("owner `{first_owner}`"))
-                    .with_help("a bucket has one owner: give every destination of this bucket the same `owner` (none means the runner's account)");
-                    self.report(diagnostic);
-                    continue;
+            if let Some(owner) = &owner {
+                match owners.get(&bucket_name) {
+                    Some((first_owner, first)) if first_owner != owner => {
+                        let first = self.loc(*first);
+                        let diagnostic = Diagnostic::new(
+                            Code::BucketOwnerConflict,
+                            self.loc(*span),
+                            format!(
+                                "bucket `{bucket_name}` is owned by account `{owner}` here and by `{first_owner}` in an earlier destination"
+                            ),
+                        )
+                        .with_label(format!("owner `{owner}`"))
+                        .with_secondary(first, format!("owner `{first_owner}`"))
+                        .with_help("a bucket has one owner: give every destination of this bucket the same `owner` (none means the runner's account)");
+                        self.report(diagnostic);
+                        continue;
+                    }
+                    Some(_) => {}
+                    None => {
+                        owners.insert(bucket_name.clone(), (owner.clone(), *span));
+                    }
                 }
-            } else {
-                owners.insert(bucket_name.clone(), (owner.clone(), *span));
             }
             let key = (bucket_name.clone(), prefix.clone());
             if let Some(first) = seen.get(&key) {
@@ -100,6 +105,12 @@ impl<'a> RunnerChecker<'a> {
                 continue;
             }
             seen.insert(key, *span);
+            if prefix.is_none() {
+                self.whole_bucket(&bucket_name, written);
+            }
+            let Some(owner) = owner else {
+                continue;
+            };
             result.push(S3Destination {
                 bucket: bucket_name,
                 prefix,
@@ -109,6 +120,21 @@ impl<'a> RunnerChecker<'a> {
             });
         }
         result
+    }
+
+    /// Warns that a destination without `prefix` opens the whole bucket (W056); `written` is
+    /// its `bucket` line.
+    fn whole_bucket(&mut self, bucket: &str, written: Span) {
+        let diagnostic = Diagnostic::new(
+            Code::WholeBucket,
+            self.loc(written),
+            format!(
+                "destination `{bucket}` has no `prefix`, so the task role can read, write and delete every object of the bucket"
+            ),
+        )
+        .with_label("the whole bucket")
+        .with_help("add `prefix \"FOLDER/\"` to keep the runner to one folder; leave it out only if the bucket is the runner's alone");
+        self.report(diagnostic);
     }
 
     /// The bucket name; `has_prefix` says whether the destination also has a `prefix` (then a

@@ -20,6 +20,7 @@ use crate::aws::{self, Partition};
 use crate::diag::{Code, Diagnostic, FileId, Loc};
 use crate::model::{Runner, Trust};
 use rustc_hash::FxHashMap as HashMap;
+use trust::RolesCreated;
 
 /// Checks every runner of every file. Returns the runners that have no error, and every
 /// diagnostic found. This is [`check_runner`] on each runner, then [`check_across`].
@@ -72,25 +73,41 @@ pub fn check_runner(file: FileId, decl: &RunnerDecl) -> (Option<Runner>, Vec<Dia
 /// The rules across runners, in the order written: unique runner names over every file, and
 /// unique role names per account. Returns the runners without error.
 pub fn check_across(checked: Vec<Checked>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Runner> {
-    let mut names: HashMap<&str, Loc> = HashMap::default();
+    // Runner names are compared as IAM compares the role and policy names made of them:
+    // without regard to case.
+    let mut names: HashMap<String, (&str, Loc)> = HashMap::default();
     let mut duplicates = vec![false; checked.len()];
     for (index, entry) in checked.iter().enumerate() {
-        match names.get(entry.name.as_str()) {
-            Some(first) => {
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::DuplicateRunner,
-                        entry.name_loc,
+        match names.get(&entry.name.to_ascii_lowercase()) {
+            Some(&(first_name, first)) => {
+                let (message, help) = if first_name == entry.name {
+                    (
                         format!("runner `{}` is defined twice", shown(&entry.name)),
+                        "runner names name the output folders; give each runner its own",
                     )
-                    .with_label("defined again here")
-                    .with_secondary(*first, "first defined here")
-                    .with_help("runner names name the output folders; give each runner its own"),
+                } else {
+                    (
+                        format!(
+                            "runner `{}` differs from runner `{}` only in case, which IAM does not distinguish",
+                            shown(&entry.name),
+                            shown(first_name)
+                        ),
+                        "a runner's name makes its role and inline-policy names, which IAM compares without regard to case; give each runner its own name",
+                    )
+                };
+                diagnostics.push(
+                    Diagnostic::new(Code::DuplicateRunner, entry.name_loc, message)
+                        .with_label("defined again here")
+                        .with_secondary(first, "first defined here")
+                        .with_help(help),
                 );
                 duplicates[index] = true;
             }
             None => {
-                names.insert(&entry.name, entry.name_loc);
+                names.insert(
+                    entry.name.to_ascii_lowercase(),
+                    (&entry.name, entry.name_loc),
+                );
             }
         }
     }
@@ -255,17 +272,14 @@ impl<'a> RunnerChecker<'a> {
         let account = self.account(account.value.map(|(v, _)| v), &decl.name);
         let (region, partition) = self.region(region.value.map(|(v, _)| v), &decl.name);
         let place = Place {
-            account: account.unwrap_or("000000000000"),
-            region: region.unwrap_or("us-east-1"),
-            partition: partition.unwrap_or(Partition::Aws),
+            account,
+            region,
+            partition,
         };
 
         let (pipeline_secrets, agent_secrets) = self.secrets(&gathered.secrets, &place);
         let destinations = self.destinations(&gathered.destinations, &place);
-        let trust = Trust {
-            confused_deputy_conditions: conditions.value.is_none_or(|(on, _)| on.node),
-            extra_services: self.trust_services(&gathered.services, &place),
-        };
+        let extra_services = self.trust_services(&gathered.services, &place);
         let task_role = self.role_of(
             RoleKind::Task,
             task_role.value,
@@ -287,6 +301,19 @@ impl<'a> RunnerChecker<'a> {
             &gathered,
             conditions.value.map(|(_, span)| span),
         );
+        // A role that is not known (an error) is not warned about.
+        let created = RolesCreated {
+            task: task_role.as_ref().is_some_and(|r| !r.is_existing()),
+            execution: execution_role.as_ref().is_some_and(|r| !r.is_existing()),
+        };
+        let conditions_off = conditions
+            .value
+            .and_then(|(on, span)| (!on.node).then_some(span));
+        self.trust_reach(created, conditions_off, &extra_services, &place);
+        let trust = Trust {
+            confused_deputy_conditions: conditions_off.is_none(),
+            extra_services: extra_services.into_iter().map(|s| s.node).collect(),
+        };
 
         Some(Runner {
             task_role: task_role?,
@@ -472,11 +499,25 @@ impl<'a> RunnerChecker<'a> {
     }
 }
 
-/// Where a runner lives: what every ARN it builds is made of.
+/// Where a runner lives: what every ARN it builds is made of. A part is `None` when the spec
+/// leaves it out or writes it invalid: that is an error already, and every rule that compares
+/// with the part is skipped, so no diagnostic names a value the spec does not hold.
 struct Place<'a> {
-    account: &'a str,
-    region: &'a str,
-    partition: Partition,
+    account: Option<&'a str>,
+    region: Option<&'a str>,
+    partition: Option<Partition>,
+}
+
+impl Place<'_> {
+    /// The partition as help lines write it: `aws`, or `PARTITION` when it is not known.
+    fn partition_or_word(&self) -> &'static str {
+        self.partition.map_or("PARTITION", Partition::as_str)
+    }
+
+    /// The account as help lines write it: `123456789012`, or `ACCOUNT` when it is not known.
+    fn account_or_word(&self) -> &str {
+        self.account.unwrap_or("ACCOUNT")
+    }
 }
 
 #[cfg(test)]
@@ -585,6 +626,212 @@ mod tests {
         assert_eq!(
             runners[0].execution_role.managed_policies,
             vec!["arn:aws-cn:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"]
+        );
+    }
+
+    /// The diagnostics of one runner with the given `account` and `region` values.
+    fn check_placed(account: &str, region: &str, body: &str) -> Vec<Diagnostic> {
+        let text =
+            format!("runner \"r\" {{\n account \"{account}\"\n region \"{region}\"\n{body}\n}}\n");
+        let spec = crate::parse::parse(&text, 0).expect("parses");
+        check(&[(0, &spec)]).1
+    }
+
+    const PLACED_ARNS: &str = r#"
+        secret "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbC123"
+        secret "arn:aws:secretsmanager:us-west-2:210987654321:secret:b-AbC123"
+        secret "arn:aws-cn:secretsmanager:cn-north-1:210987654321:secret:c-AbC123"
+        agent secret "d" kms "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        destination s3 { bucket "b-1" prefix "p/" }
+        destination s3 { bucket "b-1" prefix "q/" owner "210987654321" }
+        task role { permissions-boundary "arn:aws:iam::111122223333:policy/p" }
+        execution role existing "arn:aws:iam::210987654321:role/agent"
+    "#;
+
+    /// A principal of China, which only a runner in China may trust.
+    const CHINA_PRINCIPAL: &str = "trust service \"ec2.amazonaws.com.cn\"";
+
+    #[test]
+    fn an_invalid_account_and_region_are_the_only_diagnostics() {
+        let diagnostics = check_placed("12345", "eu-west", PLACED_ARNS);
+        let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec![Code::InvalidAccount, Code::InvalidRegion]);
+    }
+
+    #[test]
+    fn with_an_invalid_account_only_regions_are_compared() {
+        let body = format!("{PLACED_ARNS}{CHINA_PRINCIPAL}");
+        let diagnostics = check_placed("12345", "eu-west-1", &body);
+        let other_place: Vec<&Diagnostic> = diagnostics
+            .iter()
+            .filter(|d| d.code == Code::OtherRegionOrAccount)
+            .collect();
+        // The secret in us-west-2 and the key in us-east-1; the IAM ARNs name no region.
+        assert_eq!(other_place.len(), 2, "{diagnostics:#?}");
+        for diagnostic in &other_place {
+            assert!(
+                diagnostic.message.ends_with("is in region `eu-west-1`"),
+                "{}",
+                diagnostic.message
+            );
+        }
+        // The region is replaced, the ARN's own account kept.
+        let helps: Vec<&str> = other_place
+            .iter()
+            .map(|d| d.help.as_deref().unwrap())
+            .collect();
+        assert!(
+            helps[0]
+                .ends_with("write `arn:aws:secretsmanager:eu-west-1:210987654321:secret:b-AbC123`"),
+            "{}",
+            helps[0]
+        );
+        assert!(
+            helps[1].ends_with(
+                "write `arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`"
+            ),
+            "{}",
+            helps[1]
+        );
+        // The China principal and the China secret are told apart from the runner's partition.
+        let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+        assert!(codes.contains(&Code::PartitionMismatch), "{codes:?}");
+        assert!(codes.contains(&Code::InvalidTrustService), "{codes:?}");
+        assert!(!codes.contains(&Code::BucketOwnerConflict), "{codes:?}");
+        assert!(!codes.contains(&Code::InvalidExistingRole), "{codes:?}");
+    }
+
+    #[test]
+    fn with_an_invalid_region_only_accounts_are_compared() {
+        let body = format!("{PLACED_ARNS}{CHINA_PRINCIPAL}");
+        let diagnostics = check_placed("123456789012", "eu-west", &body);
+        let messages: Vec<&str> = diagnostics
+            .iter()
+            .filter(|d| d.code == Code::OtherRegionOrAccount)
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            vec![
+                "this secret ARN names account `210987654321`, but runner `r` is in account `123456789012`",
+                "this secret ARN names account `210987654321`, but runner `r` is in account `123456789012`",
+                "this KMS key ARN names account `111122223333`, but runner `r` is in account `123456789012`",
+                "this managed-policy ARN names account `111122223333`, but runner `r` is in account `123456789012`",
+            ],
+            "{diagnostics:#?}"
+        );
+        // The account is replaced, the ARN's own region kept.
+        let help = diagnostics
+            .iter()
+            .find(|d| d.code == Code::OtherRegionOrAccount)
+            .and_then(|d| d.help.as_deref())
+            .unwrap();
+        assert!(
+            help.ends_with("write `arn:aws:secretsmanager:us-west-2:123456789012:secret:b-AbC123`"),
+            "{help}"
+        );
+        let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+        // The bucket's two owners and the role of another account are still errors.
+        assert!(codes.contains(&Code::BucketOwnerConflict), "{codes:?}");
+        assert!(codes.contains(&Code::InvalidExistingRole), "{codes:?}");
+        assert!(!codes.contains(&Code::PartitionMismatch), "{codes:?}");
+        assert!(!codes.contains(&Code::InvalidTrustService), "{codes:?}");
+    }
+
+    #[test]
+    fn trust_warnings_say_the_runners_account_when_it_is_not_known() {
+        let diagnostics = check_placed(
+            "12345",
+            "eu-west",
+            "trust conditions off\n trust service \"ec2.amazonaws.com\"",
+        );
+        let helps: Vec<(Code, &str)> = diagnostics
+            .iter()
+            .filter(|d| !d.is_error())
+            .map(|d| (d.code, d.help.as_deref().unwrap()))
+            .collect();
+        assert_eq!(helps.len(), 2, "{diagnostics:#?}");
+        assert_eq!(helps[0].0, Code::TrustConditionsOff);
+        assert!(helps[0].1.contains("on behalf of the runner's account"));
+        assert!(helps[0].1.contains("in the runner's region"));
+        assert_eq!(helps[1].0, Code::UnconditionedTrustService);
+        assert!(helps[1].1.contains("keep ECS to the runner's account"));
+    }
+
+    #[test]
+    fn what_weakens_a_spec_warns_once_per_line() {
+        let cases = [
+            ("trust conditions off", vec![Code::TrustConditionsOff]),
+            ("trust conditions on", vec![]),
+            (
+                "trust service \"ec2.amazonaws.com\"\n trust service \"states.amazonaws.com\"",
+                vec![Code::UnconditionedTrustService; 2],
+            ),
+            // The existing task role keeps its trust policy: W086 says so instead.
+            (
+                "task role existing \"t\"\n trust service \"ec2.amazonaws.com\"",
+                vec![Code::NoEffectOnExistingRole],
+            ),
+            (
+                "task role existing \"t\"\n execution role existing \"e\"\n trust conditions off",
+                vec![Code::NoEffectOnExistingRole],
+            ),
+            ("destination s3 { bucket \"b-1\" }", vec![Code::WholeBucket]),
+            ("destination s3 { bucket \"b-1\" prefix \"p\" }", vec![]),
+            (
+                "execution role { managed-policy none }",
+                vec![Code::NoTaskExecutionPolicy],
+            ),
+            (
+                "execution role { managed-policy \"arn:aws:iam::123456789012:policy/p\" }",
+                vec![Code::NoTaskExecutionPolicy],
+            ),
+            (
+                "execution role { managed-policy \"arn:aws:iam::123456789012:policy/p\" managed-policy default }",
+                vec![],
+            ),
+            (
+                "execution role { managed-policy \"arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy\" }",
+                vec![],
+            ),
+            ("execution role { name \"e\" }", vec![]),
+        ];
+        for (body, expected) in cases {
+            let (_, codes) = check_body(body);
+            assert_eq!(codes, expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_runner_named_policy_in_any_case_may_not_use_an_existing_role() {
+        for name in ["policy", "Policy", "POLICY"] {
+            let text = format!(
+                "runner \"{name}\" {{ account \"123456789012\" region \"eu-west-1\" task role existing \"shared\" }}"
+            );
+            let spec = crate::parse::parse(&text, 0).unwrap();
+            let (runners, diagnostics) = check(&[(0, &spec)]);
+            let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+            assert_eq!(codes, vec![Code::RunnerNamedPolicy], "{name}");
+            assert!(runners.is_empty());
+        }
+        // Its own roles are fine: their policy is `runnerc-policy` anyway.
+        let text = "runner \"policy\" { account \"123456789012\" region \"eu-west-1\" }";
+        let spec = crate::parse::parse(text, 0).unwrap();
+        assert!(check(&[(0, &spec)]).1.is_empty());
+    }
+
+    #[test]
+    fn runner_names_are_unique_without_regard_to_case() {
+        let text = "runner \"cdc\" { account \"123456789012\" region \"eu-west-1\" }\nrunner \"CDC\" { account \"210987654321\" region \"eu-west-1\" }";
+        let spec = crate::parse::parse(text, 0).unwrap();
+        let (runners, diagnostics) = check(&[(0, &spec)]);
+        assert_eq!(runners.len(), 1);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code, Code::DuplicateRunner);
+        assert!(
+            diagnostics[0].message.contains("only in case"),
+            "{}",
+            diagnostics[0].message
         );
     }
 

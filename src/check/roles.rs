@@ -6,7 +6,9 @@ use super::{Once, Place, RunnerChecker, shown};
 use crate::ast::{ManagedPolicy, RoleDecl, RoleField, RoleKind, RunnerDecl, Span, Spanned, Str};
 use crate::aws;
 use crate::diag::{Code, Diagnostic, Loc};
-use crate::model::{Ownership, Role, default_execution_policy};
+use crate::model::{
+    OWN_ROLE_POLICY_NAME, Ownership, Role, default_execution_policy, is_default_execution_policy,
+};
 use rustc_hash::FxHashMap as HashMap;
 
 impl<'a> RunnerChecker<'a> {
@@ -99,12 +101,14 @@ impl<'a> RunnerChecker<'a> {
         };
         // As `Runner::existing_role_policy_name` will name it.
         let policy_name = format!("runnerc-{}", runner.name.node);
+        let collides = self.policy_name_collision(value, runner, &policy_name);
         let problem = match aws::role_name_problem(&name) {
             Some(problem) => Some((
                 format!("role name `{}` is not valid: {problem}", shown(&name)),
                 format!(
                     "write the role's name, like `ecsTaskExecutionRole`, or its ARN, `arn:{}:iam::{}:role/PATH/NAME`",
-                    place.partition, place.account
+                    place.partition_or_word(),
+                    place.account_or_word()
                 ),
             )),
             None => (policy_name.chars().count() > 128).then(|| {
@@ -128,6 +132,9 @@ impl<'a> RunnerChecker<'a> {
             self.report(diagnostic);
             return None;
         }
+        if collides {
+            return None;
+        }
         Some(Role {
             name,
             name_loc: self.loc(value.span),
@@ -139,6 +146,39 @@ impl<'a> RunnerChecker<'a> {
             managed_policies_written: Vec::new(),
             ownership: Ownership::Existing { path_known },
         })
+    }
+
+    /// Reports a runner named `policy`, in any case, that names an `existing` role (E087): its
+    /// inline policy there, `runnerc-<runner>`, would be the policy runnerc puts on the roles
+    /// it creates, `runnerc-policy`, which IAM does not tell apart by case. Returns whether it
+    /// reported.
+    fn policy_name_collision(
+        &mut self,
+        value: &Str,
+        runner: &RunnerDecl,
+        policy_name: &str,
+    ) -> bool {
+        if !policy_name.eq_ignore_ascii_case(OWN_ROLE_POLICY_NAME) {
+            return false;
+        }
+        let named = if policy_name == OWN_ROLE_POLICY_NAME {
+            format!("`{OWN_ROLE_POLICY_NAME}`")
+        } else {
+            format!("`{policy_name}`, which IAM does not tell from `{OWN_ROLE_POLICY_NAME}`")
+        };
+        let diagnostic = Diagnostic::new(
+            Code::RunnerNamedPolicy,
+            self.loc(value.span),
+            format!(
+                "runner `{}` cannot use an existing role: its inline policy there would be named {named}, the name runnerc gives the inline policy on the roles it owns",
+                runner.name.node
+            ),
+        )
+        .with_label("an existing role")
+        .with_secondary(self.loc(runner.name.span), "the runner's name")
+        .with_help("rename the runner: on a role that another runner created, its policy would replace that runner's");
+        self.report(diagnostic);
+        true
     }
 
     fn role(
@@ -327,10 +367,11 @@ impl<'a> RunnerChecker<'a> {
         place: &Place<'_>,
     ) -> (Vec<String>, Vec<Loc>) {
         if written.is_empty() {
-            return (
-                vec![default_execution_policy(place.partition)],
-                vec![role_loc],
-            );
+            // Without a known partition there is no ARN to write; the runner has an error.
+            return match place.partition {
+                Some(partition) => (vec![default_execution_policy(partition)], vec![role_loc]),
+                None => (Vec::new(), Vec::new()),
+            };
         }
         let none = written.iter().find(|p| p.node == ManagedPolicy::None);
         if let (Some(none), true) = (none, written.len() > 1) {
@@ -349,13 +390,17 @@ impl<'a> RunnerChecker<'a> {
             self.report(diagnostic);
             return (Vec::new(), Vec::new());
         }
+        self.default_execution_policy_left_out(written);
         let mut result: Vec<String> = Vec::new();
         let mut result_written: Vec<Loc> = Vec::new();
         let mut seen: HashMap<String, Span> = HashMap::default();
         for policy in written {
             let arn = match &policy.node {
                 ManagedPolicy::None => continue,
-                ManagedPolicy::Default => default_execution_policy(place.partition),
+                ManagedPolicy::Default => match place.partition {
+                    Some(partition) => default_execution_policy(partition),
+                    None => continue,
+                },
                 ManagedPolicy::Arn(text) => {
                     let value = Spanned::new(text.clone(), policy.span);
                     match self.policy_arn(&value, place, &MANAGED_POLICY) {
@@ -404,6 +449,39 @@ impl<'a> RunnerChecker<'a> {
             self.report(diagnostic);
         }
         (result, result_written)
+    }
+
+    /// Warns when the written managed policies of the execution role leave out
+    /// `AmazonECSTaskExecutionRolePolicy` (W088), which lets ECS pull the image from ECR and
+    /// write the task's logs.
+    fn default_execution_policy_left_out(&mut self, written: &[&Spanned<ManagedPolicy>]) {
+        let kept = written.iter().any(|policy| match &policy.node {
+            ManagedPolicy::Default => true,
+            ManagedPolicy::Arn(arn) => is_default_execution_policy(arn),
+            ManagedPolicy::None => false,
+        });
+        let Some(first) = written.first().filter(|_| !kept) else {
+            return;
+        };
+        let (label, help) = if first.node == ManagedPolicy::None {
+            (
+                "no managed policy",
+                "write `managed-policy default` instead; keep `none` only if the image is not in ECR and the task sends no logs to CloudWatch",
+            )
+        } else {
+            (
+                "replaces the default policy",
+                "add `managed-policy default` to keep it beside these; leave it out only if the image is not in ECR and the task sends no logs to CloudWatch, or if one of these policies grants the same",
+            )
+        };
+        let diagnostic = Diagnostic::new(
+            Code::NoTaskExecutionPolicy,
+            self.loc(first.span),
+            "the execution role does not get `AmazonECSTaskExecutionRolePolicy`, so it cannot pull images from ECR or write logs to CloudWatch unless another policy grants that",
+        )
+        .with_label(label)
+        .with_help(help);
+        self.report(diagnostic);
     }
 
     /// A managed-policy ARN: `arn:PARTITION:iam::ACCOUNT-OR-aws:policy/PATH/NAME`.

@@ -143,9 +143,13 @@ impl RunnerChecker<'_> {
             ));
             self.report(diagnostic);
         }
+        // A part of the place that is not known (an error already) is `*`, which no written
+        // ARN holds: the grant is never emitted, and the name is compared only with names.
         Some(format!(
             "arn:{}:secretsmanager:{}:{}:secret:{text}-??????",
-            place.partition, place.region, place.account
+            place.partition.map_or("*", |p| p.as_str()),
+            place.region.unwrap_or("*"),
+            place.account.unwrap_or("*")
         ))
     }
 
