@@ -302,7 +302,9 @@ impl<'a> RunnerChecker<'a> {
         // The task role gets exactly the grants the spec implies: no managed policy.
         let (managed_policies, managed_policies_written) = match kind {
             RoleKind::Task => (Vec::new(), Vec::new()),
-            RoleKind::Execution => self.managed_policies(&managed, name_loc, place),
+            RoleKind::Execution => {
+                self.managed_policies(&managed, self.loc(runner.name.span), place)
+            }
         };
 
         Role {
@@ -318,18 +320,19 @@ impl<'a> RunnerChecker<'a> {
         }
     }
 
-    /// The managed policies of an execution role, and where each was written (`role_loc`, the
-    /// role's name, for the default policy when none is written).
+    /// The managed policies of an execution role, and where each was written (`runner_loc`, the
+    /// runner's name, for the default policy when none is written: the spec asks for it only by
+    /// leaving it out).
     fn managed_policies(
         &mut self,
         written: &[&Spanned<ManagedPolicy>],
-        role_loc: Loc,
+        runner_loc: Loc,
         place: &Place<'_>,
     ) -> (Vec<String>, Vec<Loc>) {
         if written.is_empty() {
             return (
                 vec![default_execution_policy(place.partition)],
-                vec![role_loc],
+                vec![runner_loc],
             );
         }
         let none = written.iter().find(|p| p.node == ManagedPolicy::None);
