@@ -78,7 +78,7 @@ pub struct Role {
     pub max_session_duration: Option<u32>,
     /// Managed policy ARNs to attach, in the order written.
     pub managed_policies: Vec<String>,
-    /// Where each of `managed_policies` was written: its `managed-policy` line, or the role's
+    /// Where each of `managed_policies` was written: its `managed-policy` line, or the runner's
     /// name for the default policy of an execution role that names none.
     pub managed_policies_written: Vec<Loc>,
     /// Who owns the role.
@@ -150,21 +150,41 @@ impl Runner {
     }
 }
 
+/// What makes two roles one in IAM: the partition, the account and the name without regard to
+/// case (`arn:aws:iam::A:role/x` and `arn:aws-cn:iam::A:role/x` are two roles).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RoleIdentity<'r> {
+    pub partition: Partition,
+    pub account: &'r str,
+    /// The name in lower case.
+    pub name: String,
+}
+
+impl Runner {
+    /// Which role in IAM the runner's role of `kind` is.
+    pub fn role_identity(&self, kind: RoleKind) -> RoleIdentity<'_> {
+        RoleIdentity {
+            partition: self.partition,
+            account: &self.account,
+            name: self.role(kind).name.to_ascii_lowercase(),
+        }
+    }
+}
+
 /// The runners, and which of their roles, that name one role.
 pub type RoleUsers<'r> = Vec<(&'r Runner, RoleKind)>;
 
-/// The roles of runners that name the same `existing` role (in one account, without regard to
-/// case, as IAM names roles), each group in the order written: runnerc puts each one's inline
-/// policy on that one role.
+/// The roles of runners that name the same `existing` role ([`RoleIdentity`]), each group in
+/// the order written: runnerc puts each one's inline policy on that one role.
 pub fn shared_existing_roles(runners: &[Runner]) -> Vec<RoleUsers<'_>> {
-    let mut groups: Vec<((&str, String), RoleUsers<'_>)> = Vec::new();
+    let mut groups: Vec<(RoleIdentity<'_>, RoleUsers<'_>)> = Vec::new();
     for runner in runners {
         for kind in RoleKind::ALL {
             let role = runner.role(kind);
             if !role.is_existing() {
                 continue;
             }
-            let key = (runner.account.as_str(), role.name.to_ascii_lowercase());
+            let key = runner.role_identity(kind);
             match groups.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, users)) => users.push((runner, kind)),
                 None => groups.push((key, vec![(runner, kind)])),

@@ -270,5 +270,10 @@ mod size_tests {
         );
         assert!(diagnostic.message.contains("ecsTaskExecutionRole"));
         assert_eq!(diagnostic.secondary.len(), 2);
+        // The third runner in `aws-cn`, same 12-digit account: its `ecsTaskExecutionRole` is
+        // another role, and neither role's policies exceed the quota.
+        let china = runner("c").replace("eu-west-1", "cn-north-1");
+        let apart = compile(&(runner("a") + &runner("b") + &china));
+        assert!(apart.diagnostics.is_empty(), "{:?}", apart.diagnostics);
     }
 }

@@ -476,6 +476,139 @@ fn a_deny_says_why_nothing_allows_it() {
     );
 }
 
+/// The one answer of `can ... --format json` for one runner and role.
+fn json_answer(args: &[&str]) -> Value {
+    let output = can(&[args, &["--format", "json"]].concat());
+    assert!(
+        matches!(output.status.code(), Some(0)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let answers = value["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 1, "{value}");
+    answers[0].clone()
+}
+
+/// The line (1-based) of the `nth` (from 0) line of `file` that contains `text`.
+fn line_of(file: &str, text: &str, nth: usize) -> u64 {
+    let source = std::fs::read_to_string(root().join(file)).unwrap();
+    let index = source
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains(text))
+        .nth(nth)
+        .unwrap_or_else(|| panic!("{file} has no {nth}th line with {text}"))
+        .0;
+    index as u64 + 1
+}
+
+const LISTING: &str = "tests/can/listing.runner";
+
+#[test]
+fn listing_a_bucket_names_the_destination_whose_folder_holds_the_prefix() {
+    let lb = r#"bucket "acme-can-lb""#;
+    let whole = r#"bucket "acme-can-whole""#;
+    // (bucket, s3:prefix or none, the destination that grants it: its bucket line)
+    let cases = [
+        ("acme-can-lb", Some("in/2026/"), line_of(LISTING, lb, 0)),
+        ("acme-can-lb", Some("crm/2026/"), line_of(LISTING, lb, 1)),
+        ("acme-can-lb", Some("crm/"), line_of(LISTING, lb, 1)),
+        // A destination without a prefix lists any folder, and the bucket without one.
+        ("acme-can-whole", Some("in/x"), line_of(LISTING, whole, 0)),
+        (
+            "acme-can-whole",
+            Some("crm/2026/"),
+            line_of(LISTING, whole, 1),
+        ),
+        ("acme-can-whole", None, line_of(LISTING, whole, 1)),
+    ];
+    for (bucket, prefix, line) in cases {
+        let resource = format!("arn:aws:s3:::{bucket}");
+        let context = prefix.map(|p| format!("s3:prefix={p}"));
+        let mut args = vec!["s3:ListBucket", &resource, LISTING, "--role", "task"];
+        if let Some(context) = &context {
+            args.extend(["--context", context]);
+        }
+        let answer = json_answer(&args);
+        assert_eq!(
+            answer["decision"], "allowed",
+            "{bucket} {prefix:?}: {answer}"
+        );
+        assert_eq!(
+            (&answer["spec"]["file"], &answer["spec"]["line"]),
+            (&json!(LISTING), &json!(line)),
+            "{bucket} {prefix:?}: {answer}"
+        );
+    }
+}
+
+#[test]
+fn the_default_managed_policy_is_drawn_at_the_runner_name_or_its_default_line() {
+    let policy = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+    // The execution role has a `name` line and no `managed-policy`: the policy is the default
+    // the runner gets, drawn at the runner's name, not at the role's name.
+    let answer = json_answer(&[
+        "ecr:GetAuthorizationToken",
+        "*",
+        LISTING,
+        "--role",
+        "execution",
+    ]);
+    assert_eq!(answer["statement"]["policy"], policy, "{answer}");
+    assert_eq!(
+        (&answer["spec"]["line"], &answer["spec"]["column"]),
+        (
+            &json!(line_of(LISTING, r#"runner "can-listing""#, 0)),
+            &json!(8)
+        ),
+        "{answer}"
+    );
+    // `managed-policy default` written out: that line.
+    let roles = "tests/can/roles.runner";
+    let answer = json_answer(&[
+        "ecr:GetAuthorizationToken",
+        "*",
+        roles,
+        "--runner",
+        "can-exec-default",
+        "--role",
+        "execution",
+    ]);
+    assert_eq!(answer["statement"]["policy"], policy, "{answer}");
+    let runner_line = line_of(roles, r#"runner "can-exec-default""#, 0);
+    let default_line = (0..)
+        .map(|nth| line_of(roles, "managed-policy default", nth))
+        .find(|&line| line > runner_line)
+        .unwrap();
+    assert_eq!(answer["spec"]["line"], default_line, "{answer}");
+}
+
+#[test]
+fn an_existing_role_of_one_name_in_two_partitions_is_two_roles() {
+    // `can-china-shared` (aws-cn) puts its agent secret on `arn:aws-cn:...:role/ecsTaskExecutionRole`;
+    // `can-global-shared`'s role is `arn:aws:...:role/ecsTaskExecutionRole`, in the same
+    // 12-digit account, another role.
+    let answer = json_answer(&[
+        "secretsmanager:GetSecretValue",
+        "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:streaming/china-agent-AbC123",
+        "tests/can/partitions.runner",
+        "--runner",
+        "can-global-shared",
+        "--role",
+        "execution",
+    ]);
+    assert_eq!(answer["decision"], "unknown", "{answer}");
+    assert_eq!(answer["documents_decision"], "denied", "{answer}");
+    assert_eq!(
+        answer["unknown_because"],
+        json!([
+            "`ecsTaskExecutionRole` is an existing role: runnerc knows only the policies runnerc puts on it (`runnerc-can-global-shared`), not the role's others"
+        ]),
+        "{answer}"
+    );
+}
+
 #[test]
 fn every_runner_and_role_is_answered_unless_narrowed() {
     let output = can(&[

@@ -5,9 +5,9 @@
 //! change the answer and whose contents are not known (another managed policy, a permissions
 //! boundary, the rest of an `existing` role) makes the answer unknown, with the reason.
 
-use super::evaluate::{Evaluation, Outcome, Request, evaluate};
+use super::evaluate::{Evaluation, Outcome, Request, condition_holds, evaluate};
 use super::managed;
-use super::policy::{Effect, Patterns, Policy};
+use super::policy::{Condition, Effect, Patterns, Policy};
 use crate::ast::RoleKind;
 use crate::diag::Loc;
 use crate::lower::iam::{self, RoleDocuments};
@@ -228,10 +228,7 @@ fn answer(
         request_contexts(runner, kind, question)
             .into_iter()
             .map(|(context, assumed)| {
-                let lowered: Context = context
-                    .iter()
-                    .map(|(key, values)| (key.to_lowercase(), values.clone()))
-                    .collect();
+                let lowered = lower_keys(&context);
                 let request = Request {
                     action: &question.action,
                     resource: &question.resource,
@@ -246,10 +243,9 @@ fn answer(
     } else {
         evaluated.find(|(_, _, e)| e.allowed).unwrap_or(first)
     };
-    let deciding = evaluation
-        .deciding
-        .as_ref()
-        .map(|(p, s, resource)| deciding(&sources[*p], *s, resource.clone()));
+    let deciding = evaluation.deciding.as_ref().map(|(p, s, resource)| {
+        deciding(&sources[*p], *s, resource.clone(), &lower_keys(&context))
+    });
     let explicit_deny = deciding.as_ref().is_some_and(|d| d.effect == Effect::Deny);
     if explicit_deny {
         // Nothing overrides an explicit deny.
@@ -300,7 +296,15 @@ fn answer(
     }
 }
 
-fn deciding(source: &Source<'_>, index: usize, resource: Option<String>) -> Deciding {
+/// The statement that decided, and the spec statement that produced it: among those that put
+/// the matched resource in it, the first whose own part of the statement's condition holds for
+/// the request (the destination whose folder the listed prefix is in).
+fn deciding(
+    source: &Source<'_>,
+    index: usize,
+    resource: Option<String>,
+    context: &Context,
+) -> Deciding {
     let statement = &source.policy.statements[index];
     let written = match &source.from {
         From::Managed(loc) => Some(*loc),
@@ -310,10 +314,24 @@ fn deciding(source: &Source<'_>, index: usize, resource: Option<String>) -> Deci
                 .iter()
                 .find(|s| Some(s.sid.as_str()) == statement.sid.as_deref());
             lowered.and_then(|lowered| {
-                lowered
+                let of_resource: Vec<&iam::Origin> = lowered
                     .origins
                     .iter()
-                    .find(|origin| Some(&origin.resource) == resource.as_ref())
+                    .filter(|origin| Some(&origin.resource) == resource.as_ref())
+                    .collect();
+                let granting = of_resource.iter().find(|origin| {
+                    origin.when.as_ref().is_none_or(|when| {
+                        let condition = Condition {
+                            operator: "StringLike".to_owned(),
+                            key: when.key.to_owned(),
+                            values: when.like.iter().cloned().collect(),
+                        };
+                        condition_holds(&condition, context) == Some(true)
+                    })
+                });
+                granting
+                    .or(of_resource.first())
+                    .copied()
                     .or(lowered.origins.first())
                     .map(|origin| origin.written)
             })
@@ -409,6 +427,14 @@ fn reasons(
 
 /// Condition keys and their values, as written.
 type Context = BTreeMap<String, Vec<String>>;
+
+/// The context with its keys in lower case, as the evaluator reads them.
+fn lower_keys(context: &Context) -> Context {
+    context
+        .iter()
+        .map(|(key, values)| (key.to_lowercase(), values.clone()))
+        .collect()
+}
 
 /// The request's condition keys: `--context`, and the keys AWS supplies on every real request
 /// that the spec determines.

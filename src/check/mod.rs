@@ -18,7 +18,7 @@ mod trust;
 use crate::ast::{DestinationField, RoleKind, RunnerDecl, Span, Spanned, SpecFile, Statement, Str};
 use crate::aws::{self, Partition};
 use crate::diag::{Code, Diagnostic, FileId, Loc};
-use crate::model::{Runner, Trust};
+use crate::model::{RoleIdentity, Runner, Trust};
 use rustc_hash::FxHashMap as HashMap;
 use trust::RolesCreated;
 
@@ -121,16 +121,17 @@ pub fn check_across(checked: Vec<Checked>, diagnostics: &mut Vec<Diagnostic>) ->
     runners
 }
 
-/// IAM role names are unique per account, ignoring case: two runners may not create roles of
-/// one name, nor may one create a role that another names `existing`. Several runners may
-/// name the same existing role (the account's shared `ecsTaskExecutionRole`), but one runner
-/// may not name it for both of its roles, since its inline policy there has one name.
+/// IAM role names are unique per account (of a partition), ignoring case: two runners may not
+/// create roles of one name, nor may one create a role that another names `existing`. Several
+/// runners may name the same existing role (the account's shared `ecsTaskExecutionRole`), but
+/// one runner may not name it for both of its roles, since its inline policy there has one name.
 fn check_role_names(runners: &[Runner], diagnostics: &mut Vec<Diagnostic>) {
-    // The first use of each name: where, whether existing, and by which runner.
-    let mut seen: HashMap<(&str, String), (Loc, bool, &str)> = HashMap::default();
+    // The first use of each role: where, whether existing, and by which runner.
+    let mut seen: HashMap<RoleIdentity<'_>, (Loc, bool, &str)> = HashMap::default();
     for runner in runners {
-        for role in [&runner.task_role, &runner.execution_role] {
-            let key = (runner.account.as_str(), role.name.to_ascii_lowercase());
+        for kind in RoleKind::ALL {
+            let role = runner.role(kind);
+            let key = runner.role_identity(kind);
             let existing = role.is_existing();
             let Some((first, first_existing, first_runner)) = seen.get(&key).copied() else {
                 seen.insert(key, (role.name_loc, existing, &runner.name));
@@ -545,6 +546,26 @@ mod tests {
             SecretResource::Arn(arn) => arn.clone(),
             SecretResource::Every => "*".to_owned(),
         }
+    }
+
+    #[test]
+    fn role_names_are_unique_per_account_of_a_partition() {
+        let codes = |second_region: &str| {
+            let runner = |name: &str, region: &str| {
+                format!(
+                    "runner \"{name}\" {{ account \"123456789012\" region \"{region}\" task role {{ name \"streaming-task\" }} }}\n"
+                )
+            };
+            let text = runner("a", "eu-west-1") + &runner("b", second_region);
+            let mut sources = Sources::new();
+            let id = sources.add("t.runner", text.clone());
+            let spec = crate::parse::parse(&text, id).expect("parses");
+            let (_, diagnostics) = check(&[(id, &spec)]);
+            diagnostics.iter().map(|d| d.code).collect::<Vec<_>>()
+        };
+        assert_eq!(codes("us-east-1"), [Code::DuplicateRoleName]);
+        // `arn:aws:iam::123456789012:role/streaming-task` and `arn:aws-cn:...` are two roles.
+        assert_eq!(codes("cn-north-1"), []);
     }
 
     #[test]

@@ -342,7 +342,9 @@ impl<'a> RunnerChecker<'a> {
         // The task role gets exactly the grants the spec implies: no managed policy.
         let (managed_policies, managed_policies_written) = match kind {
             RoleKind::Task => (Vec::new(), Vec::new()),
-            RoleKind::Execution => self.managed_policies(&managed, name_loc, place),
+            RoleKind::Execution => {
+                self.managed_policies(&managed, self.loc(runner.name.span), place)
+            }
         };
 
         Role {
@@ -358,18 +360,19 @@ impl<'a> RunnerChecker<'a> {
         }
     }
 
-    /// The managed policies of an execution role, and where each was written (`role_loc`, the
-    /// role's name, for the default policy when none is written).
+    /// The managed policies of an execution role, and where each was written (`runner_loc`, the
+    /// runner's name, for the default policy when none is written: the spec asks for it only by
+    /// leaving it out).
     fn managed_policies(
         &mut self,
         written: &[&Spanned<ManagedPolicy>],
-        role_loc: Loc,
+        runner_loc: Loc,
         place: &Place<'_>,
     ) -> (Vec<String>, Vec<Loc>) {
         if written.is_empty() {
             // Without a known partition there is no ARN to write; the runner has an error.
             return match place.partition {
-                Some(partition) => (vec![default_execution_policy(partition)], vec![role_loc]),
+                Some(partition) => (vec![default_execution_policy(partition)], vec![runner_loc]),
                 None => (Vec::new(), Vec::new()),
             };
         }

@@ -45,15 +45,28 @@ pub struct Statement {
 pub struct Origin {
     pub resource: String,
     pub written: Loc,
+    /// The part of the statement's condition this spec statement contributed, when several
+    /// spec statements share one statement and its condition: a destination's folder in the
+    /// `s3:prefix` condition of its bucket's `s3:ListBucket`. `None` when the spec statement
+    /// grants the resource under any condition the statement holds.
+    pub when: Option<OriginCondition>,
+}
+
+/// A `StringLike` condition: the key and the patterns one spec statement put in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OriginCondition {
+    pub key: &'static str,
+    pub like: Vec<String>,
 }
 
 impl Statement {
     fn written_at(mut self, origins: impl IntoIterator<Item = (String, Loc)>) -> Self {
-        self.origins.extend(
-            origins
-                .into_iter()
-                .map(|(resource, written)| Origin { resource, written }),
-        );
+        self.origins
+            .extend(origins.into_iter().map(|(resource, written)| Origin {
+                resource,
+                written,
+                when: None,
+            }));
         self
     }
 }
@@ -420,19 +433,27 @@ fn destination_statements(runner: &Runner) -> Vec<Statement> {
             &format!("ListDestinationBucket{}", index + 1),
             &["s3:ListBucket"],
             vec![s3_arn(partition, bucket)],
-        )
-        .written_at(
-            of_bucket
-                .iter()
-                .map(|d| (s3_arn(partition, bucket), d.written)),
         );
+        // Each destination lists its own folder, or the whole bucket without a prefix.
+        let listed = |prefix: &str| vec![prefix.to_owned(), format!("{prefix}*")];
+        statement.origins = of_bucket
+            .iter()
+            .map(|d| Origin {
+                resource: s3_arn(partition, bucket),
+                written: d.written,
+                when: d.prefix.as_deref().map(|prefix| OriginCondition {
+                    key: "s3:prefix",
+                    like: listed(prefix),
+                }),
+            })
+            .collect();
         // A destination without a prefix streams to the whole bucket: listing is not limited.
         if of_bucket.iter().all(|d| d.prefix.is_some()) {
             let patterns = unique(
                 of_bucket
                     .iter()
                     .filter_map(|d| d.prefix.as_deref())
-                    .flat_map(|p| [p.to_owned(), format!("{p}*")]),
+                    .flat_map(listed),
             );
             statement.condition.insert(
                 "StringLike",
