@@ -340,7 +340,12 @@ pub fn build_spec(dir: &Path, name: &str, text: &str) -> PathBuf {
     fs::write(&spec, text).unwrap();
     let out = dir.join(format!("out-{name}"));
     build(&[spec], &out);
-    fs::read_dir(&out).unwrap().next().unwrap().unwrap().path()
+    // The runner's folder: the one folder there (beside build's record, `.~runnerc-manifest`).
+    fs::read_dir(&out)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.is_dir())
+        .expect("build wrote the runner's folder")
 }
 
 /// Reads both roles back and compares them with what the compiler meant.
