@@ -230,14 +230,27 @@ fn adopt_takes_over_a_role_of_an_earlier_runnerc_only_when_asked() {
     assert_roles_gone(&account, &compiled);
 }
 
-/// A wrapper around the real `aws` that fails as IAM would when a role holds more than 50
-/// tags after a `tag-role` call; moto does not enforce the limit.
-fn fifty_tag_limit_wrapper(dir: &Path) -> PathBuf {
+/// The real `aws` on PATH, for the wrappers below to call.
+fn real_aws() -> String {
     let real = Command::new("sh")
         .args(["-c", "command -v aws"])
         .output()
         .unwrap();
-    let real = String::from_utf8(real.stdout).unwrap().trim().to_owned();
+    String::from_utf8(real.stdout).unwrap().trim().to_owned()
+}
+
+/// Writes `script` as an executable `aws` in `bin`, ahead of the real one on a test's PATH.
+fn install_aws_wrapper(bin: &Path, script: &str) {
+    let path = bin.join("aws");
+    fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A wrapper around the real `aws` that fails as IAM would when a role holds more than 50
+/// tags after a `tag-role` call; moto does not enforce the limit.
+fn fifty_tag_limit_wrapper(dir: &Path) -> PathBuf {
+    let real = real_aws();
     let bin = dir.join("bin");
     fs::create_dir_all(&bin).unwrap();
     let script = format!(
@@ -256,10 +269,7 @@ fi
 "#,
         log = dir.join("tags.log").display()
     );
-    let path = bin.join("aws");
-    fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    install_aws_wrapper(&bin, &script);
     bin
 }
 
@@ -767,11 +777,7 @@ fn a_role_in_an_instance_profile_is_not_half_deleted() {
 /// A wrapper around the real `aws` that holds every `iam delete-role` call until two runs have
 /// reached it for the same role, so two delete-roles.sh runs race for the same deletion.
 fn delete_race_wrapper(dir: &Path) -> PathBuf {
-    let real = Command::new("sh")
-        .args(["-c", "command -v aws"])
-        .output()
-        .unwrap();
-    let real = String::from_utf8(real.stdout).unwrap().trim().to_owned();
+    let real = real_aws();
     let bin = dir.join("race-bin");
     fs::create_dir_all(&bin).unwrap();
     let script = format!(
@@ -790,10 +796,7 @@ exec "{real}" "$@"
 "#,
         gates = dir.join("gates").display()
     );
-    let path = bin.join("aws");
-    fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    install_aws_wrapper(&bin, &script);
     bin
 }
 
@@ -937,11 +940,7 @@ fn the_same_runner_name_in_two_specs_shows_in_the_summary() {
 /// itself uses: for trust policies that moto refuses to store (wildcard or upper-case actions,
 /// `NotAction`) but IAM accepts. Everything else goes to the real `aws`.
 fn canned_trust_wrapper(dir: &Path) -> PathBuf {
-    let real = Command::new("sh")
-        .args(["-c", "command -v aws"])
-        .output()
-        .unwrap();
-    let real = String::from_utf8(real.stdout).unwrap().trim().to_owned();
+    let real = real_aws();
     let bin = dir.join("canned-bin");
     fs::create_dir_all(dir.join("canned")).unwrap();
     fs::create_dir_all(&bin).unwrap();
@@ -959,10 +958,7 @@ exec "{real}" "$@"
 "#,
         canned = dir.join("canned").display()
     );
-    let path = bin.join("aws");
-    fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    install_aws_wrapper(&bin, &script);
     bin
 }
 
