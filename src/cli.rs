@@ -189,7 +189,7 @@ enum Command {
         #[arg(long, value_enum)]
         role: Option<RoleArg>,
         /// A condition key of the request (repeatable; a key given twice has two values)
-        #[arg(long = "context", value_name = "KEY=VALUE", value_parser = context_pair)]
+        #[arg(long = "context", value_name = "KEY=VALUE", value_parser = can::context_pair)]
         context: Vec<(String, String)>,
         /// Exit 1 unless every answer is this one
         #[arg(long, value_enum)]
@@ -256,14 +256,6 @@ enum Expect {
 enum AnswerFormat {
     Human,
     Json,
-}
-
-/// `KEY=VALUE` of `--context`.
-fn context_pair(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
-        _ => Err(format!("`{text}` is not KEY=VALUE")),
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -431,13 +423,14 @@ fn fmt(files: &[PathBuf], check: bool, color: bool) -> Status {
     for ((id, source), origin) in inputs.sources.iter().zip(&inputs.origins) {
         let name = &source.name;
         let text = &source.text;
-        if inputs.is_undecodable(id) {
-            let own: Vec<Diagnostic> = inputs
-                .diagnostics
-                .iter()
-                .filter(|d| d.loc.file == id)
-                .cloned()
-                .collect();
+        // A file that could not be decoded has its diagnostic (E003) from reading.
+        let own: Vec<Diagnostic> = inputs
+            .diagnostics
+            .iter()
+            .filter(|d| d.loc.file == id)
+            .cloned()
+            .collect();
+        if !own.is_empty() {
             err!("{}", diag::render_human(&own, &inputs.sources, color));
             status = Status::Failed;
             continue;
@@ -810,23 +803,19 @@ fn can_table(path: &Path, format: AnswerFormat, color: ColorChoice) -> Status {
         }
     };
     // Each spec file once, in the table's order.
-    let mut files: Vec<&str> = Vec::new();
-    for row in &rows {
-        if !files.contains(&row.file.as_str()) {
-            files.push(&row.file);
-        }
-    }
     let mut compiled = std::collections::BTreeMap::new();
-    for file in files {
-        let (sources, compilation) = match compile_for_audit(
-            &[PathBuf::from(file)],
+    for row in &rows {
+        if compiled.contains_key(row.file.as_str()) {
+            continue;
+        }
+        match compile_for_audit(
+            &[PathBuf::from(&row.file)],
             color.for_stderr(),
             "nothing evaluated",
         ) {
-            Ok(compiled) => compiled,
+            Ok(done) => compiled.insert(row.file.as_str(), done),
             Err(status) => return status,
         };
-        compiled.insert(file, (sources, compilation));
     }
     let mut problems = Vec::new();
     let mut results = Vec::new();

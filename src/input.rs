@@ -7,7 +7,7 @@
 //! here: the command says what it is told.
 
 use crate::ast::Span;
-use crate::diag::{Code, Diagnostic, FileId, Loc, Sources};
+use crate::diag::{Code, Diagnostic, Loc, Sources};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -35,13 +35,6 @@ pub struct Inputs {
     pub notes: Vec<String>,
 }
 
-impl Inputs {
-    /// Whether the input of `id` has a diagnostic of its own (it is not UTF-8).
-    pub fn is_undecodable(&self, id: FileId) -> bool {
-        self.diagnostics.iter().any(|d| d.loc.file == id)
-    }
-}
-
 /// Whether a command-line path means standard input.
 pub fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
@@ -58,12 +51,12 @@ pub fn read(paths: &[PathBuf]) -> Result<Inputs, String> {
     // The canonical path of each file read, with the spelling that read it.
     let mut seen: Vec<(PathBuf, String)> = Vec::new();
     for path in paths {
-        let (name, bytes) = if is_stdin(path) {
+        let (name, bytes, origin) = if is_stdin(path) {
             let mut bytes = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut bytes)
                 .map_err(|error| format!("cannot read standard input: {error}"))?;
-            (STDIN_NAME.to_owned(), bytes)
+            (STDIN_NAME.to_owned(), bytes, Origin::Stdin)
         } else {
             let name = path.display().to_string();
             if path.is_dir() {
@@ -82,12 +75,7 @@ pub fn read(paths: &[PathBuf]) -> Result<Inputs, String> {
             let bytes =
                 std::fs::read(path).map_err(|error| format!("cannot read `{name}`: {error}"))?;
             seen.push((canonical, name.clone()));
-            (name, bytes)
-        };
-        let origin = if is_stdin(path) {
-            Origin::Stdin
-        } else {
-            Origin::File(path.clone())
+            (name, bytes, Origin::File(path.clone()))
         };
         inputs.add(name, bytes, origin);
     }

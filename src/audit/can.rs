@@ -5,9 +5,10 @@
 //! change the answer and whose contents are not known (another managed policy, a permissions
 //! boundary, the rest of an `existing` role) makes the answer unknown, with the reason.
 
-use super::evaluate::{Evaluation, Outcome, Request, condition_holds, evaluate};
+use super::evaluate::{Evaluation, Outcome, Request, evaluate};
 use super::managed;
-use super::policy::{Condition, Effect, Patterns, Policy};
+use super::policy::{Effect, Patterns, Policy};
+use super::wildcard;
 use crate::ast::RoleKind;
 use crate::diag::Loc;
 use crate::lower::iam::{self, RoleDocuments};
@@ -235,17 +236,18 @@ fn answer(
                     context: &lowered,
                 };
                 let evaluation = evaluate(&policies, &request);
-                (context, assumed, evaluation)
+                (context, lowered, assumed, evaluation)
             });
     let first = evaluated.next().expect("at least one context");
-    let (context, assumed, evaluation) = if first.2.allowed {
+    let (context, lowered, assumed, evaluation) = if first.3.allowed {
         first
     } else {
-        evaluated.find(|(_, _, e)| e.allowed).unwrap_or(first)
+        evaluated.find(|(_, _, _, e)| e.allowed).unwrap_or(first)
     };
-    let deciding = evaluation.deciding.as_ref().map(|(p, s, resource)| {
-        deciding(&sources[*p], *s, resource.clone(), &lower_keys(&context))
-    });
+    let deciding = evaluation
+        .deciding
+        .as_ref()
+        .map(|(p, s, resource)| deciding(&sources[*p], *s, resource.clone(), &lowered));
     let explicit_deny = deciding.as_ref().is_some_and(|d| d.effect == Effect::Deny);
     if explicit_deny {
         // Nothing overrides an explicit deny.
@@ -320,13 +322,15 @@ fn deciding(
                     .filter(|origin| Some(&origin.resource) == resource.as_ref())
                     .collect();
                 let granting = of_resource.iter().find(|origin| {
+                    // The origin's share of the statement's `StringLike` condition.
                     origin.when.as_ref().is_none_or(|when| {
-                        let condition = Condition {
-                            operator: "StringLike".to_owned(),
-                            key: when.key.to_owned(),
-                            values: when.like.iter().cloned().collect(),
-                        };
-                        condition_holds(&condition, context) == Some(true)
+                        context.get(&when.key.to_lowercase()).is_some_and(|values| {
+                            values.iter().any(|value| {
+                                when.like
+                                    .iter()
+                                    .any(|like| wildcard::matches(like, value, false))
+                            })
+                        })
                     })
                 });
                 granting
@@ -677,4 +681,12 @@ pub fn to_json(
         "resource": question.resource,
         "answers": answers,
     })
+}
+
+/// `KEY=VALUE` of `--context` and of a request table's context fields.
+pub fn context_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
 }

@@ -12,7 +12,7 @@ use super::wildcard::includes;
 use crate::ast::RoleKind;
 use crate::lower::iam;
 use crate::model::{Ownership, Role, Runner};
-use serde::de::{Deserializer as _, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{Deserializer as _, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -55,31 +55,33 @@ pub const MAX_ROLES: usize = 5_000;
 /// (14,336 characters), 50 tags, a description, instance profiles, written with aws-cli's
 /// indentation and `\u` escapes, stay under a third of it.
 pub const MAX_ROLE_BYTES: usize = 1024 * 1024;
-/// IAM's limit on a role's trust policy, raised to its maximum (the default is 2,048).
+/// IAM's limit on a role's trust policy, raised to its maximum (the default is
+/// [`quota::TRUST_POLICY_QUOTA`](crate::quota::TRUST_POLICY_QUOTA)).
 pub const MAX_TRUST_CHARACTERS: usize = 4_096;
 /// IAM's limit on a role's inline policies together.
-pub const MAX_INLINE_CHARACTERS: usize = 10_240;
+pub const MAX_INLINE_CHARACTERS: usize = crate::quota::INLINE_POLICIES_QUOTA;
 
 /// Reads an export, keeping the roles `wanted` names (by lower-case name; every role is still
 /// checked). The error says what is wrong with it, and where.
 pub fn read_live(text: &str, wanted: &dyn Fn(&str) -> bool) -> Result<LiveAccount, String> {
     // A byte-order mark, which some tools write, is not part of the JSON.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // The syntax first, without building anything.
-    serde_json::from_str::<IgnoredAny>(text).map_err(|error| {
+    // One pass: serde_json tells a syntax error (or a cut-off file) from a wrong shape.
+    let parsed = serde_json::from_str::<Export<'_>>(text);
+    if let Err(error) = &parsed {
         if error.is_eof() {
-            format!("the file ends too early (truncated?): {error}")
-        } else {
-            format!("the file is not JSON: {error}")
+            return Err(format!("the file ends too early (truncated?): {error}"));
         }
-    })?;
+        if error.is_syntax() {
+            return Err(format!("the file is not JSON: {error}"));
+        }
+    }
     if !text.trim_start().starts_with('{') {
         return Err(
             "the file is not the JSON object `get-account-authorization-details` writes".to_owned(),
         );
     }
-    let export: Export<'_> = serde_json::from_str(text)
-        .map_err(|error| format!("the file is not an export: {error}"))?;
+    let export = parsed.map_err(|error| format!("the file is not an export: {error}"))?;
     if export.is_truncated.is_some_and(|raw| raw.get() == "true") {
         return Err("the export is truncated (`IsTruncated` is true): export again without `--max-items`, so aws-cli reads every page".to_owned());
     }
@@ -228,8 +230,7 @@ fn oversized_role(raw: &RawValue, index: usize) -> String {
 }
 
 /// A size for people: bytes, KiB or MiB.
-pub fn bytes(size: impl Into<u64>) -> String {
-    let size: u64 = size.into();
+pub fn bytes(size: u64) -> String {
     match size {
         0..1024 => format!("{size} bytes"),
         1024..1_048_576 => format!("{:.1} KiB", size as f64 / 1024.0),
@@ -479,16 +480,19 @@ pub fn compare(runners: &[Runner], live: &LiveAccount) -> Vec<RoleDrift> {
 /// On an existing role, runnerc's policy is named after the runner: when its grants are not
 /// the spec's, another spec with a runner of the same name may have written it.
 fn name_clash_hint(runner: &Runner, role: &Role, differences: &[Difference]) -> Option<String> {
-    let policy_name = runner.existing_role_policy_name();
-    let grants_differ = differences.iter().any(|difference| {
-        difference.what == What::InlinePolicy
-            && difference.statement.is_some()
-            && difference.policy.as_deref() == Some(policy_name.as_str())
-    });
-    (role.is_existing() && grants_differ).then(|| {
+    // On an existing role, the only inline policy compared is `runnerc-<runner>`.
+    let grants_differ = || {
+        differences.iter().any(|difference| {
+            difference.what == What::InlinePolicy && difference.statement.is_some()
+        })
+    };
+    (role.is_existing() && grants_differ()).then(|| {
         format!(
-            "a runner's name is its identity in an account: every spec with a runner `{}` in account {} writes this same policy `{policy_name}` on role `{}`, so if another spec has a runner of that name, the two replace each other's grants (rename one of them)",
-            runner.name, runner.account, role.name
+            "a runner's name is its identity in an account: every spec with a runner `{}` in account {} writes this same policy `{}` on role `{}`, so if another spec has a runner of that name, the two replace each other's grants (rename one of them)",
+            runner.name,
+            runner.account,
+            runner.existing_role_policy_name(),
+            role.name
         )
     })
 }

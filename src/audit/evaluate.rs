@@ -81,20 +81,6 @@ fn in_patterns(patterns: &Patterns, value: &str, ignore_case: bool) -> bool {
     }
 }
 
-/// Whether a condition holds for a request's condition keys (lower case, as in [`Request`]);
-/// `None` for an operator this evaluator does not know.
-pub fn condition_holds(
-    condition: &Condition,
-    context: &BTreeMap<String, Vec<String>>,
-) -> Option<bool> {
-    holds(
-        condition,
-        context
-            .get(&condition.key.to_lowercase())
-            .map(Vec::as_slice),
-    )
-}
-
 /// Whether a condition holds for the request's values of its key; `None` for an operator this
 /// evaluator does not know.
 fn holds(condition: &Condition, present: Option<&[String]>) -> Option<bool> {

@@ -13,7 +13,7 @@
 //! Takes the table's text; gives its rows, or every malformed line with what is wrong with it.
 
 use crate::ast::RoleKind;
-use crate::audit::can::{Decision, Question, question_problem};
+use crate::audit::can::{Decision, Question, context_pair, question_problem};
 
 /// One request of the table and the answer it must get.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,15 +71,10 @@ fn row(line: usize, text: &str) -> Result<Row, String> {
             ));
         }
     };
-    let mut context = Vec::new();
-    for pair in &fields[6..] {
-        match pair.split_once('=') {
-            Some((key, value)) if !key.is_empty() => {
-                context.push((key.to_owned(), value.to_owned()));
-            }
-            _ => return Err(format!("`{pair}` is not KEY=VALUE")),
-        }
-    }
+    let context = fields[6..]
+        .iter()
+        .map(|pair| context_pair(pair))
+        .collect::<Result<Vec<_>, _>>()?;
     let question = Question {
         action: fields[4].to_owned(),
         resource: fields[5].to_owned(),

@@ -176,15 +176,15 @@ impl RunnerChecker<'_> {
                     ),
                 )
                 .with_label("a region of another partition")
-                .with_help(match place.region {
-                    Some(region) => format!(
-                        "no resource of partition `{}` is in `{}`, so the grant could never match; the runner's region is `{region}`",
-                        arn.partition, arn.region
-                    ),
-                    None => format!(
+                .with_help({
+                    let mut help = format!(
                         "no resource of partition `{}` is in `{}`, so the grant could never match",
                         arn.partition, arn.region
-                    ),
+                    );
+                    if let Some(region) = place.region {
+                        help.push_str(&format!("; the runner's region is `{region}`"));
+                    }
+                    help
                 });
                 self.report(diagnostic);
                 return None;
@@ -239,12 +239,15 @@ impl RunnerChecker<'_> {
         };
         // The runner's place as far as it is known; the ARN as the runner's would write it,
         // keeping the ARN's own value where the runner's is not compared.
-        let runner_place = match (place.region, place.account) {
-            (Some(region), Some(account)) => format!("region `{region}`, account `{account}`"),
-            (Some(region), None) => format!("region `{region}`"),
-            (None, Some(account)) => format!("account `{account}`"),
-            (None, None) => return,
-        };
+        // (One of the two is known: the comparison above needed it.)
+        let runner_place = [
+            place.region.map(|region| format!("region `{region}`")),
+            place.account.map(|account| format!("account `{account}`")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
         let prefix = format!(
             "arn:{}:{}:{}:{}:",
             arn.partition,

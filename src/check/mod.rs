@@ -78,8 +78,9 @@ pub fn check_across(checked: Vec<Checked>, diagnostics: &mut Vec<Diagnostic>) ->
     let mut names: HashMap<String, (&str, Loc)> = HashMap::default();
     let mut duplicates = vec![false; checked.len()];
     for (index, entry) in checked.iter().enumerate() {
-        match names.get(&entry.name.to_ascii_lowercase()) {
-            Some(&(first_name, first)) => {
+        match names.entry(entry.name.to_ascii_lowercase()) {
+            std::collections::hash_map::Entry::Occupied(slot) => {
+                let &(first_name, first) = slot.get();
                 let (message, help) = if first_name == entry.name {
                     (
                         format!("runner `{}` is defined twice", shown(&entry.name)),
@@ -103,11 +104,8 @@ pub fn check_across(checked: Vec<Checked>, diagnostics: &mut Vec<Diagnostic>) ->
                 );
                 duplicates[index] = true;
             }
-            None => {
-                names.insert(
-                    entry.name.to_ascii_lowercase(),
-                    (&entry.name, entry.name_loc),
-                );
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert((&entry.name, entry.name_loc));
             }
         }
     }

@@ -49,6 +49,10 @@ impl RunnerChecker<'_> {
         services: &[Spanned<String>],
         place: &Place<'_>,
     ) {
+        // Most runners have neither: nothing to word then.
+        if conditions_off.is_none() && (services.is_empty() || !created.task) {
+            return;
+        }
         let account = place
             .account
             .map_or("the runner's account".to_owned(), |a| {

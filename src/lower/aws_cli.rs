@@ -274,18 +274,7 @@ fn preflight(out: &mut String, runner: &Runner, roles: &[ScriptRole<'_>], create
             ),
             (Ownership::Existing { .. }, false) => writeln!(out, "preflight_present {name}"),
             (Ownership::Created, true) => {
-                let _ = writeln!(out, "preflight_role {name} {}", sh_quote(&role.path));
-                // What the role will reference must exist before the first change.
-                if let Some(boundary) = &role.permissions_boundary {
-                    let _ = writeln!(
-                        out,
-                        "preflight_policy 'permissions boundary' {}",
-                        sh_quote(boundary)
-                    );
-                }
-                role.managed_policies.iter().try_for_each(|arn| {
-                    writeln!(out, "preflight_policy 'managed policy' {}", sh_quote(arn))
-                })
+                writeln!(out, "preflight_role {name} {}", sh_quote(&role.path))
             }
             (Ownership::Created, false) => writeln!(
                 out,
@@ -293,6 +282,28 @@ fn preflight(out: &mut String, runner: &Runner, roles: &[ScriptRole<'_>], create
                 sh_quote(&json(&role.managed_policies))
             ),
         };
+    }
+    if create {
+        // What the roles will reference must exist before the first change: each policy once,
+        // though both roles may name it (a shared boundary).
+        let mut checked: Vec<&str> = Vec::new();
+        for role in roles.iter().map(|r| r.role).filter(|r| !r.is_existing()) {
+            let referenced = role
+                .permissions_boundary
+                .iter()
+                .map(|arn| ("permissions boundary", arn))
+                .chain(
+                    role.managed_policies
+                        .iter()
+                        .map(|arn| ("managed policy", arn)),
+                );
+            for (what, arn) in referenced {
+                if !checked.contains(&arn.as_str()) {
+                    checked.push(arn);
+                    let _ = writeln!(out, "preflight_policy '{what}' {}", sh_quote(arn));
+                }
+            }
+        }
     }
     let _ = writeln!(out, "end_preflight");
 }

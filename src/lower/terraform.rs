@@ -105,9 +105,14 @@ fn reference(runner: &Runner, kind: RoleKind) -> (String, String) {
 }
 
 fn precondition(condition: String, message: String) -> Block {
+    precondition_with(condition, string(&message))
+}
+
+/// A precondition whose message is an expression (text and a value: [`message_with`]).
+fn precondition_with(condition: String, message: Expression) -> Block {
     Block::builder("precondition")
         .add_attribute(("condition", raw(condition)))
-        .add_attribute(("error_message", string(&message)))
+        .add_attribute(("error_message", message))
         .build()
 }
 
@@ -294,29 +299,35 @@ fn existing_role(runner: &Runner, kind: RoleKind, policy: Option<&PolicyDocument
     };
     let mut lifecycle = Block::builder("lifecycle")
         .add_block(account_check(runner))
-        .add_block(Block::builder("precondition")
-            .add_attribute(("condition", raw(format!("length({}) == 0", matching("Deny", "yes")))))
-            .add_attribute(("error_message", message_with(
+        .add_block(precondition_with(
+            format!("length({}) == 0", matching("Deny", "yes")),
+            message_with(
                 &format!(
                     "Role {}'s trust policy explicitly denies ECS tasks of account {} the role, so ECS could not use it; runnerc does not edit a trust policy it does not own. Remove or narrow these statements, then apply again: ",
                     role.name, runner.account
                 ),
                 &format!("jsonencode({})", matching("Deny", "yes")),
-            )))
-            .build())
-        .add_block(Block::builder("precondition")
-            .add_attribute(("condition", raw(format!(
+            ),
+        ))
+        .add_block(precondition_with(
+            format!(
                 "length({}) == 0 && (length({}) > 0 || length({}) == 0)",
-                matching("Deny", "maybe"), matching("Allow", "yes"), matching("Allow", "maybe")
-            ))))
-            .add_attribute(("error_message", message_with(
+                matching("Deny", "maybe"),
+                matching("Allow", "yes"),
+                matching("Allow", "maybe")
+            ),
+            message_with(
                 &format!(
                     "runnerc cannot tell whether role {}'s trust policy lets this runner's ECS tasks (account {}, region {}) assume it: it does not evaluate every operator, key or principal of these statements, and never accepts what it cannot decide. Check them; where they are meant to let ECS tasks in, write what they allow as {statement}, then apply again: ",
                     role.name, runner.account, runner.region
                 ),
-                &format!("jsonencode(concat({}, {}))", matching("Deny", "maybe"), matching("Allow", "maybe")),
-            )))
-            .build())
+                &format!(
+                    "jsonencode(concat({}, {}))",
+                    matching("Deny", "maybe"),
+                    matching("Allow", "maybe")
+                ),
+            ),
+        ))
         .add_block(precondition(
             format!(
                 "length({}) > 0 || length({}) > 0",
@@ -428,10 +439,10 @@ fn main_tf(runner: &Runner, documents: &RoleDocuments) -> String {
         .add_attribute(("account", string(&runner.account)))
         .add_attribute(("owner_tag_key", string(OWNER_TAG_KEY)))
         .add_attribute(("ecs_tasks_service", string(crate::model::ECS_TASKS_SERVICE)));
-    let checks_trust = RoleKind::ALL
-        .iter()
-        .any(|&kind| runner.role(kind).is_existing() && documents.policy(kind).is_some());
-    if checks_trust {
+    // An existing role is read, and its trust checked, only where runnerc puts a policy on it.
+    let checks_trust =
+        |kind: RoleKind| runner.role(kind).is_existing() && documents.policy(kind).is_some();
+    if RoleKind::ALL.into_iter().any(checks_trust) {
         locals = locals
             .add_attribute(("partition", string(&runner.partition.to_string())))
             .add_attribute(("region", string(&runner.region)));
@@ -442,7 +453,7 @@ fn main_tf(runner: &Runner, documents: &RoleDocuments) -> String {
             locals =
                 locals.add_attribute((format!("{}_role_path", kind.word()), string(&role.path)));
         }
-        if role.is_existing() && documents.policy(kind).is_some() {
+        if checks_trust(kind) {
             let key = kind.word();
             locals = locals.add_attribute((
                 format!("{key}_role_trust"),

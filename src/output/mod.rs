@@ -18,7 +18,7 @@ use crate::lower::{Emit, OutputFile, all_file_names, output_files};
 use crate::model::Runner;
 use crate::parallel::parallel_map;
 use manifest::{Journal, Manifest, Spec};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -203,7 +203,7 @@ pub fn write_runners(
     // What earlier builds of this build's spec files wrote may go; what other specs (or
     // standard input) wrote stays recorded as it is.
     let (mine, others) = split_by_spec(&previous, &emitted, &specs);
-    let others = forget_gone_files_of_gone_specs(out, &resolved_out, others, &mut done)?;
+    let others = forget_gone_files_of_gone_specs(out, &resolved_out, others, &mut done);
     let kept = remove_unemitted(out, &mine, &emitted, &others, &mut done)?;
     let mut record = emitted;
     for (path, entry) in kept.entries().chain(others.entries()) {
@@ -245,28 +245,30 @@ fn forget_gone_files_of_gone_specs(
     resolved_out: &Path,
     others: Manifest,
     done: &mut Written,
-) -> io::Result<Manifest> {
+) -> Manifest {
     let mut kept = Manifest::default();
     let mut orphaned = BTreeSet::new();
+    // Each spec looked at once, though it recorded several files.
+    let mut spec_gone: BTreeMap<Spec, bool> = BTreeMap::new();
     for (path, entry) in others.entries() {
-        let gone = match &entry.spec {
-            // A spec that cannot be looked at (no permission) is taken as there.
-            Spec::File(spec) => matches!(fs::exists(resolved_out.join(spec)), Ok(false)),
-            Spec::Stdin => false,
-        };
-        if !gone {
-            kept.keep(path, entry);
-            continue;
-        }
-        if fs::symlink_metadata(out.join(path)).is_err() {
+        let gone = *spec_gone
+            .entry(entry.spec.clone())
+            .or_insert_with(|| match &entry.spec {
+                // A spec that cannot be looked at (no permission) is taken as there.
+                Spec::File(spec) => matches!(fs::exists(resolved_out.join(spec)), Ok(false)),
+                Spec::Stdin => false,
+            });
+        if gone && fs::symlink_metadata(out.join(path)).is_err() {
             continue;
         }
         kept.keep(path, entry);
-        let top = path.split('/').next().unwrap_or(path);
-        orphaned.insert((out.join(top), entry.spec.clone()));
+        if gone {
+            let top = path.split('/').next().unwrap_or(path);
+            orphaned.insert((out.join(top), entry.spec.clone()));
+        }
     }
     done.orphaned = orphaned.into_iter().collect();
-    Ok(kept)
+    kept
 }
 
 /// Removes what `previous` records and this build did not emit, where the file still holds

@@ -464,41 +464,38 @@ preflight_present() {
     fi
 }
 
+# held_by NAME ARGS...: what `aws iam ARGS... --role-name=NAME --output text` lists, into
+# $held. Returns 1 when the role went away meanwhile (another run): then it is already gone.
+held_by() {
+    local name=$1
+    shift
+    if ! aws_unless_missing iam "$@" --role-name="$name" --output text; then
+        role_exists[$name]=0
+        return 1
+    fi
+    held=$(<"$output")
+}
+
 # preflight_delete NAME KEEP_JSON: a role to delete must hold nothing but what create-roles.sh
 # put on it (the inline policy INLINE_POLICY_NAME and the managed policies in KEEP_JSON), and be
-# in no instance profile, or IAM would refuse to delete it half way. A role that goes away
-# meanwhile (another run) is already gone.
+# in no instance profile, or IAM would refuse to delete it half way.
 preflight_delete() {
-    local name=$1 keep=$2 others
+    local name=$1 keep=$2 held
     if [ "${role_exists[$name]}" != 1 ]; then
         return 0
     fi
-    if ! aws_unless_missing iam list-role-policies --role-name="$name" \
-        --query "PolicyNames[?@ != '$INLINE_POLICY_NAME']" --output text; then
-        role_exists[$name]=0
-        return 0
+    held_by "$name" list-role-policies --query "PolicyNames[?@ != '$INLINE_POLICY_NAME']" || return 0
+    if [ -n "$held" ]; then
+        refuse "role $name has inline policies runnerc did not put there ($held); remove them first, or keep the role"
     fi
-    others=$(<"$output")
-    if [ -n "$others" ]; then
-        refuse "role $name has inline policies runnerc did not put there ($others); remove them first, or keep the role"
+    held_by "$name" list-attached-role-policies \
+        --query "AttachedPolicies[?!contains(\`$keep\`, PolicyArn)].PolicyArn" || return 0
+    if [ -n "$held" ]; then
+        refuse "role $name has managed policies attached that the spec does not list ($held); detach them first, or keep the role"
     fi
-    if ! aws_unless_missing iam list-attached-role-policies --role-name="$name" \
-        --query "AttachedPolicies[?!contains(\`$keep\`, PolicyArn)].PolicyArn" --output text; then
-        role_exists[$name]=0
-        return 0
-    fi
-    others=$(<"$output")
-    if [ -n "$others" ]; then
-        refuse "role $name has managed policies attached that the spec does not list ($others); detach them first, or keep the role"
-    fi
-    if ! aws_unless_missing iam list-instance-profiles-for-role --role-name="$name" \
-        --query "InstanceProfiles[].InstanceProfileName" --output text; then
-        role_exists[$name]=0
-        return 0
-    fi
-    others=$(<"$output")
-    if [ -n "$others" ]; then
-        refuse "role $name is in the instance profile(s) $others, which IAM refuses to delete it through; runnerc did not put it there." \
+    held_by "$name" list-instance-profiles-for-role --query "InstanceProfiles[].InstanceProfileName" || return 0
+    if [ -n "$held" ]; then
+        refuse "role $name is in the instance profile(s) $held, which IAM refuses to delete it through; runnerc did not put it there." \
             "Remove it first (aws iam remove-role-from-instance-profile --instance-profile-name PROFILE --role-name $name), or keep the role"
     fi
 }
