@@ -51,6 +51,8 @@ pub enum Status {
     Failed = 1,
     /// The command line is wrong, or a file could not be read or written.
     Usage = 2,
+    /// `diff --fail-on`: a change the gate names (the change needs review; the specs are fine).
+    Gated = 3,
 }
 
 impl From<Status> for ExitCode {
@@ -214,6 +216,30 @@ enum Command {
         #[arg(long, value_enum, default_value_t = AnswerFormat::Human)]
         format: AnswerFormat,
     },
+    /// Say what access a change to the specs grants or removes, runner by runner and role by
+    /// role, each change with its spec line and a request that proves it
+    #[command(
+        after_help = "Compared by meaning: statement order, Sids, splitting statements and string-versus-list are no change. A gain (a wider pattern, a dropped condition, a new trusted principal, an added managed policy, a removed boundary) carries a witness: a request the new specs allow and the old deny; a loss the reverse.\n\nExit status: 0 compared and nothing the gate names, 1 either side has spec errors (nothing compared), 2 usage or I/O error, 3 `--fail-on` tripped.\n\nExamples:\n  runnerc diff old/orders.runner orders.runner\n  runnerc diff specs-before/ specs/ --format markdown\n  runnerc diff --base origin/main --fail-on broadening\n  git show HEAD~1:orders.runner | runnerc diff - orders.runner"
+    )]
+    Diff {
+        /// OLD and NEW, each a .runner file, a folder (every *.runner under it) or `-` (standard
+        /// input); with --base, the files or folders whose change to compare (default: every
+        /// tracked *.runner of the repository)
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Read the old side from git at this revision (`git show REV:PATH`), the new side from
+        /// the work tree; a file absent at REV is all new, one deleted since is all removed
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// human (terminal), markdown (a pull-request comment within GitHub's 65,536-character
+        /// limit) or json (`{"changes": [...], "verdicts": [...]}`), all on stdout
+        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+        format: DiffFormat,
+        /// Exit 3 when a change needs review: `broadening` on any gain (and on a change runnerc
+        /// cannot rank, such as another boundary), `any` on any change of access (not settings)
+        #[arg(long, value_enum, value_name = "GATE")]
+        fail_on: Option<FailOn>,
+    },
     /// Serve editors over the Language Server Protocol on stdin and stdout
     #[command(
         after_help = "Editors start it themselves (see docs/editors.md).\n\nExample (what an editor runs):\n  runnerc lsp"
@@ -256,6 +282,21 @@ enum Expect {
 enum AnswerFormat {
     Human,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    Human,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    /// Any gain of access
+    Broadening,
+    /// Any change of access
+    Any,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -391,6 +432,12 @@ fn run(cli: Cli) -> Status {
             live,
             format,
         } => drift(&files, &live, format, color),
+        Command::Diff {
+            paths,
+            base,
+            format,
+            fail_on,
+        } => diff(&paths, base.as_deref(), format, fail_on, color),
         Command::Lsp { stdio: _ } => match crate::lsp::run() {
             Ok(crate::lsp::End::ExitWithoutShutdown) => Status::Failed,
             Ok(_) => Status::Ok,
@@ -406,6 +453,100 @@ fn run(cli: Cli) -> Status {
             clap_complete::generate(shell, &mut command, "runnerc", &mut std::io::stdout());
             Status::Ok
         }
+    }
+}
+
+/// `runnerc diff`: both sides compiled apart, compared, rendered; the gate decides the status.
+fn diff(
+    paths: &[PathBuf],
+    base: Option<&str>,
+    format: DiffFormat,
+    fail_on: Option<FailOn>,
+    color: bool,
+) -> Status {
+    use crate::review::{diff, render, sides};
+    let read = match base {
+        Some(rev) => sides::read_git(rev, paths).map(|(old, new)| {
+            (
+                Inputs {
+                    sources: old,
+                    ..Inputs::default()
+                },
+                Inputs {
+                    sources: new,
+                    ..Inputs::default()
+                },
+            )
+        }),
+        None => match paths {
+            [old, new] => {
+                if input::is_stdin(old) && input::is_stdin(new) {
+                    Err(
+                        "`-` is given for both sides: standard input can be read only once"
+                            .to_owned(),
+                    )
+                } else {
+                    sides::read_path(old).and_then(|o| Ok((o, sides::read_path(new)?)))
+                }
+            }
+            _ => Err(format!(
+                "`diff` compares two sides: give OLD and NEW, or --base REV (got {} path{})",
+                paths.len(),
+                if paths.len() == 1 { "" } else { "s" }
+            )),
+        },
+    };
+    let (old, new) = match read {
+        Ok(sides) => sides,
+        Err(problem) => {
+            errln!("runnerc: {problem}");
+            return Status::Usage;
+        }
+    };
+    for note in old.notes.iter().chain(&new.notes) {
+        errln!("runnerc: {note}");
+    }
+    let old_compiled = compile_inputs(&old.sources, old.diagnostics);
+    let new_compiled = compile_inputs(&new.sources, new.diagnostics);
+    let mut broken = false;
+    for (compilation, sources) in [(&old_compiled, &old.sources), (&new_compiled, &new.sources)] {
+        if compilation.has_errors() {
+            report(compilation, sources, Format::Human, color);
+            broken = true;
+        }
+    }
+    if broken {
+        errln!("runnerc: nothing compared: the specs have errors");
+        return Status::Failed;
+    }
+    let result = diff::compare(
+        &diff::Side {
+            sources: &old.sources,
+            runners: &old_compiled.runners,
+        },
+        &diff::Side {
+            sources: &new.sources,
+            runners: &new_compiled.runners,
+        },
+    );
+    let text = match format {
+        DiffFormat::Human => render::human(&result),
+        DiffFormat::Markdown => render::markdown(&result),
+        DiffFormat::Json => render::json(&result),
+    };
+    out!("{text}");
+    match fail_on {
+        Some(gate) if result.trips(gate == FailOn::Any) => {
+            errln!(
+                "runnerc: --fail-on {} tripped: the change needs review",
+                match gate {
+                    FailOn::Broadening => "broadening",
+                    FailOn::Any => "any",
+                }
+            );
+            Status::Gated
+        }
+        _ => Status::Ok,
     }
 }
 

@@ -18,6 +18,7 @@
 //! one place that renders them; [`parallel`] spreads work over the cores; [`input`] reads the specs a command is
 //! given; [`cli`] is the command line.
 
+pub mod access;
 pub mod ast;
 pub mod audit;
 pub mod aws;
@@ -35,3 +36,4 @@ pub mod output;
 pub mod parallel;
 pub mod parse;
 pub mod quota;
+pub mod review;

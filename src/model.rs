@@ -64,6 +64,10 @@ pub struct Trust {
     pub confused_deputy_conditions: bool,
     /// Extra service principals, already written for the partition (`ec2.amazonaws.com.cn`).
     pub extra_services: Vec<String>,
+    /// Where each of `extra_services` was written.
+    pub extra_services_written: Vec<Loc>,
+    /// Where `trust conditions off` was written, when it was.
+    pub conditions_off_written: Option<Loc>,
 }
 
 /// One IAM role, with every default applied.

@@ -5,10 +5,10 @@
 //! change the answer and whose contents are not known (another managed policy, a permissions
 //! boundary, the rest of an `existing` role) makes the answer unknown, with the reason.
 
-use super::evaluate::{Evaluation, Outcome, Request, evaluate};
 use super::managed;
-use super::policy::{Effect, Patterns, Policy};
-use super::wildcard;
+use crate::access::evaluate::{Evaluation, Outcome, Request, evaluate};
+use crate::access::policy::{Effect, Patterns, Policy};
+use crate::access::wildcard;
 use crate::ast::RoleKind;
 use crate::diag::Loc;
 use crate::lower::iam::{self, RoleDocuments};

@@ -3,8 +3,5 @@
 
 pub mod can;
 pub mod drift;
-pub mod evaluate;
 pub mod managed;
-pub mod policy;
 pub mod table;
-pub mod wildcard;

@@ -311,7 +311,9 @@ impl<'a> RunnerChecker<'a> {
         self.trust_reach(created, conditions_off, &extra_services, &place);
         let trust = Trust {
             confused_deputy_conditions: conditions_off.is_none(),
+            extra_services_written: extra_services.iter().map(|s| self.loc(s.span)).collect(),
             extra_services: extra_services.into_iter().map(|s| s.node).collect(),
+            conditions_off_written: conditions_off.map(|span| self.loc(span)),
         };
 
         Some(Runner {

@@ -1,0 +1,919 @@
+//! `runnerc diff`: what a change to the specs grants or removes, runner by runner and role by
+//! role, compared by meaning on the documents runnerc emits.
+//!
+//! Each side is compiled on its own; runners pair by name. Per role, the grants of one side
+//! that the other side's statements do not cover ([`contain::uncovered`]) are candidates; a
+//! candidate becomes a change only with a witness ([`witness::find`]): a request the one side
+//! allows and the other denies, by the evaluator `can` uses. Statement order, Sids, splitting
+//! and string-versus-list therefore never show. What has no contents runnerc knows (another
+//! managed policy, a boundary, an `existing` role's other policies) is compared by name.
+
+use crate::access::contain::{Target, Uncovered, action_covered, target_covered, uncovered};
+use crate::access::policy::{Condition, Effect, Patterns, Policy, Statement};
+use crate::access::witness::{self, Grant, Witness};
+use crate::ast::RoleKind;
+use crate::audit::managed;
+use crate::diag::{Loc, Sources};
+use crate::lower::iam::{self, PolicyDocument};
+use crate::model::{Role, Runner};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// One side of the comparison: its sources (for line numbers) and its runners.
+pub struct Side<'a> {
+    pub sources: &'a Sources,
+    pub runners: &'a [Runner],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    Trust,
+    Policy,
+    Managed,
+    Boundary,
+    Role,
+    Settings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Gains,
+    Loses,
+    Changed,
+}
+
+/// A spec line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Place {
+    pub file: String,
+    pub line: usize,
+}
+
+/// A condition of a grant, as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConditionText {
+    pub operator: String,
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub runner: String,
+    pub role: &'static str,
+    pub part: Part,
+    pub change: ChangeKind,
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+    pub conditions: Vec<ConditionText>,
+    pub witness: Option<Witness>,
+    pub old: Option<Place>,
+    pub new: Option<Place>,
+    pub text: String,
+}
+
+impl Change {
+    /// Whether the change is to access (not a setting): what `--fail-on any` gates.
+    pub fn is_access(&self) -> bool {
+        self.part != Part::Settings
+    }
+
+    /// Whether the change may grant more: a gain, or a change runnerc cannot rank (a boundary
+    /// swapped for another, a role that is now someone else's).
+    pub fn may_broaden(&self) -> bool {
+        self.change == ChangeKind::Gains || (self.is_access() && self.change == ChangeKind::Changed)
+    }
+
+    fn may_narrow(&self) -> bool {
+        self.change == ChangeKind::Loses || (self.is_access() && self.change == ChangeKind::Changed)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerdictKind {
+    Unchanged,
+    Narrower,
+    Broader,
+    Both,
+    Added,
+    Removed,
+}
+
+impl VerdictKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            VerdictKind::Unchanged => "unchanged",
+            VerdictKind::Narrower => "narrower",
+            VerdictKind::Broader => "broader",
+            VerdictKind::Both => "both",
+            VerdictKind::Added => "added",
+            VerdictKind::Removed => "removed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub runner: String,
+    pub role: &'static str,
+    pub verdict: VerdictKind,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Report {
+    pub changes: Vec<Change>,
+    pub verdicts: Vec<Verdict>,
+}
+
+impl Report {
+    /// Whether a change trips the gate: any gain (`broadening`), or any access change (`any`).
+    pub fn trips(&self, any: bool) -> bool {
+        self.changes
+            .iter()
+            .any(|c| if any { c.is_access() } else { c.may_broaden() })
+            || self.verdicts.iter().any(|v| {
+                v.verdict == VerdictKind::Added || (any && v.verdict == VerdictKind::Removed)
+            })
+    }
+}
+
+/// Compares the runners of two sides.
+pub fn compare(old: &Side<'_>, new: &Side<'_>) -> Report {
+    let mut names: Vec<&str> = Vec::new();
+    for runner in new.runners.iter().chain(old.runners) {
+        if !names.contains(&runner.name.as_str()) {
+            names.push(&runner.name);
+        }
+    }
+    let mut report = Report::default();
+    for name in names {
+        let before = old.runners.iter().find(|r| r.name == name);
+        let after = new.runners.iter().find(|r| r.name == name);
+        for kind in RoleKind::ALL {
+            let from = before.map(|r| RoleAccess::of(r, kind));
+            let to = after.map(|r| RoleAccess::of(r, kind));
+            let mut changes = Vec::new();
+            let pair = Pair {
+                runner: name,
+                kind,
+                old,
+                new,
+            };
+            pair.compare(from.as_ref(), to.as_ref(), &mut changes);
+            let verdict = match (before, after) {
+                (None, _) => VerdictKind::Added,
+                (_, None) => VerdictKind::Removed,
+                _ => {
+                    let broader = changes.iter().any(Change::may_broaden);
+                    let narrower = changes.iter().any(Change::may_narrow);
+                    match (broader, narrower) {
+                        (true, true) => VerdictKind::Both,
+                        (true, false) => VerdictKind::Broader,
+                        (false, true) => VerdictKind::Narrower,
+                        (false, false) => VerdictKind::Unchanged,
+                    }
+                }
+            };
+            report.verdicts.push(Verdict {
+                runner: name.to_owned(),
+                role: kind.word(),
+                verdict,
+            });
+            report.changes.extend(changes);
+        }
+    }
+    report
+}
+
+/// Where a statement of a role's access comes from.
+enum From {
+    /// runnerc's inline policy: its statements carry their spec lines.
+    Inline(PolicyDocument),
+    /// A managed policy whose contents runnerc knows, attached at this line.
+    Managed(Loc),
+}
+
+/// What one role of one runner grants, as far as runnerc knows.
+struct RoleAccess<'r> {
+    runner: &'r Runner,
+    role: &'r Role,
+    arn: String,
+    trust: Option<Policy>,
+    /// Inline and known managed policies, each statement with its source.
+    sources: Vec<(Policy, From)>,
+    /// Managed policies runnerc does not know, with their lines.
+    unknown_managed: Vec<(String, Loc)>,
+}
+
+impl<'r> RoleAccess<'r> {
+    fn of(runner: &'r Runner, kind: RoleKind) -> Self {
+        let role = runner.role(kind);
+        let documents = iam::documents(runner);
+        let mut sources = Vec::new();
+        if let Some(document) = documents.policy(kind) {
+            sources.push((
+                Policy::of_document(document),
+                From::Inline(document.clone()),
+            ));
+        }
+        let mut unknown_managed = Vec::new();
+        for (arn, written) in role
+            .managed_policies
+            .iter()
+            .zip(&role.managed_policies_written)
+        {
+            match managed::known(arn, runner.partition) {
+                Some(text) => sources.push((
+                    Policy::from_text(text).expect("known managed policies read"),
+                    From::Managed(*written),
+                )),
+                None => unknown_managed.push((arn.clone(), *written)),
+            }
+        }
+        RoleAccess {
+            runner,
+            role,
+            arn: format!(
+                "arn:{}:iam::{}:role{}{}",
+                runner.partition, runner.account, role.path, role.name
+            ),
+            trust: documents.trust(kind).map(Policy::of_document),
+            sources,
+            unknown_managed,
+        }
+    }
+
+    /// Every statement of its known policies, as one policy.
+    fn combined(&self) -> Policy {
+        Policy {
+            statements: self
+                .sources
+                .iter()
+                .flat_map(|(policy, _)| policy.statements.iter().cloned())
+                .collect(),
+        }
+    }
+}
+
+/// The comparison of one role of one runner.
+struct Pair<'s> {
+    runner: &'s str,
+    kind: RoleKind,
+    old: &'s Side<'s>,
+    new: &'s Side<'s>,
+}
+
+/// Which way a grant found on one side goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Way {
+    /// On the new side only.
+    Gained,
+    /// On the old side only.
+    Lost,
+}
+
+impl Pair<'_> {
+    fn place(&self, way: Way, loc: Loc) -> Place {
+        let sources = match way {
+            Way::Gained => self.new.sources,
+            Way::Lost => self.old.sources,
+        };
+        Place {
+            file: sources.get(loc.file).name.clone(),
+            line: sources.line_column(loc.file, loc.span.start).0,
+        }
+    }
+
+    /// `(orders.runner:14)` or `(old orders.runner:9)`.
+    fn at(&self, way: Way, place: &Place) -> String {
+        match way {
+            Way::Gained => format!("({}:{})", place.file, place.line),
+            Way::Lost => format!("(old {}:{})", place.file, place.line),
+        }
+    }
+
+    fn subject(&self) -> String {
+        format!("{} {}", self.runner, self.kind.keyword())
+    }
+
+    fn change(
+        &self,
+        part: Part,
+        change: ChangeKind,
+        old: Option<Place>,
+        new: Option<Place>,
+        text: String,
+    ) -> Change {
+        Change {
+            runner: self.runner.to_owned(),
+            role: self.kind.word(),
+            part,
+            change,
+            actions: Vec::new(),
+            resources: Vec::new(),
+            conditions: Vec::new(),
+            witness: None,
+            old,
+            new,
+            text,
+        }
+    }
+
+    fn compare(
+        &self,
+        old: Option<&RoleAccess<'_>>,
+        new: Option<&RoleAccess<'_>>,
+        out: &mut Vec<Change>,
+    ) {
+        if let (Some(old), Some(new)) = (old, new) {
+            self.role_itself(old, new, out);
+            self.settings(old, new, out);
+        }
+        // Trust: compared when runnerc writes it on both sides, or on the one side there is.
+        let trust_of = |access: Option<&RoleAccess<'_>>| access.and_then(|a| a.trust.clone());
+        let both_known =
+            old.is_none_or(|a| a.trust.is_some()) && new.is_none_or(|a| a.trust.is_some());
+        if both_known {
+            let (old_trust, new_trust) = (trust_of(old), trust_of(new));
+            let empty = Policy {
+                statements: Vec::new(),
+            };
+            let old_trust = old_trust.unwrap_or_else(|| empty.clone());
+            let new_trust = new_trust.unwrap_or(empty);
+            let arn = new.or(old).map(|a| a.arn.clone()).unwrap_or_default();
+            self.trust(Way::Gained, &new_trust, &old_trust, &arn, new.or(old), out);
+            self.trust(Way::Lost, &old_trust, &new_trust, &arn, old.or(new), out);
+        }
+        let empty = Policy {
+            statements: Vec::new(),
+        };
+        let old_all = old.map_or_else(|| empty.clone(), RoleAccess::combined);
+        let new_all = new.map_or(empty, RoleAccess::combined);
+        if let Some(new) = new {
+            self.grants(Way::Gained, new, &new_all, &old_all, out);
+        }
+        if let Some(old) = old {
+            self.grants(Way::Lost, old, &old_all, &new_all, out);
+        }
+        self.unknown_managed(old, new, out);
+        self.boundary(old, new, out);
+    }
+
+    /// Owned versus `existing`, and the role's name.
+    fn role_itself(&self, old: &RoleAccess<'_>, new: &RoleAccess<'_>, out: &mut Vec<Change>) {
+        let (was, is) = (old.role.is_existing(), new.role.is_existing());
+        let old_at = self.place(Way::Lost, old.role.name_loc);
+        let new_at = self.place(Way::Gained, new.role.name_loc);
+        if was != is {
+            let text = if is {
+                format!(
+                    "{} is now the existing role `{}`, no longer runnerc's: its trust and its other policies are its owner's, unknown to runnerc {}",
+                    self.subject(),
+                    new.role.name,
+                    self.at(Way::Gained, &new_at)
+                )
+            } else {
+                format!(
+                    "{} is now runnerc's own role `{}`, no longer the existing role `{}`: runnerc writes its trust, and the existing role's other policies no longer apply {}",
+                    self.subject(),
+                    new.role.name,
+                    old.role.name,
+                    self.at(Way::Gained, &new_at)
+                )
+            };
+            out.push(self.change(
+                Part::Role,
+                ChangeKind::Changed,
+                Some(old_at),
+                Some(new_at),
+                text,
+            ));
+        } else if !old.role.name.eq_ignore_ascii_case(&new.role.name) || old.arn != new.arn {
+            let text = format!(
+                "{} is now `{}` (was `{}`): another IAM role {}",
+                self.subject(),
+                new.arn,
+                old.arn,
+                self.at(Way::Gained, &new_at)
+            );
+            out.push(self.change(
+                Part::Role,
+                ChangeKind::Changed,
+                Some(old_at),
+                Some(new_at),
+                text,
+            ));
+        }
+    }
+
+    /// Description, session duration and tags: settings, not access.
+    fn settings(&self, old: &RoleAccess<'_>, new: &RoleAccess<'_>, out: &mut Vec<Change>) {
+        let show =
+            |value: Option<String>| value.map_or_else(|| "none".to_owned(), |v| format!("`{v}`"));
+        let mut settings: Vec<(&str, Option<String>, Option<String>)> = vec![
+            (
+                "description",
+                old.role.description.clone(),
+                new.role.description.clone(),
+            ),
+            (
+                "maximum session duration",
+                old.role.max_session_duration.map(|s| format!("{s} s")),
+                new.role.max_session_duration.map(|s| format!("{s} s")),
+            ),
+        ];
+        let tags = |runner: &Runner, role: &Role| {
+            if role.is_existing() {
+                None
+            } else {
+                Some(
+                    runner
+                        .role_tags()
+                        .iter()
+                        .map(|t| format!("{}={}", t.key, t.value))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            }
+        };
+        settings.push((
+            "tags",
+            tags(old.runner, old.role),
+            tags(new.runner, new.role),
+        ));
+        let at = self.place(Way::Gained, new.role.name_loc);
+        for (what, before, after) in settings {
+            if before != after {
+                let text = format!(
+                    "{} {what} is {} (was {}) {}",
+                    self.subject(),
+                    show(after),
+                    show(before),
+                    self.at(Way::Gained, &at)
+                );
+                out.push(self.change(
+                    Part::Settings,
+                    ChangeKind::Changed,
+                    Some(self.place(Way::Lost, old.role.name_loc)),
+                    Some(at.clone()),
+                    text,
+                ));
+            }
+        }
+    }
+
+    /// Who may assume the role: each principal of `from` that `to` does not admit as widely.
+    fn trust(
+        &self,
+        way: Way,
+        from: &Policy,
+        to: &Policy,
+        arn: &str,
+        access: Option<&RoleAccess<'_>>,
+        out: &mut Vec<Change>,
+    ) {
+        let Some(access) = access else { return };
+        let (allowing, denying) = (from, to);
+        for statement in &from.statements {
+            if statement.effect != Effect::Allow {
+                continue;
+            }
+            let Some(Uncovered::Blocks(blocks)) = uncovered(statement, to) else {
+                continue;
+            };
+            for (actions, targets) in blocks {
+                for target in targets {
+                    let Target::Principal(kind, who) = target else {
+                        continue;
+                    };
+                    let found = actions.iter().find_map(|action| {
+                        witness::find(
+                            &Grant {
+                                action,
+                                target,
+                                conditions: &statement.conditions,
+                            },
+                            arn,
+                            &[allowing],
+                            &[denying],
+                        )
+                    });
+                    let Some(found) = found else { continue };
+                    let had = to
+                        .statements
+                        .iter()
+                        .any(|s| target_covered(s, Target::Principal(kind, who)));
+                    let loc = trust_line(access, who);
+                    let place = self.place(way, loc);
+                    let conditions = texts(&statement.conditions);
+                    let text = match (way, had) {
+                        (Way::Gained, false) => format!(
+                            "{} may now be assumed by {kind} `{who}`{} {}",
+                            self.subject(),
+                            when(&conditions),
+                            self.at(way, &place)
+                        ),
+                        (Way::Gained, true) => format!(
+                            "{} may be assumed by {kind} `{who}` under weaker conditions: {} {}",
+                            self.subject(),
+                            condition_words(&conditions, "no condition"),
+                            self.at(way, &place)
+                        ),
+                        (Way::Lost, false) => format!(
+                            "{} may no longer be assumed by {kind} `{who}` {}",
+                            self.subject(),
+                            self.at(way, &place)
+                        ),
+                        (Way::Lost, true) => format!(
+                            "{} may be assumed by {kind} `{who}` only under stronger conditions than {} {}",
+                            self.subject(),
+                            condition_words(&conditions, "none"),
+                            self.at(way, &place)
+                        ),
+                    };
+                    let mut change = self.change(
+                        Part::Trust,
+                        if way == Way::Gained {
+                            ChangeKind::Gains
+                        } else {
+                            ChangeKind::Loses
+                        },
+                        (way == Way::Lost).then(|| place.clone()),
+                        (way == Way::Gained).then_some(place),
+                        text,
+                    );
+                    change.actions = actions.iter().map(|a| (*a).to_owned()).collect();
+                    change.resources = vec![format!("{kind}:{who}")];
+                    change.conditions = conditions;
+                    change.witness = Some(found);
+                    out.push(change);
+                }
+            }
+        }
+    }
+
+    /// The requests of `from`'s known policies that `to`'s do not allow.
+    fn grants(
+        &self,
+        way: Way,
+        access: &RoleAccess<'_>,
+        from: &Policy,
+        to: &Policy,
+        out: &mut Vec<Change>,
+    ) {
+        for (policy, source) in &access.sources {
+            for (position, statement) in policy.statements.iter().enumerate() {
+                if statement.effect != Effect::Allow {
+                    continue;
+                }
+                let Some(Uncovered::Blocks(blocks)) = uncovered(statement, to) else {
+                    continue;
+                };
+                for (actions, targets) in blocks {
+                    // Resources grouped by the spec line that put them there.
+                    let mut by_line: Vec<(Loc, Vec<&str>)> = Vec::new();
+                    for target in &targets {
+                        let Target::Resource(resource) = target else {
+                            continue;
+                        };
+                        let loc = resource_line(source, position, resource, access.runner);
+                        match by_line.iter_mut().find(|(l, _)| *l == loc) {
+                            Some((_, resources)) => resources.push(resource),
+                            None => by_line.push((loc, vec![resource])),
+                        }
+                    }
+                    for (loc, resources) in by_line {
+                        let mut proven: Vec<&str> = Vec::new();
+                        let mut first = None;
+                        for resource in &resources {
+                            let found = actions.iter().find_map(|action| {
+                                witness::find(
+                                    &Grant {
+                                        action,
+                                        target: Target::Resource(resource),
+                                        conditions: &statement.conditions,
+                                    },
+                                    "",
+                                    &[from],
+                                    &[to],
+                                )
+                            });
+                            if let Some(found) = found {
+                                proven.push(resource);
+                                first.get_or_insert(found);
+                            }
+                        }
+                        let Some(found) = first else { continue };
+                        let place = self.place(way, loc);
+                        let part = match source {
+                            From::Inline(_) => Part::Policy,
+                            From::Managed(_) => Part::Managed,
+                        };
+                        let conditions = texts(&statement.conditions);
+                        let actions: Vec<String> =
+                            actions.iter().map(|a| (*a).to_owned()).collect();
+                        let verb = if way == Way::Gained { "gains" } else { "loses" };
+                        let small = small_gain(way, &proven, to);
+                        let weaker = condition_change(way, statement, &found.action, proven[0], to);
+                        let text = format!(
+                            "{} {verb} {} on {}{}{}{} {}",
+                            self.subject(),
+                            actions.join(", "),
+                            proven
+                                .iter()
+                                .map(|r| short(r))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            when(&conditions),
+                            weaker,
+                            small,
+                            self.at(way, &place)
+                        );
+                        let mut change = self.change(
+                            part,
+                            if way == Way::Gained {
+                                ChangeKind::Gains
+                            } else {
+                                ChangeKind::Loses
+                            },
+                            (way == Way::Lost).then(|| place.clone()),
+                            (way == Way::Gained).then_some(place),
+                            text,
+                        );
+                        change.actions = actions;
+                        change.resources = proven.iter().map(|r| (*r).to_owned()).collect();
+                        change.conditions = conditions;
+                        change.witness = Some(found);
+                        out.push(change);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Managed policies runnerc cannot read: compared by ARN.
+    fn unknown_managed(
+        &self,
+        old: Option<&RoleAccess<'_>>,
+        new: Option<&RoleAccess<'_>>,
+        out: &mut Vec<Change>,
+    ) {
+        let arns = |access: Option<&RoleAccess<'_>>| -> Vec<(String, Loc)> {
+            access
+                .map(|a| a.unknown_managed.clone())
+                .unwrap_or_default()
+        };
+        let (before, after) = (arns(old), arns(new));
+        for (way, from, to) in [(Way::Gained, &after, &before), (Way::Lost, &before, &after)] {
+            for (arn, loc) in from {
+                if to.iter().any(|(other, _)| other == arn) {
+                    continue;
+                }
+                let place = self.place(way, *loc);
+                let (verb, kind) = match way {
+                    Way::Gained => ("gains", ChangeKind::Gains),
+                    Way::Lost => ("loses", ChangeKind::Loses),
+                };
+                let text = format!(
+                    "{} {verb} managed policy `{arn}`, whose contents runnerc does not know {}",
+                    self.subject(),
+                    self.at(way, &place)
+                );
+                let mut change = self.change(
+                    Part::Managed,
+                    kind,
+                    (way == Way::Lost).then(|| place.clone()),
+                    (way == Way::Gained).then_some(place),
+                    text,
+                );
+                change.resources = vec![arn.clone()];
+                out.push(change);
+            }
+        }
+    }
+
+    /// The permissions boundary: one removed is a gain, one added a loss, another a change.
+    fn boundary(
+        &self,
+        old: Option<&RoleAccess<'_>>,
+        new: Option<&RoleAccess<'_>>,
+        out: &mut Vec<Change>,
+    ) {
+        let (Some(old), Some(new)) = (old, new) else {
+            return;
+        };
+        let (before, after) = (
+            &old.role.permissions_boundary,
+            &new.role.permissions_boundary,
+        );
+        if before == after {
+            return;
+        }
+        let old_at = self.place(Way::Lost, old.role.name_loc);
+        let new_at = self.place(Way::Gained, new.role.name_loc);
+        let (kind, text) = match (before, after) {
+            (Some(was), None) => (
+                ChangeKind::Gains,
+                format!(
+                    "{} gains what permissions boundary `{was}` held back: the boundary is removed {}",
+                    self.subject(),
+                    self.at(Way::Lost, &old_at)
+                ),
+            ),
+            (None, Some(is)) => (
+                ChangeKind::Loses,
+                format!(
+                    "{} loses what permissions boundary `{is}` does not allow: the boundary is added {}",
+                    self.subject(),
+                    self.at(Way::Gained, &new_at)
+                ),
+            ),
+            (Some(was), Some(is)) => (
+                ChangeKind::Changed,
+                format!(
+                    "{} is limited by permissions boundary `{is}` (was `{was}`), whose contents runnerc does not know {}",
+                    self.subject(),
+                    self.at(Way::Gained, &new_at)
+                ),
+            ),
+            (None, None) => return,
+        };
+        let mut change = self.change(Part::Boundary, kind, Some(old_at), Some(new_at), text);
+        change.resources = after.iter().chain(before).cloned().collect();
+        out.push(change);
+    }
+}
+
+/// The spec line of a trust principal: its `trust service` line, the `trust conditions off`
+/// line for the ECS statement when the conditions are off, else the runner's name.
+fn trust_line(access: &RoleAccess<'_>, who: &str) -> Loc {
+    let trust = &access.runner.trust;
+    trust
+        .extra_services
+        .iter()
+        .zip(&trust.extra_services_written)
+        .find(|(service, _)| *service == who)
+        .map(|(_, loc)| *loc)
+        .or(trust.conditions_off_written)
+        .unwrap_or(access.runner.name_loc)
+}
+
+/// The spec line that put `resource` in the statement at `position` of a source.
+fn resource_line(source: &From, position: usize, resource: &str, runner: &Runner) -> Loc {
+    match source {
+        From::Managed(loc) => *loc,
+        From::Inline(document) => document
+            .statement
+            .get(position)
+            .and_then(|statement| {
+                statement
+                    .origins
+                    .iter()
+                    .find(|o| o.resource == resource)
+                    .or(statement.origins.first())
+            })
+            .map_or(runner.name_loc, |origin| origin.written),
+    }
+}
+
+fn texts(conditions: &BTreeSet<Condition>) -> Vec<ConditionText> {
+    conditions
+        .iter()
+        .map(|c| ConditionText {
+            operator: c.operator.clone(),
+            key: c.key.clone(),
+            values: c.values.iter().cloned().collect(),
+        })
+        .collect()
+}
+
+/// `s3:prefix like orders/, orders/*; s3:ResourceAccount = 111122223333`, or `none` when there
+/// is none.
+fn condition_words(conditions: &[ConditionText], none: &str) -> String {
+    if conditions.is_empty() {
+        return none.to_owned();
+    }
+    conditions
+        .iter()
+        .map(|c| {
+            let operator = match c.operator.as_str() {
+                "StringEquals" | "ArnEquals" => "=",
+                "StringLike" | "ArnLike" => "like",
+                other => other,
+            };
+            format!("{} {operator} {}", c.key, c.values.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// How the conditions of a grant differ from those of the other side's statements that grant
+/// the same action on the same resource under other conditions: ` (the condition on s3:prefix
+/// is dropped)`, or nothing.
+fn condition_change(
+    way: Way,
+    statement: &Statement,
+    action: &str,
+    resource: &str,
+    other: &Policy,
+) -> String {
+    let own = |key: &str| {
+        statement
+            .conditions
+            .iter()
+            .filter(|c| c.key.eq_ignore_ascii_case(key))
+            .collect::<Vec<_>>()
+    };
+    let mut dropped: Vec<String> = Vec::new();
+    let mut differ: Vec<String> = Vec::new();
+    for covering in other.statements.iter().filter(|o| {
+        o.effect == Effect::Allow
+            && action_covered(o, action)
+            && target_covered(o, Target::Resource(resource))
+    }) {
+        for condition in &covering.conditions {
+            let mine = own(&condition.key);
+            let list = if mine.is_empty() {
+                &mut dropped
+            } else if !mine.contains(&condition) {
+                &mut differ
+            } else {
+                continue;
+            };
+            if !list.contains(&condition.key) {
+                list.push(condition.key.clone());
+            }
+        }
+    }
+    let keys = |keys: &[String]| {
+        keys.iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !dropped.is_empty() {
+        parts.push(match way {
+            Way::Gained => format!("without the condition on {} it had", keys(&dropped)),
+            Way::Lost => format!("now only under a condition on {}", keys(&dropped)),
+        });
+    }
+    if !differ.is_empty() {
+        parts.push(match way {
+            Way::Gained => format!("under a wider condition on {}", keys(&differ)),
+            Way::Lost => format!("now under a narrower condition on {}", keys(&differ)),
+        });
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
+}
+
+/// ` when ...`, or nothing.
+fn when(conditions: &[ConditionText]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" when {}", condition_words(conditions, ""))
+    }
+}
+
+/// An S3 ARN without `arn:PARTITION:s3:::`; any other ARN as it is.
+pub fn short(resource: &str) -> String {
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", _, "s3", "", "", rest] => (*rest).to_owned(),
+        _ => resource.to_owned(),
+    }
+}
+
+/// For a secret ARN that became `NAME-??????`: says that the gain is the same secret under any
+/// suffix, where the other side named one.
+fn small_gain(way: Way, resources: &[&str], other: &Policy) -> String {
+    if way != Way::Gained {
+        return String::new();
+    }
+    for resource in resources {
+        let Some(stem) = resource.strip_suffix("??????") else {
+            continue;
+        };
+        let named = other.statements.iter().find_map(|s| match &s.resources {
+            Some(Patterns::Listed(listed)) => listed.iter().find(|r| {
+                r.len() == stem.len() + 6 && r.starts_with(stem) && !r.contains(['*', '?'])
+            }),
+            _ => None,
+        });
+        if let Some(named) = named {
+            return format!(
+                " (a small gain: the secret under any suffix, where the old spec named `{}`)",
+                short(named)
+            );
+        }
+    }
+    String::new()
+}
