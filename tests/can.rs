@@ -191,109 +191,23 @@ fn every_request_gets_the_answer_the_contract_requires() {
     );
 }
 
-/// AmazonECSTaskExecutionRolePolicy as AWS publishes it (version 1), written here apart from
-/// runnerc's copy.
-fn ecs_task_execution_role_policy() -> Value {
-    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
-        "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
-        "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage",
-        "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]})
-}
-
-/// Each role name of a spec file's runners -> the identity policies whose contents are known:
-/// read from the CloudFormation templates `build` writes (inline policies, managed ARNs).
-fn known_policies(file: &str, out: &Path) -> BTreeMap<String, Vec<Value>> {
-    let status = runnerc()
-        .current_dir(root())
-        .args(["build", file, "--emit", "cloudformation", "--out"])
-        .arg(out)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "build {file}");
-    let mut roles: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for entry in std::fs::read_dir(out).unwrap() {
-        let folder = entry.unwrap().path();
-        if !folder.is_dir() {
-            continue; // the record of what build wrote
-        }
-        let template: Value = serde_json::from_str(
-            &std::fs::read_to_string(folder.join("cloudformation.json")).unwrap(),
-        )
-        .unwrap();
-        let resources = template["Resources"].as_object().unwrap();
-        let name_of = |role: &Value| -> String {
-            match role {
-                Value::String(name) => name.clone(),
-                reference => {
-                    resources[reference["Ref"].as_str().unwrap()]["Properties"]["RoleName"]
-                        .as_str()
-                        .unwrap()
-                        .to_owned()
-                }
-            }
-        };
-        for resource in resources.values() {
-            let properties = &resource["Properties"];
-            match resource["Type"].as_str().unwrap() {
-                "AWS::IAM::Role" => {
-                    let policies = roles
-                        .entry(properties["RoleName"].as_str().unwrap().to_owned())
-                        .or_default();
-                    for arn in properties["ManagedPolicyArns"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                    {
-                        if arn.as_str().unwrap().ends_with(
-                            ":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-                        ) {
-                            policies.push(ecs_task_execution_role_policy());
-                        }
-                    }
-                    for policy in properties["Policies"].as_array().into_iter().flatten() {
-                        policies.push(policy["PolicyDocument"].clone());
-                    }
-                }
-                "AWS::IAM::Policy" => {
-                    for role in properties["Roles"].as_array().unwrap() {
-                        roles
-                            .entry(name_of(role))
-                            .or_default()
-                            .push(properties["PolicyDocument"].clone());
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    roles
-}
-
 #[test]
 fn every_answer_agrees_with_an_independent_evaluator() {
     let test = "every_answer_agrees_with_an_independent_evaluator";
-    let tool = root().join("tests/tools/iam-simulate");
-    if !support::commands_present(test, &["node"]) {
-        return;
-    }
-    if !tool
-        .join("node_modules/@cloud-copilot/iam-simulate")
-        .is_dir()
-    {
-        support::skip(
-            test,
-            "tests/tools/iam-simulate is not installed (npm ci --prefix tests/tools/iam-simulate)",
-        );
+    if !support::simulate::available(test) {
         return;
     }
     let out = tempfile::tempdir().unwrap();
     let mut by_file: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
     let mut requests = Vec::new();
     for (index, (row, answer)) in answered().iter().enumerate() {
-        let policies = by_file
-            .entry(row.file.clone())
-            .or_insert_with(|| known_policies(&row.file, &out.path().join(format!("{}", index))));
+        let policies = by_file.entry(row.file.clone()).or_insert_with(|| {
+            support::simulate::known_policies(
+                &root(),
+                &row.file,
+                &out.path().join(format!("{}", index)),
+            )
+        });
         let role_name = answer["role_name"].as_str().unwrap();
         // The simulator denies a request to another account's resource without a resource
         // policy; this cross-check is about identity policies, so the principal is put in the
@@ -324,21 +238,7 @@ fn every_answer_agrees_with_an_independent_evaluator() {
             "context": answer["context"],
         }));
     }
-    let mut child = Command::new("node")
-        .arg(tool.join("simulate.mjs"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(
-        child.stdin.as_mut().unwrap(),
-        serde_json::to_string(&requests).unwrap().as_bytes(),
-    )
-    .unwrap();
-    drop(child.stdin.take());
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    let results: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let results = support::simulate::run(&requests);
     assert_eq!(results.len(), requests.len());
     let mut disagreements = Vec::new();
     let mut compared = 0;

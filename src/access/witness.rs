@@ -104,6 +104,9 @@ pub fn find(
             let action = concrete(grant.action, star, mark);
             let resource = if caller.is_some() {
                 role_arn.to_owned()
+            } else if resource_pattern == "*" {
+                // An action on every resource is asked on `*`, as IAM asks `ecr:GetAuthorizationToken`.
+                "*".to_owned()
             } else {
                 concrete(resource_pattern, star, mark)
             };

@@ -330,7 +330,9 @@ impl Pair<'_> {
     ) {
         if let (Some(old), Some(new)) = (old, new) {
             self.role_itself(old, new, out);
-            self.settings(old, new, out);
+            if old.role.is_existing() == new.role.is_existing() {
+                self.settings(old, new, out);
+            }
         }
         // Trust: compared when runnerc writes it on both sides, or on the one side there is.
         let trust_of = |access: Option<&RoleAccess<'_>>| access.and_then(|a| a.trust.clone());
@@ -448,7 +450,7 @@ impl Pair<'_> {
         for (what, before, after) in settings {
             if before != after {
                 let text = format!(
-                    "{} {what} is {} (was {}) {}",
+                    "{} {what}: {} (was {}) {}",
                     self.subject(),
                     show(after),
                     show(before),

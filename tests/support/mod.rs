@@ -13,6 +13,7 @@
 #![allow(dead_code)]
 
 pub mod iam;
+pub mod simulate;
 pub mod trust_cases;
 
 use std::io::Write;
