@@ -7,8 +7,8 @@ mod support;
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 fn runnerc() -> Command {

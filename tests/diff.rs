@@ -6,7 +6,7 @@ mod support;
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn runnerc() -> Command {
@@ -386,7 +386,8 @@ fn every_row_of_the_contract_gives_its_changes() {
         // Every gain and loss of known access carries its witness.
         for change in changes {
             let known = matches!(change["part"].as_str(), Some("trust" | "policy"))
-                || (change["part"] == "managed" && change["actions"].as_array().unwrap().len() > 0);
+                || (change["part"] == "managed"
+                    && !change["actions"].as_array().unwrap().is_empty());
             if known && change["witness"].is_null() {
                 wrong.push(format!("{}: no witness for {}", case.name, change["text"]));
             }
