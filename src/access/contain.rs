@@ -143,6 +143,14 @@ pub fn uncovered<'a>(statement: &'a Statement, policy: &Policy) -> Option<Uncove
         }
         Cut::Grants { actions, targets } => (actions, targets),
     };
+    // The same statement on the other side covers every grant of it.
+    if policy
+        .statements
+        .iter()
+        .any(|other| same_statement(other, statement))
+    {
+        return None;
+    }
     let candidates: Vec<&Statement> = policy
         .statements
         .iter()

@@ -4,19 +4,44 @@
 
 /// Whether `text` matches `pattern`.
 pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let same = |p: char, t: char| {
-        p == '?' || p == t || (ignore_case && p.to_lowercase().eq(t.to_lowercase()))
-    };
-    // The classic two-pointer glob match, backtracking to the last `*` only.
+    if pattern.is_ascii() && text.is_ascii() {
+        glob(pattern.as_bytes(), text.as_bytes(), |p, t| {
+            p == t || (ignore_case && p.eq_ignore_ascii_case(&t))
+        })
+    } else {
+        let pattern: Vec<char> = pattern.chars().collect();
+        let text: Vec<char> = text.chars().collect();
+        glob(&pattern, &text, |p, t| {
+            p == t || (ignore_case && p.to_lowercase().eq(t.to_lowercase()))
+        })
+    }
+}
+
+/// A wildcard character: `*` or `?`.
+trait Symbol: Copy + PartialEq {
+    const STAR: Self;
+    const MARK: Self;
+}
+
+impl Symbol for u8 {
+    const STAR: u8 = b'*';
+    const MARK: u8 = b'?';
+}
+
+impl Symbol for char {
+    const STAR: char = '*';
+    const MARK: char = '?';
+}
+
+/// The classic two-pointer glob match, backtracking to the last `*` only.
+fn glob<C: Symbol>(pattern: &[C], text: &[C], same: impl Fn(C, C) -> bool) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
-        if p < pattern.len() && pattern[p] == '*' {
+        if p < pattern.len() && pattern[p] == C::STAR {
             star = Some((p, t));
             p += 1;
-        } else if p < pattern.len() && same(pattern[p], text[t]) {
+        } else if p < pattern.len() && (pattern[p] == C::MARK || same(pattern[p], text[t])) {
             p += 1;
             t += 1;
         } else if let Some((star_p, star_t)) = star {
@@ -27,38 +52,71 @@ pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
             return false;
         }
     }
-    pattern[p..].iter().all(|c| *c == '*')
+    pattern[p..].iter().all(|c| *c == C::STAR)
 }
 
 /// Whether everything `narrower` matches, `wider` matches too: `s3:*` includes `s3:Get*`,
 /// `a/*` includes `a/b?`, but `a?c` does not include `a*c`. Both are patterns; a literal is a
 /// pattern without wildcards.
 pub fn includes(wider: &str, narrower: &str, ignore_case: bool) -> bool {
-    let wider: Vec<char> = wider.chars().collect();
-    let narrower: Vec<char> = narrower.chars().collect();
-    let same = |w: char, n: char| w == n || (ignore_case && w.to_lowercase().eq(n.to_lowercase()));
-    // covered[i][j]: wider[i..] includes narrower[j..].
-    let (wl, nl) = (wider.len(), narrower.len());
-    let mut covered = vec![vec![false; nl + 1]; wl + 1];
-    covered[wl][nl] = true;
-    for i in (0..wl).rev() {
+    // A literal includes only itself; a literal narrower pattern is one text to match.
+    if !narrower.contains(['*', '?']) {
+        return matches(wider, narrower, ignore_case);
+    }
+    if wider.is_ascii() && narrower.is_ascii() {
+        inclusion(wider.as_bytes(), narrower.as_bytes(), |w, n| {
+            w == n || (ignore_case && w.eq_ignore_ascii_case(&n))
+        })
+    } else {
+        let wider: Vec<char> = wider.chars().collect();
+        let narrower: Vec<char> = narrower.chars().collect();
+        inclusion(&wider, &narrower, |w, n| {
+            w == n || (ignore_case && w.to_lowercase().eq(n.to_lowercase()))
+        })
+    }
+}
+
+/// Pattern inclusion by dynamic programming over suffixes, one row at a time:
+/// `row[j]` is whether `wider[i..]` includes `narrower[j..]`.
+fn inclusion<C: Symbol>(wider: &[C], narrower: &[C], same: impl Fn(C, C) -> bool) -> bool {
+    // The literal heads must agree before any wildcard.
+    let head = wider
+        .iter()
+        .zip(narrower)
+        .take_while(|(w, n)| **w != C::STAR && **w != C::MARK && **n != C::STAR && **n != C::MARK)
+        .count();
+    if wider[..head]
+        .iter()
+        .zip(&narrower[..head])
+        .any(|(w, n)| !same(*w, *n))
+    {
+        return false;
+    }
+    let (wider, narrower) = (&wider[head..], &narrower[head..]);
+    let nl = narrower.len();
+    // The row for i = wider.len(): only the empty narrower suffix.
+    let mut next = vec![false; nl + 1];
+    next[nl] = true;
+    let mut row = vec![false; nl + 1];
+    for i in (0..wider.len()).rev() {
         for j in (0..=nl).rev() {
-            covered[i][j] = match wider[i] {
+            row[j] = if wider[i] == C::STAR {
                 // `*` takes nothing, or one more token of the narrower pattern (a `*` there too).
-                '*' => covered[i + 1][j] || (j < nl && covered[i][j + 1]),
+                next[j] || (j < nl && row[j + 1])
+            } else if wider[i] == C::MARK {
                 // `?` takes one character, or the narrower pattern's `?`, never its `*`.
-                '?' => j < nl && narrower[j] != '*' && covered[i + 1][j + 1],
-                w => {
-                    j < nl
-                        && narrower[j] != '*'
-                        && narrower[j] != '?'
-                        && same(w, narrower[j])
-                        && covered[i + 1][j + 1]
-                }
+                j < nl && narrower[j] != C::STAR && next[j + 1]
+            } else {
+                j < nl
+                    && narrower[j] != C::STAR
+                    && narrower[j] != C::MARK
+                    && same(wider[i], narrower[j])
+                    && next[j + 1]
             };
         }
+        std::mem::swap(&mut row, &mut next);
     }
-    covered[0][0]
+    next[0]
 }
 
 #[cfg(test)]

@@ -75,18 +75,17 @@ pub fn find(
         Target::Principal(kind, who) => (role_arn, Some((kind, who))),
         Target::Nothing => ("*", None),
     };
-    let (allowing, denying) = match caller {
-        Some((kind, who)) => (
+    // A trust request counts only the statements that admit its caller.
+    let admitted: Option<(Vec<Policy>, Vec<Policy>)> = caller.map(|(kind, who)| {
+        (
             allowing.iter().map(|p| admitting(p, kind, who)).collect(),
             denying.iter().map(|p| admitting(p, kind, who)).collect(),
-        ),
-        None => (
-            allowing.iter().map(|p| (*p).clone()).collect::<Vec<_>>(),
-            denying.iter().map(|p| (*p).clone()).collect::<Vec<_>>(),
-        ),
+        )
+    });
+    let (allowing, denying): (Vec<&Policy>, Vec<&Policy>) = match &admitted {
+        Some((allowing, denying)) => (allowing.iter().collect(), denying.iter().collect()),
+        None => (allowing.to_vec(), denying.to_vec()),
     };
-    let allowing: Vec<&Policy> = allowing.iter().collect();
-    let denying: Vec<&Policy> = denying.iter().collect();
     // Keys the denying side tests: set to a value it is unlikely to admit, or left out.
     let denying_keys: BTreeSet<String> = denying
         .iter()

@@ -14,10 +14,14 @@ use crate::access::witness::{self, Grant, Witness};
 use crate::ast::RoleKind;
 use crate::audit::managed;
 use crate::diag::{Loc, Sources};
+use crate::lower::iam::RoleDocuments;
 use crate::lower::iam::{self, PolicyDocument};
 use crate::model::{Role, Runner};
+use crate::parallel::parallel_map;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::cell::OnceCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ops::Range;
 
 /// One side of the comparison: its sources (for line numbers) and its runners.
 pub struct Side<'a> {
@@ -142,19 +146,27 @@ impl Report {
 
 /// Compares the runners of two sides.
 pub fn compare(old: &Side<'_>, new: &Side<'_>) -> Report {
+    let (old_index, new_index) = (index(old.runners), index(new.runners));
     let mut names: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for runner in new.runners.iter().chain(old.runners) {
-        if !names.contains(&runner.name.as_str()) {
+        if seen.insert(&runner.name) {
             names.push(&runner.name);
         }
     }
-    let mut report = Report::default();
-    for name in names {
-        let before = old.runners.iter().find(|r| r.name == name);
-        let after = new.runners.iter().find(|r| r.name == name);
+    let per_runner = parallel_map(&names, |name| {
+        let before = old_index.get(name).map(|&i| &old.runners[i]);
+        let after = new_index.get(name).map(|&i| &new.runners[i]);
+        let before_documents = before.map(iam::documents);
+        let after_documents = after.map(iam::documents);
+        let mut report = Report::default();
         for kind in RoleKind::ALL {
-            let from = before.map(|r| RoleAccess::of(r, kind));
-            let to = after.map(|r| RoleAccess::of(r, kind));
+            let from = before
+                .zip(before_documents.as_ref())
+                .map(|(r, d)| RoleAccess::of(r, d, kind));
+            let to = after
+                .zip(after_documents.as_ref())
+                .map(|(r, d)| RoleAccess::of(r, d, kind));
             let mut changes = Vec::new();
             let pair = Pair {
                 runner: name,
@@ -178,83 +190,145 @@ pub fn compare(old: &Side<'_>, new: &Side<'_>) -> Report {
                 }
             };
             report.verdicts.push(Verdict {
-                runner: name.to_owned(),
+                runner: (*name).to_owned(),
                 role: kind.word(),
                 verdict,
             });
             report.changes.extend(changes);
         }
+        report
+    });
+    let mut report = Report::default();
+    for part in per_runner {
+        report.changes.extend(part.changes);
+        report.verdicts.extend(part.verdicts);
     }
     report
 }
 
+/// Each runner's position by name (the first, should a name be there twice).
+fn index(runners: &[Runner]) -> HashMap<&str, usize> {
+    let mut index = HashMap::new();
+    for (i, runner) in runners.iter().enumerate() {
+        index.entry(runner.name.as_str()).or_insert(i);
+    }
+    index
+}
+
 /// Where a statement of a role's access comes from.
-enum From {
+enum From<'d> {
     /// runnerc's inline policy: its statements carry their spec lines.
-    Inline(PolicyDocument),
+    Inline(&'d PolicyDocument),
     /// A managed policy whose contents runnerc knows, attached at this line.
     Managed(Loc),
 }
 
-/// What one role of one runner grants, as far as runnerc knows.
+/// What one role of one runner grants, as far as runnerc knows. Its documents are read as
+/// policies only when they differ from the other side's.
 struct RoleAccess<'r> {
     runner: &'r Runner,
     role: &'r Role,
+    kind: RoleKind,
+    documents: &'r RoleDocuments,
     arn: String,
-    trust: Option<Policy>,
-    /// Inline and known managed policies, each statement with its source.
-    sources: Vec<(Policy, From)>,
     /// Managed policies runnerc does not know, with their lines.
     unknown_managed: Vec<(String, Loc)>,
+    grants: OnceCell<Grants<'r>>,
+}
+
+/// A role's documents read as policies.
+struct Grants<'r> {
+    trust: Option<Policy>,
+    /// The statements of its inline and known managed policies, one policy after the other.
+    all: Policy,
+    /// Which statements of `all` each policy holds, and where the policy comes from.
+    sources: Vec<(Range<usize>, From<'r>)>,
 }
 
 impl<'r> RoleAccess<'r> {
-    fn of(runner: &'r Runner, kind: RoleKind) -> Self {
+    fn of(runner: &'r Runner, documents: &'r RoleDocuments, kind: RoleKind) -> Self {
         let role = runner.role(kind);
-        let documents = iam::documents(runner);
-        let mut sources = Vec::new();
-        if let Some(document) = documents.policy(kind) {
-            sources.push((
-                Policy::of_document(document),
-                From::Inline(document.clone()),
-            ));
-        }
-        let mut unknown_managed = Vec::new();
-        for (arn, written) in role
+        let unknown_managed = role
             .managed_policies
             .iter()
             .zip(&role.managed_policies_written)
-        {
-            match managed::known(arn, runner.partition) {
-                Some(text) => sources.push((
-                    Policy::from_text(text).expect("known managed policies read"),
-                    From::Managed(*written),
-                )),
-                None => unknown_managed.push((arn.clone(), *written)),
-            }
-        }
+            .filter(|(arn, _)| managed::known(arn, runner.partition).is_none())
+            .map(|(arn, written)| (arn.clone(), *written))
+            .collect();
         RoleAccess {
             runner,
             role,
+            kind,
+            documents,
             arn: format!(
                 "arn:{}:iam::{}:role{}{}",
                 runner.partition, runner.account, role.path, role.name
             ),
-            trust: documents.trust(kind).map(Policy::of_document),
-            sources,
             unknown_managed,
+            grants: OnceCell::new(),
         }
     }
 
-    /// Every statement of its known policies, as one policy.
-    fn combined(&self) -> Policy {
-        Policy {
-            statements: self
-                .sources
+    fn grants(&self) -> &Grants<'r> {
+        self.grants.get_or_init(|| {
+            let (runner, role, documents) = (self.runner, self.role, self.documents);
+            let mut all = Policy {
+                statements: Vec::new(),
+            };
+            let mut sources = Vec::new();
+            let mut add = |policy: Policy, from: From<'r>| {
+                let start = all.statements.len();
+                all.statements.extend(policy.statements);
+                sources.push((start..all.statements.len(), from));
+            };
+            if let Some(document) = documents.policy(self.kind) {
+                add(Policy::of_document(document), From::Inline(document));
+            }
+            for (arn, written) in role
+                .managed_policies
                 .iter()
-                .flat_map(|(policy, _)| policy.statements.iter().cloned())
-                .collect(),
+                .zip(&role.managed_policies_written)
+            {
+                if let Some(text) = managed::known(arn, runner.partition) {
+                    add(
+                        Policy::from_text(text).expect("known managed policies read"),
+                        From::Managed(*written),
+                    );
+                }
+            }
+            Grants {
+                trust: documents.trust(self.kind).map(Policy::of_document),
+                all,
+                sources,
+            }
+        })
+    }
+
+    fn trust(&self) -> Option<&Policy> {
+        self.grants().trust.as_ref()
+    }
+
+    fn has_trust(&self) -> bool {
+        self.documents.trust(self.kind).is_some()
+    }
+}
+
+/// Whether two documents hold the same statements, as written (their spec lines aside).
+fn same_document(a: Option<&PolicyDocument>, b: Option<&PolicyDocument>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            a.statement.len() == b.statement.len()
+                && a.statement.iter().zip(&b.statement).all(|(x, y)| {
+                    x.sid == y.sid
+                        && x.effect == y.effect
+                        && x.principal == y.principal
+                        && x.action == y.action
+                        && x.resource == y.resource
+                        && x.condition == y.condition
+                })
         }
+        _ => false,
     }
 }
 
@@ -322,10 +396,10 @@ impl Pair<'_> {
         }
     }
 
-    fn compare(
+    fn compare<'r>(
         &self,
-        old: Option<&RoleAccess<'_>>,
-        new: Option<&RoleAccess<'_>>,
+        old: Option<&RoleAccess<'r>>,
+        new: Option<&RoleAccess<'r>>,
         out: &mut Vec<Change>,
     ) {
         if let (Some(old), Some(new)) = (old, new) {
@@ -335,30 +409,36 @@ impl Pair<'_> {
             }
         }
         // Trust: compared when runnerc writes it on both sides, or on the one side there is.
-        let trust_of = |access: Option<&RoleAccess<'_>>| access.and_then(|a| a.trust.clone());
-        let both_known =
-            old.is_none_or(|a| a.trust.is_some()) && new.is_none_or(|a| a.trust.is_some());
-        if both_known {
-            let (old_trust, new_trust) = (trust_of(old), trust_of(new));
-            let empty = Policy {
-                statements: Vec::new(),
-            };
-            let old_trust = old_trust.unwrap_or_else(|| empty.clone());
-            let new_trust = new_trust.unwrap_or(empty);
-            let arn = new.or(old).map(|a| a.arn.clone()).unwrap_or_default();
-            self.trust(Way::Gained, &new_trust, &old_trust, &arn, new.or(old), out);
-            self.trust(Way::Lost, &old_trust, &new_trust, &arn, old.or(new), out);
-        }
         let empty = Policy {
             statements: Vec::new(),
         };
-        let old_all = old.map_or_else(|| empty.clone(), RoleAccess::combined);
-        let new_all = new.map_or(empty, RoleAccess::combined);
-        if let Some(new) = new {
-            self.grants(Way::Gained, new, &new_all, &old_all, out);
+        let both_known =
+            old.is_none_or(RoleAccess::has_trust) && new.is_none_or(RoleAccess::has_trust);
+        let same_trust = old.zip(new).is_some_and(|(o, n)| {
+            same_document(o.documents.trust(o.kind), n.documents.trust(n.kind))
+        });
+        if both_known && !same_trust {
+            let old_trust = old.and_then(RoleAccess::trust).unwrap_or(&empty);
+            let new_trust = new.and_then(RoleAccess::trust).unwrap_or(&empty);
+            let arn = new.or(old).map(|a| a.arn.clone()).unwrap_or_default();
+            self.trust(Way::Gained, new_trust, old_trust, &arn, new.or(old), out);
+            self.trust(Way::Lost, old_trust, new_trust, &arn, old.or(new), out);
         }
-        if let Some(old) = old {
-            self.grants(Way::Lost, old, &old_all, &new_all, out);
+        // The same documents and managed policies grant the same: nothing to search.
+        let same_grants = old.zip(new).is_some_and(|(o, n)| {
+            same_document(o.documents.policy(o.kind), n.documents.policy(n.kind))
+                && o.role.managed_policies == n.role.managed_policies
+                && o.runner.partition == n.runner.partition
+        });
+        if !same_grants {
+            let old_all = old.map_or(&empty, |a| &a.grants().all);
+            let new_all = new.map_or(&empty, |a| &a.grants().all);
+            if let Some(new) = new {
+                self.grants(Way::Gained, new, new_all, old_all, out);
+            }
+            if let Some(old) = old {
+                self.grants(Way::Lost, old, old_all, new_all, out);
+            }
         }
         self.unknown_managed(old, new, out);
         self.boundary(old, new, out);
@@ -566,8 +646,9 @@ impl Pair<'_> {
         to: &Policy,
         out: &mut Vec<Change>,
     ) {
-        for (policy, source) in &access.sources {
-            for (position, statement) in policy.statements.iter().enumerate() {
+        let grants = access.grants();
+        for (span, source) in &grants.sources {
+            for (position, statement) in grants.all.statements[span.clone()].iter().enumerate() {
                 if statement.effect != Effect::Allow {
                     continue;
                 }
@@ -764,7 +845,7 @@ fn trust_line(access: &RoleAccess<'_>, who: &str) -> Loc {
 }
 
 /// The spec line that put `resource` in the statement at `position` of a source.
-fn resource_line(source: &From, position: usize, resource: &str, runner: &Runner) -> Loc {
+fn resource_line(source: &From<'_>, position: usize, resource: &str, runner: &Runner) -> Loc {
     match source {
         From::Managed(loc) => *loc,
         From::Inline(document) => document
