@@ -113,6 +113,41 @@ pub struct SecretDecl {
     pub reader: SecretReader,
     pub target: Spanned<SecretTarget>,
     pub kms: Option<Str>,
+    /// `{ env ... }`, when written: the block's span and its lines.
+    pub env: Option<Spanned<Vec<Spanned<EnvDecl>>>>,
+}
+
+/// `env "NAME" [key "JSON-KEY"] [version-stage "STAGE"] [version-id "ID"]`: an environment
+/// variable ECS sets from the secret when the container starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvDecl {
+    pub name: Str,
+    /// In the order written (the checker refuses repeats and `version-stage` with `version-id`).
+    pub options: Vec<Spanned<EnvOption>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnvOption {
+    Key(Str),
+    VersionStage(Str),
+    VersionId(Str),
+}
+
+impl EnvOption {
+    /// The keyword as written.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            EnvOption::Key(_) => "key",
+            EnvOption::VersionStage(_) => "version-stage",
+            EnvOption::VersionId(_) => "version-id",
+        }
+    }
+
+    pub fn value(&self) -> &Str {
+        match self {
+            EnvOption::Key(v) | EnvOption::VersionStage(v) | EnvOption::VersionId(v) => v,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

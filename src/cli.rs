@@ -718,6 +718,18 @@ fn build(inputs: Inputs, out: &Path, emit: &[Emit], color: bool) -> Status {
             for (path, why) in &done.left {
                 errln!("runnerc: left {}: {why}", path.display());
             }
+            if emit.contains(&Emit::Json) {
+                for runner in &compilation.runners {
+                    let (arn, guessed) =
+                        crate::lower::ecs::role_reference(runner, RoleKind::Execution);
+                    if guessed && crate::lower::ecs::task_definition(runner).is_some() {
+                        errln!(
+                            "runnerc: note: {}/task-definition.json names the execution role `{arn}`: the spec names the existing role without its path, and `/` is where IAM puts a role by default; write the role's ARN in `execution role existing` if it lives elsewhere",
+                            runner.name
+                        );
+                    }
+                }
+            }
             for (folder, spec) in &done.orphaned {
                 errln!(
                     "runnerc: kept {}: built from {spec} (as seen from `{}`), which no longer exists",

@@ -213,6 +213,12 @@ codes! {
     InlinePolicyTooLarge = "E091", Error, "a role's inline policy exceeds IAM's 10,240-character quota";
     TooManyManagedPolicies = "E092", Error, "a role attaches more than 20 managed policies, IAM's hard limit";
     ManyManagedPolicies = "W093", Warning, "a role attaches more than 10 managed policies, IAM's default quota";
+    EnvOnPipelineSecret = "E100", Error, "`env` is written on a pipeline `secret`, which the agent reads itself through the task role";
+    EnvWithoutFullArn = "E101", Error, "`env` is written on an agent secret named without its full ARN (a name, an ARN without its random suffix, a pattern or `*`), which ECS cannot inject";
+    DuplicateEnv = "E102", Error, "an environment variable is set twice in one runner, or an `env` option is repeated";
+    InvalidEnvSelector = "E103", Error, "`version-stage` and `version-id` on one `env`, or a `key`, stage or id that is empty or holds `:`";
+    InvalidEnvName = "E104", Error, "an environment variable name is empty, longer than 255 characters, or holds `=`, white space or control characters";
+    UnportableEnvName = "W105", Warning, "an environment variable name is outside `[A-Za-z_][A-Za-z0-9_]*`, so a shell cannot read it";
 }
 
 impl std::fmt::Display for Code {

@@ -10,8 +10,8 @@
 //! must re-parse to the same tree (spans ignored) and hold the same comments.
 
 use crate::ast::{
-    DestinationField, ManagedPolicy, RoleDecl, RoleField, RunnerDecl, SecretReader, SecretTarget,
-    Span, Spanned, SpecFile, Statement,
+    DestinationField, EnvDecl, ManagedPolicy, RoleDecl, RoleField, RunnerDecl, SecretDecl,
+    SecretReader, SecretTarget, Span, Spanned, SpecFile, Statement,
 };
 use crate::diag::Diagnostic;
 use crate::parse;
@@ -290,6 +290,16 @@ impl Printer<'_> {
                 let lines: Vec<Line> = fields.iter().map(role_line).collect();
                 self.lines(&lines, &inner);
             }
+            Statement::Secret(secret) => {
+                let (keyword, rest) = secret_header(secret);
+                let header_end = secret
+                    .kms
+                    .as_ref()
+                    .map_or(secret.target.span.end, |kms| kms.span.end);
+                self.open_block(&format!("{keyword} {rest}"), header_end, indent);
+                let lines = secret.env.as_ref().map(|env| env_lines(&env.node));
+                self.lines(&lines.unwrap_or_default(), &inner);
+            }
             _ => unreachable!("only blocks reach block_statement"),
         }
         self.close_block(span.end, indent);
@@ -343,19 +353,9 @@ fn simple_line(statement: &Spanned<Statement>) -> Option<Line> {
     Some(match &statement.node {
         Statement::Account(value) => line("account", quote(&value.node), PLACE),
         Statement::Region(value) => line("region", quote(&value.node), PLACE),
+        Statement::Secret(secret) if secret.env.is_some() => return None,
         Statement::Secret(secret) => {
-            let keyword = match secret.reader {
-                SecretReader::Pipeline => "secret",
-                SecretReader::Agent => "agent secret",
-            };
-            let mut rest = match &secret.target.node {
-                SecretTarget::Every => "*".to_owned(),
-                SecretTarget::Named(name) => quote(name),
-            };
-            if let Some(kms) = &secret.kms {
-                rest.push_str(" kms ");
-                rest.push_str(&quote(&kms.node));
-            }
+            let (keyword, rest) = secret_header(secret);
             line(keyword, rest, 0)
         }
         Statement::TrustService(value) => line("trust service", quote(&value.node), 0),
@@ -376,6 +376,56 @@ fn simple_line(statement: &Spanned<Statement>) -> Option<Line> {
         ),
         Statement::Destination(_) | Statement::Role(_) => return None,
     })
+}
+
+/// `agent secret` and `"NAME" kms "KEY"`: a secret statement before any `{ env ... }` block.
+fn secret_header(secret: &SecretDecl) -> (&'static str, String) {
+    let keyword = match secret.reader {
+        SecretReader::Pipeline => "secret",
+        SecretReader::Agent => "agent secret",
+    };
+    let mut rest = match &secret.target.node {
+        SecretTarget::Every => "*".to_owned(),
+        SecretTarget::Named(name) => quote(name),
+    };
+    if let Some(kms) = &secret.kms {
+        rest.push_str(" kms ");
+        rest.push_str(&quote(&kms.node));
+    }
+    (keyword, rest)
+}
+
+/// `env` lines, their options aligned after the longest name of the block.
+fn env_lines(lines: &[Spanned<EnvDecl>]) -> Vec<Line> {
+    let width = lines
+        .iter()
+        .filter(|l| !l.node.options.is_empty())
+        .map(|l| quote(&l.node.name.node).chars().count())
+        .max()
+        .unwrap_or(0);
+    lines
+        .iter()
+        .map(|line| {
+            let name = quote(&line.node.name.node);
+            let mut rest = name.clone();
+            if !line.node.options.is_empty() {
+                rest.push_str(&" ".repeat(width + 1 - name.chars().count()));
+                let options: Vec<String> = line
+                    .node
+                    .options
+                    .iter()
+                    .map(|o| format!("{} {}", o.node.keyword(), quote(&o.node.value().node)))
+                    .collect();
+                rest.push_str(&options.join(" "));
+            }
+            Line {
+                keyword: "env".to_owned(),
+                rest,
+                span: line.span,
+                group: 0,
+            }
+        })
+        .collect()
 }
 
 fn destination_line(field: &Spanned<DestinationField>) -> Line {

@@ -33,6 +33,37 @@ pub struct SecretGrant {
     pub kms_key: Option<String>,
     /// The `secret` statement that asked for it.
     pub written: Loc,
+    /// The environment variables ECS sets from it (agent secrets only).
+    pub env: Vec<EnvVar>,
+}
+
+/// `env NAME [key K] [version-stage S | version-id I]` on an agent secret: a variable ECS sets
+/// from the secret at container start, through the execution role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvVar {
+    pub name: String,
+    pub key: Option<String>,
+    pub version_stage: Option<String>,
+    pub version_id: Option<String>,
+    pub written: Loc,
+}
+
+impl EnvVar {
+    /// A task definition's `valueFrom` for the secret `arn`: the ARN alone for the whole
+    /// value, else `ARN:json-key:version-stage:version-id`, absent parts empty and every colon
+    /// kept, as ECS reads it.
+    pub fn value_from(&self, arn: &str) -> String {
+        if self.key.is_none() && self.version_stage.is_none() && self.version_id.is_none() {
+            return arn.to_owned();
+        }
+        let part = |p: &Option<String>| p.clone().unwrap_or_default();
+        format!(
+            "{arn}:{}:{}:{}",
+            part(&self.key),
+            part(&self.version_stage),
+            part(&self.version_id)
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -6,8 +6,8 @@
 //! the file is reported at once.
 
 use crate::ast::{
-    DestinationField, ManagedPolicy, RoleDecl, RoleField, RoleKind, RunnerDecl, SecretDecl,
-    SecretReader, SecretTarget, Span, Spanned, SpecFile, Statement, Str,
+    DestinationField, EnvDecl, EnvOption, ManagedPolicy, RoleDecl, RoleField, RoleKind, RunnerDecl,
+    SecretDecl, SecretReader, SecretTarget, Span, Spanned, SpecFile, Statement, Str,
 };
 use crate::diag::{Code, Diagnostic, FileId, Loc};
 use pest::Parser as _;
@@ -278,6 +278,10 @@ fn is_punctuation(rule: Rule) -> bool {
             | Rule::kw_secret
             | Rule::kw_agent
             | Rule::kw_kms
+            | Rule::kw_env
+            | Rule::kw_key
+            | Rule::kw_version_stage
+            | Rule::kw_version_id
             | Rule::kw_destination
             | Rule::kw_s3
             | Rule::kw_bucket
@@ -375,8 +379,8 @@ impl Walker {
     }
 
     fn secret(&mut self, pair: Pair<'_, Rule>, reader: SecretReader) -> SecretDecl {
-        let mut parts = parts(pair);
-        let target = parts.next().expect("grammar: secret has a target");
+        let mut pieces = parts(pair);
+        let target = pieces.next().expect("grammar: secret has a target");
         let target = match target.as_rule() {
             Rule::every_secret => Spanned::new(SecretTarget::Every, self.span(target.as_span())),
             _ => {
@@ -384,12 +388,49 @@ impl Walker {
                 Spanned::new(SecretTarget::Named(name.node), name.span)
             }
         };
-        let kms = parts.next().map(|kms| self.only_string(kms));
+        let mut kms = None;
+        let mut env = None;
+        for part in pieces {
+            match part.as_rule() {
+                Rule::secret_kms => kms = Some(self.only_string(part)),
+                Rule::secret_env => {
+                    let span = self.span(part.as_span());
+                    let lines = parts(part)
+                        .filter(|p| p.as_rule() == Rule::env)
+                        .map(|line| self.env(line))
+                        .collect();
+                    env = Some(Spanned::new(lines, span));
+                }
+                other => unreachable!("grammar: {other:?} in a secret"),
+            }
+        }
         SecretDecl {
             reader,
             target,
             kms,
+            env,
         }
+    }
+
+    fn env(&mut self, pair: Pair<'_, Rule>) -> Spanned<EnvDecl> {
+        let span = self.content_span(&pair);
+        let mut parts = parts(pair);
+        let name = self.string(parts.next().expect("grammar: env has a name"));
+        let options = parts
+            .map(|option| {
+                let span = self.content_span(&option);
+                let rule = option.as_rule();
+                let value = self.only_string(option);
+                let option = match rule {
+                    Rule::env_key => EnvOption::Key(value),
+                    Rule::env_version_stage => EnvOption::VersionStage(value),
+                    Rule::env_version_id => EnvOption::VersionId(value),
+                    other => unreachable!("grammar: {other:?} is not an env option"),
+                };
+                Spanned::new(option, span)
+            })
+            .collect();
+        Spanned::new(EnvDecl { name, options }, span)
     }
 
     fn destination_field(&mut self, pair: Pair<'_, Rule>) -> Spanned<DestinationField> {
@@ -790,6 +831,11 @@ fn rule_word(rule: Rule) -> &'static str {
         Rule::agent_secret | Rule::kw_agent => "`agent`",
         Rule::every_secret => "`*`",
         Rule::secret_kms | Rule::destination_kms | Rule::kw_kms => "`kms`",
+        Rule::secret_env => "`{`",
+        Rule::env | Rule::kw_env => "`env`",
+        Rule::env_key | Rule::kw_key => "`key`",
+        Rule::env_version_stage | Rule::kw_version_stage => "`version-stage`",
+        Rule::env_version_id | Rule::kw_version_id => "`version-id`",
         Rule::destination | Rule::kw_destination => "`destination`",
         Rule::kw_s3 => "`s3`",
         Rule::bucket | Rule::kw_bucket => "`bucket`",
@@ -822,6 +868,7 @@ fn rule_word(rule: Rule) -> &'static str {
         | Rule::COMMENT
         | Rule::statement
         | Rule::secret_target
+        | Rule::env_option
         | Rule::destination_field
         | Rule::role_field
         | Rule::word_char => "a statement",

@@ -10,6 +10,7 @@
 
 mod arn;
 mod destinations;
+mod env;
 mod roles;
 mod secrets;
 mod tags;

@@ -18,9 +18,12 @@ impl RunnerChecker<'_> {
         let mut pipeline = Vec::new();
         let mut agent = Vec::new();
         let mut seen: HashMap<(SecretReader, SecretResource), Span> = HashMap::default();
+        let mut env_seen: HashMap<String, Span> = HashMap::default();
         for &(decl, statement) in decls {
             let kms_key = decl.kms.as_ref().and_then(|key| self.kms_key(key, place));
-            let Some(resource) = self.secret_resource(&decl.target, decl.reader, place) else {
+            let resource = self.secret_resource(&decl.target, decl.reader, place);
+            let env = self.env_vars(decl, resource.as_ref(), &mut env_seen);
+            let Some(resource) = resource else {
                 continue;
             };
             let key = (decl.reader, resource.clone());
@@ -42,6 +45,7 @@ impl RunnerChecker<'_> {
                 resource,
                 kms_key,
                 written: self.loc(statement),
+                env,
             };
             match decl.reader {
                 SecretReader::Pipeline => pipeline.push(grant),

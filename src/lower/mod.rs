@@ -6,6 +6,7 @@
 
 pub mod aws_cli;
 pub mod cloudformation;
+pub mod ecs;
 pub mod iam;
 pub mod terraform;
 
@@ -31,6 +32,7 @@ pub const TASK_TRUST_POLICY_FILE: &str = "task-role-trust-policy.json";
 pub const EXECUTION_TRUST_POLICY_FILE: &str = "execution-role-trust-policy.json";
 pub const TASK_ROLE_POLICY_FILE: &str = "task-role-policy.json";
 pub const EXECUTION_ROLE_POLICY_FILE: &str = "execution-role-policy.json";
+pub const TASK_DEFINITION_FILE: &str = "task-definition.json";
 pub const CREATE_ROLES_FILE: &str = "create-roles.sh";
 pub const DELETE_ROLES_FILE: &str = "delete-roles.sh";
 pub const TERRAFORM_MAIN_FILE: &str = "terraform/main.tf";
@@ -60,7 +62,9 @@ impl Emit {
     /// What it writes, for `--help`.
     pub fn description(self) -> &'static str {
         match self {
-            Emit::Json => "the IAM documents (the default)",
+            Emit::Json => {
+                "the IAM documents and, where `env` wires secrets, task-definition.json (the default)"
+            }
             Emit::AwsCli => "create-roles.sh and delete-roles.sh",
             Emit::Terraform => "a Terraform module in terraform/",
             Emit::CloudFormation => "a CloudFormation template, cloudformation.json",
@@ -79,6 +83,7 @@ impl Emit {
                 EXECUTION_TRUST_POLICY_FILE,
                 TASK_ROLE_POLICY_FILE,
                 EXECUTION_ROLE_POLICY_FILE,
+                TASK_DEFINITION_FILE,
             ],
             Emit::AwsCli => &[CREATE_ROLES_FILE, DELETE_ROLES_FILE],
             Emit::Terraform => &[
@@ -111,6 +116,10 @@ impl Emit {
                     .filter_map(|(name, document)| {
                         document.as_ref().map(|d| file(name, d.to_pretty_json()))
                     })
+                    .chain(
+                        ecs::task_definition(runner)
+                            .map(|fragment| file(TASK_DEFINITION_FILE, fragment)),
+                    )
                     .collect()
             }
             Emit::AwsCli => [

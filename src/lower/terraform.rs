@@ -503,6 +503,34 @@ fn outputs_tf(runner: &Runner) -> String {
                     .build(),
             );
     }
+    let secrets = super::ecs::container_secrets(runner);
+    if !secrets.is_empty() {
+        let list: Vec<Expression> = secrets
+            .iter()
+            .map(|s| {
+                Expression::Object(Object::from([
+                    (
+                        ObjectKey::Identifier(Identifier::new("name").expect("an identifier")),
+                        string(&s.name),
+                    ),
+                    (
+                        ObjectKey::Identifier(Identifier::new("valueFrom").expect("an identifier")),
+                        string(&s.value_from),
+                    ),
+                ]))
+            })
+            .collect();
+        body = body.add_block(
+            Block::builder("output")
+                .add_label("container_secrets")
+                .add_attribute((
+                    "description",
+                    string("The container definition's `secrets`, as in task-definition.json"),
+                ))
+                .add_attribute(("value", Expression::Array(list)))
+                .build(),
+        );
+    }
     header(runner, "The outputs of the module for") + &render(&body.build())
 }
 

@@ -18,6 +18,18 @@ pub fn documentation(word: &str) -> Option<&'static str> {
         "agent" => {
             "`agent secret \"NAME-OR-ARN\" [kms \"KEY-ARN\"]`: a secret ECS injects when the container starts, read through the **execution role**."
         }
+        "env" => {
+            "`env \"NAME\" [key \"JSON-KEY\"] [version-stage \"STAGE\" | version-id \"ID\"]`, inside `agent secret \"FULL-ARN\" { ... }`: an environment variable ECS sets from the secret when the container starts (the whole value, or one JSON key of it). `build` writes it into `task-definition.json` as `valueFrom` = `ARN:key:stage:id`."
+        }
+        "key" => {
+            "`key \"JSON-KEY\"` on an `env`: the variable takes this key of the secret's JSON value (Fargate platform 1.4.0 or later)."
+        }
+        "version-stage" => {
+            "`version-stage \"AWSPREVIOUS\"` on an `env`: the secret's version with this staging label (default: `AWSCURRENT`). Not with `version-id`."
+        }
+        "version-id" => {
+            "`version-id \"ID\"` on an `env`: the secret's version with this id. Not with `version-stage`."
+        }
         "kms" => {
             "`kms \"arn:...:key/ID\"`: the customer managed KMS key of a secret or bucket. The role gets `kms:Decrypt` (and `kms:GenerateDataKey` for S3) through that service only (`kms:ViaService`)."
         }
