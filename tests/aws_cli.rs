@@ -1150,3 +1150,73 @@ fn a_script_stopped_by_a_signal_leaves_no_temporary_files() {
         assert!(left.is_empty(), "SIG{signal} left {left:?}");
     }
 }
+
+/// The agent-wiring example in an account of its own.
+fn wiring_spec() -> String {
+    std::fs::read_to_string("examples/agent-wiring.runner")
+        .unwrap()
+        .replace("123456789012", "777700000021")
+}
+
+#[test]
+fn the_task_definition_fragment_registers_with_ecs() {
+    if !tools_present("the_task_definition_fragment_registers_with_ecs") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let folder = build_spec(dir.path(), "wiring", &wiring_spec());
+    let account = account_for("777700000021", "eu-west-1");
+    account.run_script(&folder.join("create-roles.sh"), dir.path(), &[]);
+    let fragment: Value = serde_json::from_str(
+        &std::fs::read_to_string(folder.join("task-definition.json")).unwrap(),
+    )
+    .unwrap();
+    // The user's own definition, with the fragment merged in.
+    let mut definition = fragment.clone();
+    definition["requiresCompatibilities"] = serde_json::json!(["FARGATE"]);
+    definition["networkMode"] = serde_json::json!("awsvpc");
+    definition["cpu"] = serde_json::json!("256");
+    definition["memory"] = serde_json::json!("512");
+    let container = &mut definition["containerDefinitions"][0];
+    container["image"] = serde_json::json!("public.ecr.aws/docker/library/busybox:latest");
+    container["essential"] = serde_json::json!(true);
+    let file = dir.path().join("td.json");
+    std::fs::write(&file, serde_json::to_string(&definition).unwrap()).unwrap();
+    let registered = account.aws_json(&[
+        "ecs",
+        "register-task-definition",
+        "--cli-input-json",
+        &format!("file://{}", file.display()),
+    ]);
+    let family = fragment["family"].as_str().unwrap();
+    assert_eq!(registered["taskDefinition"]["family"], family);
+    // Read back as ECS holds it.
+    let described = account.aws_json(&[
+        "ecs",
+        "describe-task-definition",
+        "--task-definition",
+        family,
+    ]);
+    let held = &described["taskDefinition"];
+    assert_eq!(held["taskRoleArn"], fragment["taskRoleArn"]);
+    assert_eq!(held["executionRoleArn"], fragment["executionRoleArn"]);
+    assert_eq!(
+        held["containerDefinitions"][0]["secrets"],
+        fragment["containerDefinitions"][0]["secrets"]
+    );
+    assert_eq!(
+        held["containerDefinitions"][0]["secrets"][0]["valueFrom"],
+        "arn:aws:secretsmanager:eu-west-1:777700000021:secret:matillion/agent-AbC123:client_id::"
+    );
+    // The roles the fragment names are the roles the script made.
+    let roles = account.roles();
+    for key in ["taskRoleArn", "executionRoleArn"] {
+        let arn = fragment[key].as_str().unwrap();
+        assert!(
+            roles.values().any(|role| role["Arn"] == arn),
+            "{key} {arn} is not a role of the account"
+        );
+    }
+    std::fs::write(dir.path().join("described.json"), described.to_string()).unwrap();
+    account.run_script(&folder.join("delete-roles.sh"), dir.path(), &[]);
+}
