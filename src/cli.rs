@@ -240,6 +240,27 @@ enum Command {
         #[arg(long, value_enum, value_name = "GATE")]
         fail_on: Option<FailOn>,
     },
+    /// Check an ECS task definition against the specs before it is registered: its roles, and
+    /// every secret it injects, as the execution role the specs compile to can read them
+    #[command(
+        after_help = "Reports, located in the task definition file with the spec line that would fix it: role ARNs that are not the runner's (E110); Secrets Manager references (container `secrets`, `logConfiguration.secretOptions`, `repositoryCredentials.credentialsParameter`) the execution role cannot read (E111), pipeline secrets injected by ECS (E112), SSM parameters (E113), names or partial ARNs (E114), keys it cannot use (E115), JSON keys below Fargate 1.4.0 (E116).\n\nExit status: 0 no error, 1 an error in the task definition or the specs, 2 usage or I/O (a file that is not a task definition).\n\nExamples:\n  runnerc verify out/invoices-cdc/task-definition.json examples/agent-wiring.runner\n  aws ecs describe-task-definition --task-definition invoices-cdc > live.json\n  runnerc verify live.json specs/*.runner --runner invoices-cdc --format sarif"
+    )]
+    Verify {
+        /// The task definition: `register-task-definition --cli-input-json` shape, or
+        /// `describe-task-definition` output
+        #[arg(value_name = "TASKDEF.json")]
+        task_definition: PathBuf,
+        /// The .runner files
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The runner the task definition is for (default: the one whose roles it names, or the
+        /// only one)
+        #[arg(long, value_name = "NAME")]
+        runner: Option<String>,
+        /// How to print diagnostics: human (stderr), json or sarif (stdout)
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// Serve editors over the Language Server Protocol on stdin and stdout
     #[command(
         after_help = "Editors start it themselves (see docs/editors.md).\n\nExample (what an editor runs):\n  runnerc lsp"
@@ -438,6 +459,12 @@ fn run(cli: Cli) -> Status {
             format,
             fail_on,
         } => diff(&paths, base.as_deref(), format, fail_on, color),
+        Command::Verify {
+            task_definition,
+            files,
+            runner,
+            format,
+        } => verify(&task_definition, &files, runner.as_deref(), format, color),
         Command::Lsp { stdio: _ } => match crate::lsp::run() {
             Ok(crate::lsp::End::ExitWithoutShutdown) => Status::Failed,
             Ok(_) => Status::Ok,
@@ -454,6 +481,89 @@ fn run(cli: Cli) -> Status {
             Status::Ok
         }
     }
+}
+
+/// `runnerc verify`: the specs compiled, then the task definition read into the same sources
+/// (so a diagnostic can point at both) and checked.
+fn verify(
+    path: &Path,
+    files: &[PathBuf],
+    only: Option<&str>,
+    format: Format,
+    color: bool,
+) -> Status {
+    let Inputs {
+        mut sources,
+        diagnostics,
+        ..
+    } = match read_inputs(files) {
+        Ok(inputs) => inputs,
+        Err(status) => return status,
+    };
+    let compilation = compile_inputs(&sources, diagnostics);
+    if compilation.has_errors() {
+        report(&compilation, &sources, format, color);
+        errln!("runnerc: nothing verified: the specs have errors");
+        return Status::Failed;
+    }
+    let text = match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => {
+                errln!("runnerc: `{}` is not UTF-8 text", path.display());
+                return Status::Usage;
+            }
+        },
+        Err(error) => {
+            errln!("runnerc: cannot read `{}`: {error}", path.display());
+            return Status::Usage;
+        }
+    };
+    let file = sources.add(path.display().to_string(), text);
+    let text = sources.get(file).text.clone();
+    let definition = match crate::verify::TaskDefinition::read(file, &text) {
+        Ok(definition) => definition,
+        Err(problem) => {
+            errln!("runnerc: `{}`: {problem}", path.display());
+            return Status::Usage;
+        }
+    };
+    let runner = match crate::verify::runner_for(&definition, &compilation.runners, only) {
+        Ok(runner) => runner,
+        Err(problem) => {
+            errln!("runnerc: {problem}");
+            return Status::Usage;
+        }
+    };
+    let mut found = crate::verify::verify(&definition, runner, &compilation.runners);
+    diag::sort(&mut found);
+    let result = Compilation {
+        diagnostics: found,
+        runners: Vec::new(),
+        runners_seen: compilation.runners_seen,
+    };
+    match format {
+        Format::Human => {
+            let text = diag::render_human(&result.diagnostics, &sources, color);
+            err!("{text}");
+            let errors = result.diagnostics.iter().filter(|d| d.is_error()).count();
+            errln!(
+                "runnerc: verified `{}` against runner {}: {} error{}, {} warning{}",
+                path.display(),
+                runner.name,
+                errors,
+                if errors == 1 { "" } else { "s" },
+                result.diagnostics.len() - errors,
+                if result.diagnostics.len() - errors == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            );
+        }
+        _ => report(&result, &sources, format, color),
+    }
+    status_of(&result)
 }
 
 /// `runnerc diff`: both sides compiled apart, compared, rendered; the gate decides the status.

@@ -219,6 +219,14 @@ codes! {
     InvalidEnvSelector = "E103", Error, "`version-stage` and `version-id` on one `env`, or a `key`, stage or id that is empty or holds `:`";
     InvalidEnvName = "E104", Error, "an environment variable name is empty, longer than 255 characters, or holds `=`, white space or control characters";
     UnportableEnvName = "W105", Warning, "an environment variable name is outside `[A-Za-z_][A-Za-z0-9_]*`, so a shell cannot read it";
+    TaskDefinitionRole = "E110", Error, "a task definition's `taskRoleArn` or `executionRoleArn` is not the runner's role, or is missing";
+    SecretNotReadable = "E111", Error, "the execution role cannot read a secret the task definition injects";
+    PipelineSecretInjected = "E112", Error, "the task definition injects a pipeline secret, which the spec grants the task role, not the execution role";
+    SsmParameterInjected = "E113", Error, "the task definition injects an SSM parameter, and runnerc grants no `ssm:GetParameters`";
+    PartialSecretReference = "E114", Error, "the task definition names a secret by its name or a partial ARN, where ECS needs the full ARN";
+    KeyNotUsable = "E115", Error, "the execution role cannot decrypt a secret with the customer managed key the spec gives it";
+    SelectorNeedsPlatform = "E116", Error, "a JSON key or version selector on Fargate below platform version 1.4.0";
+    SecretOnExistingRole = "W117", Warning, "the execution role is `existing` and runnerc's policy on it does not grant a secret the task definition injects; its other policies may";
 }
 
 impl std::fmt::Display for Code {
@@ -228,6 +236,11 @@ impl std::fmt::Display for Code {
 }
 
 impl Code {
+    /// Whether the code is reported by `verify` about a task definition, not about a spec.
+    pub fn is_task_definition(self) -> bool {
+        self.as_str()[1..].starts_with("11")
+    }
+
     /// The code named by `text` (`E020`, `e020`).
     pub fn parse(text: &str) -> Option<Code> {
         Code::ALL
@@ -404,7 +417,7 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) 
                 AriadneLabel::new(span_of(label.loc, sources))
                     .with_message(&label.message)
                     .with_color(Color::Blue)
-                    .with_order(text_order(label.loc)),
+                    .with_order(label_order(label.loc, diagnostic.loc)),
             );
         }
         if let Some(help) = &diagnostic.help {
@@ -485,6 +498,17 @@ fn render_compact(diagnostic: &Diagnostic, sources: &Sources) -> String {
 /// Labels drawn in the order they stand in the text, so labels of one file share one snippet.
 fn text_order(loc: Loc) -> i32 {
     i32::try_from(loc.span.start).unwrap_or(i32::MAX)
+}
+
+/// A secondary label's order: in the primary's file, by position; in another file, after every
+/// label of the primary's file, so the report opens where the diagnostic is (a task definition,
+/// say, before the spec line that would fix it).
+fn label_order(loc: Loc, primary: Loc) -> i32 {
+    if loc.file == primary.file {
+        text_order(loc)
+    } else {
+        text_order(loc).saturating_add(i32::MAX / 2)
+    }
 }
 
 type AriadneSpan = (String, std::ops::Range<usize>);

@@ -37,3 +37,4 @@ pub mod parallel;
 pub mod parse;
 pub mod quota;
 pub mod review;
+pub mod verify;

@@ -1217,6 +1217,25 @@ fn the_task_definition_fragment_registers_with_ecs() {
             "{key} {arn} is not a role of the account"
         );
     }
-    std::fs::write(dir.path().join("described.json"), described.to_string()).unwrap();
+    // What ECS returns passes `verify` against the spec.
+    let described_file = dir.path().join("described.json");
+    std::fs::write(
+        &described_file,
+        serde_json::to_string_pretty(&described).unwrap(),
+    )
+    .unwrap();
+    let spec = dir.path().join("wiring.runner");
+    let verified = std::process::Command::new(env!("CARGO_BIN_EXE_runnerc"))
+        .arg("verify")
+        .arg(&described_file)
+        .arg(&spec)
+        .output()
+        .unwrap();
+    assert!(
+        verified.status.success(),
+        "verify: {}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verified.stderr).contains("0 errors, 0 warnings"));
     account.run_script(&folder.join("delete-roles.sh"), dir.path(), &[]);
 }
