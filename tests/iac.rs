@@ -125,7 +125,10 @@ fn json_files(folder: &Path) -> BTreeMap<String, String> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
-            p.extension().is_some_and(|e| e == "json") && !p.ends_with("cloudformation.json")
+            // The IAM documents: not the template, the task-definition fragment or the
+            // statements another account merges into its own policies.
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.ends_with("-policy.json") && !name.contains("-policy-")
         })
         .map(|p| {
             (
@@ -407,6 +410,13 @@ provider "aws" {{
             "\nmodule \"r{index}\" {{\n  source    = \"{}\"\n  providers = {{ aws = aws.p{alias} }}\n}}\n",
             folder.join("terraform").display()
         ));
+        // The container secrets of a runner that wires any, read back after apply.
+        if folder.join("task-definition.json").exists() {
+            text.push_str(&format!(
+                "\noutput \"{}\" {{\n  value = module.r{index}.container_secrets\n}}\n",
+                runner.name
+            ));
+        }
     }
     text
 }
@@ -434,7 +444,7 @@ fn terraform_applies_every_example_against_moto() {
     // The hostile spec too: its description holds `${HOME}`, which must reach IAM as text.
     let mut paths = examples();
     paths.push(PathBuf::from("tests/e2e/hostile.runner"));
-    build_all(&paths, &out, "terraform");
+    build_all(&paths, &out, "json,terraform");
     let compiled = compile_files(&paths);
     let runners: Vec<(CompiledRunner, PathBuf)> = compiled
         .into_iter()
@@ -487,6 +497,24 @@ fn terraform_applies_every_example_against_moto() {
         assert_roles_match(&account, compiled);
     }
     progress("terraform applied every example");
+    // `container_secrets`, as Terraform holds it after apply, is the fragment's list.
+    let outputs: Value =
+        serde_json::from_str(&terraform_ok(&root, &config, &["output", "-json"])).unwrap();
+    let mut wired = 0;
+    for (compiled, folder) in &runners {
+        let fragment = folder.join("task-definition.json");
+        if !fragment.exists() {
+            continue;
+        }
+        let fragment: Value = serde_json::from_str(&fs::read_to_string(fragment).unwrap()).unwrap();
+        assert_eq!(
+            outputs[&compiled.runner.name]["value"], fragment["containerDefinitions"][0]["secrets"],
+            "{}",
+            compiled.runner.name
+        );
+        wired += 1;
+    }
+    assert!(wired >= 1, "no example wires a container secret");
 
     // A changed spec: another tag, another secret. Apply, then nothing left to change.
     let orders = fs::read_to_string("examples/orders.runner")

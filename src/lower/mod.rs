@@ -8,6 +8,7 @@ pub mod aws_cli;
 pub mod cloudformation;
 pub mod ecs;
 pub mod iam;
+pub mod other_accounts;
 pub mod terraform;
 
 use crate::model::Runner;
@@ -97,14 +98,15 @@ impl Emit {
 
     /// The files this backend writes for one runner.
     pub fn files_of(self, runner: &Runner, documents: &RoleDocuments) -> Vec<OutputFile> {
-        let file = |name, contents: String| OutputFile {
+        let file = |name: &str, contents: String| OutputFile {
             runner: runner.name.clone(),
-            name,
+            name: name.to_owned(),
             contents,
             executable: false,
         };
         match self {
             Emit::Json => {
+                let foreign = other_accounts::resource_policies(runner, documents);
                 let documents = [
                     (TASK_TRUST_POLICY_FILE, &documents.task_trust),
                     (EXECUTION_TRUST_POLICY_FILE, &documents.execution_trust),
@@ -119,6 +121,11 @@ impl Emit {
                     .chain(
                         ecs::task_definition(runner)
                             .map(|fragment| file(TASK_DEFINITION_FILE, fragment)),
+                    )
+                    .chain(
+                        foreign
+                            .into_iter()
+                            .map(|policy| file(&policy.file, policy.contents)),
                     )
                     .collect()
             }
@@ -162,7 +169,8 @@ pub fn all_file_names() -> impl Iterator<Item = &'static str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
     pub runner: String,
-    pub name: &'static str,
+    /// A name of [`Emit::file_names`], or another account's policy (`bucket-policy-*.json`).
+    pub name: String,
     pub contents: String,
     pub executable: bool,
 }

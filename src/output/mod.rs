@@ -62,14 +62,14 @@ impl OutputDir {
     /// the temporaries a killed build left in it are removed.
     pub fn write_runner(&self, runner: &str, files: &[OutputFile]) -> io::Result<Vec<PathBuf>> {
         let folder = self.root.join(runner);
-        let written: Vec<PathBuf> = files.iter().map(|file| folder.join(file.name)).collect();
+        let written: Vec<PathBuf> = files.iter().map(|file| folder.join(&file.name)).collect();
         if fs::symlink_metadata(&folder).is_err() {
             let staging = self
                 .root
                 .join(format!("{TEMPORARY}{runner}.{}", std::process::id()));
             fs::create_dir(&staging)?;
             let filled = files.iter().try_for_each(|file| {
-                let path = staging.join(file.name);
+                let path = staging.join(&file.name);
                 if let Some(parent) = path.parent() {
                     fs::create_dir_all(parent)?;
                 }

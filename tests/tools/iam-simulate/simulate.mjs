@@ -3,7 +3,7 @@
 // @cloud-copilot/iam-simulate (AGPL-3.0). It runs as a separate process only;
 // nothing here is linked into or shipped with the runnerc crate.
 //
-// stdin:  JSON array of {id, principal, policies, action, resource, context}
+// stdin:  JSON array of {id, principal, policies, action, resource, context, resourcePolicy?}
 // stdout: JSON array (same order) of {id, decision: "allowed"|"denied"|"error", detail}
 // Exit status: 0, or 2 when stdin is not valid JSON (or not a JSON array).
 // See README.md in this folder for the quirks of the simulator.
@@ -194,8 +194,11 @@ async function simulateOne(item, index) {
   // Supply the AWS default key policy ("Enable IAM User Permissions") for the
   // resource account. (Same-account "*" requests need no key policy.)
   const service = item.action.split(':')[0]?.toLowerCase()
-  let resourcePolicy
-  if (service === 'kms' && resource && resource.resource.toLowerCase().startsWith('key/')) {
+  // A resource policy given with the request (a bucket, key or secret policy) is the
+  // resource's own; otherwise a KMS key gets the AWS default key policy below.
+  let resourcePolicy = item.resourcePolicy
+  const givenResourcePolicy = resourcePolicy !== undefined
+  if (!givenResourcePolicy && service === 'kms' && resource && resource.resource.toLowerCase().startsWith('key/')) {
     const partition = resource.partition
     resourcePolicy = {
       Version: '2012-10-17',
@@ -241,7 +244,7 @@ async function simulateOne(item, index) {
     resourceAccount,
     resourceAccountSource,
     contextPassed: contextVariables,
-    ...(resourcePolicy ? { injectedKmsDefaultKeyPolicy: true } : {}),
+    ...(resourcePolicy && !givenResourcePolicy ? { injectedKmsDefaultKeyPolicy: true } : {}),
     ...(warnings.length > 0 ? { warnings } : {})
   }
   if (response.resultType === 'wildcard') {
