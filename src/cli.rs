@@ -148,10 +148,18 @@ enum Command {
         check: bool,
     },
     /// Print the long explanation of a diagnostic code, with a failing and a fixed example
-    #[command(after_help = "Example:\n  runnerc explain E052")]
+    #[command(
+        after_help = "Examples:\n  runnerc explain E052\n  runnerc explain --stopped-reason \"ResourceInitializationError: unable to pull secrets or registry auth: ... is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:...\" specs/*.runner"
+    )]
     Explain {
-        /// A diagnostic code, such as E052 or W034
-        code: String,
+        /// A diagnostic code, such as E052 or W034; with --stopped-reason, the .runner files to
+        /// look for the runner in
+        #[arg(required_unless_present = "stopped_reason", value_name = "CODE | FILE")]
+        args: Vec<String>,
+        /// Explain an ECS task's stopped reason instead (pasted from the console or
+        /// `aws ecs describe-tasks`): what it means, and, given specs, the runner and line to change
+        #[arg(long, value_name = "TEXT")]
+        stopped_reason: Option<String>,
     },
     /// Write a commented starter spec, NAME.runner, in the current folder
     #[command(
@@ -473,7 +481,22 @@ fn run(cli: Cli) -> Status {
                 Status::Usage
             }
         },
-        Command::Explain { code } => explain(&code),
+        Command::Explain {
+            args,
+            stopped_reason,
+        } => match (args.as_slice(), stopped_reason) {
+            (files, Some(reason)) => {
+                let files: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
+                explain_stopped(&reason, &files, color)
+            }
+            ([code], None) => explain(code),
+            _ => {
+                errln!(
+                    "runnerc: `explain` takes one diagnostic code, or --stopped-reason TEXT and the specs"
+                );
+                Status::Usage
+            }
+        },
         Command::Init { name } => init(&name),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -747,6 +770,28 @@ fn explain(code: &str) -> Status {
             Status::Usage
         }
     }
+}
+
+/// `runnerc explain --stopped-reason`: the reason recognised, then what to change.
+fn explain_stopped(text: &str, specs: &[PathBuf], color: bool) -> Status {
+    let Some(reason) = crate::stopped::recognise(text) else {
+        errln!(
+            "runnerc: this stopped reason is not one runnerc recognises (secret access denied, KMS access denied, secret not found, network, image pull); docs/commands.md lists them"
+        );
+        return Status::Failed;
+    };
+    let (sources, runners) = if specs.is_empty() {
+        (Sources::new(), Vec::new())
+    } else {
+        match compile_for_audit(specs, color, "nothing explained") {
+            Ok((sources, compilation)) => (sources, compilation.runners),
+            Err(status) => return status,
+        }
+    };
+    for line in crate::stopped::explain(&reason, &runners, &sources) {
+        outln!("{line}");
+    }
+    Status::Ok
 }
 
 /// The starter spec of `runnerc init`, with the runner's name filled in.

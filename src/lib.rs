@@ -37,4 +37,5 @@ pub mod parallel;
 pub mod parse;
 pub mod quota;
 pub mod review;
+pub mod stopped;
 pub mod verify;

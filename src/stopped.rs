@@ -1,0 +1,174 @@
+//! `runnerc explain --stopped-reason TEXT`: what an ECS task's stopped reason means for the
+//! runner's roles, and, given specs, which runner and which line to change. The messages are
+//! those ECS reports when a task cannot start (see docs/commands.md#explain---stopped-reason for
+//! each with its source); anything else is not recognised, and said so.
+
+use crate::diag::Sources;
+use crate::model::{Runner, SecretResource};
+
+/// What a stopped reason says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// The execution role may not read a secret.
+    SecretDenied {
+        role: Option<String>,
+        secret: Option<String>,
+    },
+    /// The execution role may not decrypt a secret's key.
+    KeyDenied { role: Option<String> },
+    /// The secret named in the task definition does not exist (a name or partial ARN, another
+    /// region or account, a deleted secret).
+    SecretMissing { secret: Option<String> },
+    /// The task could not reach Secrets Manager (or ECR) at all: a network problem, not IAM.
+    Network,
+    /// The image could not be pulled (ECR permissions or the route to the registry).
+    ImagePull,
+}
+
+/// The text after `marker`, up to white space or one of `,;)"'`.
+fn word_after<'t>(text: &'t str, marker: &str) -> Option<&'t str> {
+    let start = text.find(marker)? + marker.len();
+    let rest = &text[start..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || ",;)\"'".contains(c))
+        .unwrap_or(rest.len());
+    let word = rest[..end].trim_end_matches('.');
+    (!word.is_empty()).then_some(word)
+}
+
+/// The role of an `assumed-role/ROLE/SESSION` ARN in the text.
+fn assumed_role(text: &str) -> Option<String> {
+    let rest = word_after(text, ":assumed-role/")?;
+    rest.split('/').next().map(str::to_owned)
+}
+
+/// Recognises a stopped reason.
+pub fn recognise(text: &str) -> Option<Reason> {
+    let lower = text.to_lowercase();
+    if lower.contains("access to kms is not allowed")
+        || (lower.contains("kms") && lower.contains("accessdenied"))
+    {
+        return Some(Reason::KeyDenied {
+            role: assumed_role(text),
+        });
+    }
+    if lower.contains("secretsmanager:getsecretvalue")
+        || lower.contains("not authorized to perform: secretsmanager")
+    {
+        return Some(Reason::SecretDenied {
+            role: assumed_role(text),
+            secret: word_after(text, "on resource: ").map(str::to_owned),
+        });
+    }
+    if lower.contains("resourcenotfoundexception")
+        || lower.contains("can't find the specified secret")
+        || lower.contains("can\u{2019}t find the specified secret")
+    {
+        return Some(Reason::SecretMissing {
+            secret: word_after(text, "secret:")
+                .map(|s| s.to_owned())
+                .filter(|s| !s.is_empty()),
+        });
+    }
+    if lower.contains("context deadline exceeded")
+        || lower.contains("i/o timeout")
+        || lower.contains("dial tcp")
+        || lower.contains("check your task network configuration")
+    {
+        return Some(Reason::Network);
+    }
+    if lower.contains("cannotpullcontainererror") || lower.contains("pull image manifest") {
+        return Some(Reason::ImagePull);
+    }
+    None
+}
+
+/// The runners whose execution role is `role` (any runner when the text names none).
+fn runners_of<'r>(runners: &'r [Runner], role: Option<&str>) -> Vec<&'r Runner> {
+    runners
+        .iter()
+        .filter(|r| role.is_none_or(|role| r.execution_role.name == role))
+        .collect()
+}
+
+/// `file:line` of a location.
+fn at(sources: &Sources, loc: crate::diag::Loc) -> String {
+    format!(
+        "{}:{}",
+        sources.get(loc.file).name,
+        sources.line_column(loc.file, loc.span.start).0
+    )
+}
+
+/// The explanation, in lines: what the reason means, then what to change in the specs.
+pub fn explain(reason: &Reason, runners: &[Runner], sources: &Sources) -> Vec<String> {
+    let mut lines = Vec::new();
+    match reason {
+        Reason::SecretDenied { role, secret } => {
+            lines.push(format!(
+                "The task execution role{} may not read the secret{}: ECS reads the container's `secrets` with it when the task starts, and stops the task when it cannot (ResourceInitializationError).",
+                role.as_deref().map(|r| format!(" `{r}`")).unwrap_or_default(),
+                secret.as_deref().map(|s| format!(" `{s}`")).unwrap_or_default(),
+            ));
+            if let Some(secret) = secret {
+                let name = secret.rsplit(":secret:").next().unwrap_or(secret);
+                let suffixed = name.len() > 7 && name.as_bytes()[name.len() - 7] == b'-';
+                if !suffixed {
+                    lines.push(format!(
+                        "`{secret}` has no random suffix: the task definition names the secret without its full ARN, which ECS needs; print it with `aws secretsmanager describe-secret --secret-id {name} --query ARN --output text`."
+                    ));
+                }
+            }
+            for runner in runners_of(runners, role.as_deref()) {
+                let granted = secret.as_deref().is_some_and(|secret| {
+                    runner.agent_secrets.iter().any(|g| match &g.resource {
+                        SecretResource::Arn(pattern) => crate::access::wildcard::matches(pattern, secret, false),
+                        SecretResource::Every => true,
+                    })
+                });
+                if granted {
+                    lines.push(format!(
+                        "runner {} ({}) grants it: deploy the spec's documents (`runnerc build`, then apply), or check with `runnerc drift` that the live role holds them.",
+                        runner.name,
+                        at(sources, runner.name_loc)
+                    ));
+                } else {
+                    lines.push(format!(
+                        "runner {} ({}): add `agent secret \"{}\"` (with `kms` if a customer managed key encrypts it).",
+                        runner.name,
+                        at(sources, runner.name_loc),
+                        secret.as_deref().unwrap_or("FULL-SECRET-ARN")
+                    ));
+                }
+            }
+        }
+        Reason::KeyDenied { role } => {
+            lines.push(format!(
+                "The task execution role{} may not decrypt a secret's customer managed key: it needs `kms:Decrypt` on that key through Secrets Manager, and the key policy must let it in when the key is another account's.",
+                role.as_deref().map(|r| format!(" `{r}`")).unwrap_or_default()
+            ));
+            for runner in runners_of(runners, role.as_deref()) {
+                for grant in runner.agent_secrets.iter().filter(|g| g.kms_key.is_none()) {
+                    lines.push(format!(
+                        "runner {}: the agent secret at {} has no `kms` key: write `kms \"KEY-ARN\"` on its line if a customer managed key encrypts it.",
+                        runner.name,
+                        at(sources, grant.written)
+                    ));
+                }
+            }
+        }
+        Reason::SecretMissing { secret } => {
+            lines.push(format!(
+                "Secrets Manager has no secret{} as the task definition names it: a name or partial ARN that matches none, another region or account, or a deleted secret. ECS needs the secret's full ARN (`runnerc verify` finds names and partial ARNs before a deploy).",
+                secret.as_deref().map(|s| format!(" `{s}`")).unwrap_or_default()
+            ));
+        }
+        Reason::Network => lines.push(
+            "This is not IAM: the task could not reach Secrets Manager (or the registry) in time. Check the route from the task's subnets: a NAT gateway, a public IP with an internet gateway, or VPC endpoints for Secrets Manager (and ECR, S3 and CloudWatch Logs), with security groups that allow HTTPS.".to_owned(),
+        ),
+        Reason::ImagePull => lines.push(
+            "The image could not be pulled. With `AmazonECSTaskExecutionRolePolicy` attached (the default), the execution role may pull from ECR; check the image name and tag, the repository's policy when it is another account's, and the route to the registry (as for a network problem).".to_owned(),
+        ),
+    }
+    lines
+}

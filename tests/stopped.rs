@@ -1,0 +1,88 @@
+//! `runnerc explain --stopped-reason`: the stopped reasons ECS reports when a task cannot
+//! start, each recognised and, given the specs, tied to the runner and the line to change.
+
+use std::process::{Command, Output};
+
+fn explain(reason: &str, specs: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_runnerc"))
+        .args(["explain", "--stopped-reason", reason])
+        .args(specs)
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+const SPECS: &str = "tests/verify/specs.runner";
+
+#[test]
+fn a_denied_secret_names_the_runner_and_the_line_to_add() {
+    let reason = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/other-XyZ123 from secrets manager: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/invoices-cdc-execution-role/0a1b2c3d is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/other-XyZ123 because no identity-based policy allows the secretsmanager:GetSecretValue action status code: 400";
+    let text = stdout(&explain(reason, &[SPECS]));
+    assert!(text.contains("execution role `invoices-cdc-execution-role` may not read the secret `arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/other-XyZ123`"), "{text}");
+    assert!(text.contains("runner invoices-cdc (tests/verify/specs.runner:2): add `agent secret \"arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/other-XyZ123\"`"), "{text}");
+    assert!(!text.contains("shared-cdc"), "{text}");
+    // A secret the spec grants: the documents are not deployed.
+    let granted = reason.replace("prod/other-XyZ123", "matillion/agent-AbC123");
+    let text = stdout(&explain(&granted, &[SPECS]));
+    assert!(
+        text.contains("runner invoices-cdc (tests/verify/specs.runner:2) grants it"),
+        "{text}"
+    );
+    // A partial ARN in the task definition.
+    let partial = reason.replace("prod/other-XyZ123", "prod/other");
+    let text = stdout(&explain(&partial, &[]));
+    assert!(text.contains("has no random suffix"), "{text}");
+    assert!(
+        text.contains("describe-secret --secret-id prod/other"),
+        "{text}"
+    );
+}
+
+#[test]
+fn kms_missing_secrets_network_and_pulls_are_told_apart() {
+    let kms = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/keyed-AbC123 from secrets manager: AccessDeniedException: Access to KMS is not allowed";
+    let text = stdout(&explain(kms, &[SPECS]));
+    assert!(
+        text.contains("may not decrypt a secret's customer managed key"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "runner invoices-cdc: the agent secret at tests/verify/specs.runner:9 has no `kms` key"
+        ),
+        "{text}"
+    );
+    let missing = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 5 time(s): failed to fetch secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/gone from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.";
+    assert!(stdout(&explain(missing, &[])).contains("Secrets Manager has no secret"));
+    let network = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 5 time(s): RequestError: send request failed caused by: Post \"https://secretsmanager.eu-west-1.amazonaws.com/\": dial tcp 52.94.1.1:443: i/o timeout. Please check your task network configuration.";
+    let text = stdout(&explain(network, &[SPECS]));
+    assert!(text.starts_with("This is not IAM"), "{text}");
+    let pull = "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 123456789012.dkr.ecr.eu-west-1.amazonaws.com/agent:latest: not found";
+    assert!(stdout(&explain(pull, &[])).contains("The image could not be pulled"));
+}
+
+#[test]
+fn an_unknown_reason_says_so_and_usage_is_checked() {
+    let output = explain("Essential container in task exited", &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not one runnerc recognises"));
+    let none = Command::new(env!("CARGO_BIN_EXE_runnerc"))
+        .arg("explain")
+        .output()
+        .unwrap();
+    assert_eq!(none.status.code(), Some(2));
+    let two = Command::new(env!("CARGO_BIN_EXE_runnerc"))
+        .args(["explain", "E052", "E053"])
+        .output()
+        .unwrap();
+    assert_eq!(two.status.code(), Some(2));
+}
