@@ -305,3 +305,51 @@ fn the_other_accounts_policies_allow_the_runner_and_refuse_its_neighbours() {
         .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+#[test]
+fn can_answers_a_cross_account_request_with_both_sides() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec_file = dir.path().join("archive.runner");
+    fs::write(&spec_file, spec()).unwrap();
+    let can = |action: &str, resource: &str| -> Value {
+        let output = Command::new(env!("CARGO_BIN_EXE_runnerc"))
+            .args(["can", action, resource])
+            .arg(&spec_file)
+            .args(["--role", "task", "--format", "json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()["answers"][0].clone()
+    };
+    // Both sides allow: the role's policy, and the bucket policy the owner merges.
+    let answer = can(
+        "s3:PutObject",
+        "arn:aws:s3:::acme-partner-archive/cdc/x.json",
+    );
+    assert_eq!(answer["decision"], "allowed", "{answer}");
+    assert_eq!(answer["other_side"]["account"], B);
+    assert_eq!(
+        answer["other_side"]["file"],
+        "bucket-policy-acme-partner-archive.json"
+    );
+    assert_eq!(answer["other_side"]["allows"], true);
+    // The key of the secret, through Secrets Manager: its key policy allows it.
+    let key = format!("arn:aws:kms:eu-west-1:{B}:key/2222bbbb-12ab-34cd-56ef-1234567890ab");
+    let answer = can("kms:Decrypt", &key);
+    assert_eq!(answer["decision"], "allowed", "{answer}");
+    assert_eq!(answer["other_side"]["allows"], true);
+    // A resource of the other account runnerc writes no policy for: that side is unknown, and
+    // the answer says whose it is.
+    let answer = can(
+        "secretsmanager:GetSecretValue",
+        &format!("arn:aws:secretsmanager:eu-west-1:{B}:secret:shared/other-AbC123"),
+    );
+    assert_eq!(
+        answer["decision"], "denied",
+        "not granted by the role at all: {answer}"
+    );
+    let same_account = can(
+        "s3:PutObject",
+        "arn:aws:s3:::acme-partner-archive/other/x.json",
+    );
+    assert_eq!(same_account["decision"], "denied");
+}

@@ -135,6 +135,28 @@ fn arn_like(pattern: &str, value: &str) -> bool {
             .all(|(p, v)| matches(p, v, false))
 }
 
+/// A resource or trust policy's statements that admit the principal (`kind` `AWS`, `Service`,
+/// ...), as identity statements: what that principal may do by this policy.
+pub fn admitting(policy: &Policy, kind: &str, who: &str) -> Policy {
+    Policy {
+        statements: policy
+            .statements
+            .iter()
+            .filter(|s| {
+                s.not_principal.is_none()
+                    && s.principal.as_ref().is_some_and(|kinds| {
+                        kinds.get("AWS").is_some_and(|all| all.contains("*"))
+                            || kinds.get(kind).is_some_and(|listed| listed.contains(who))
+                    })
+            })
+            .map(|s| Statement {
+                principal: None,
+                ..s.clone()
+            })
+            .collect(),
+    }
+}
+
 /// The answer of a set of policies, and what decided it.
 #[derive(Debug, Clone)]
 pub struct Evaluation {

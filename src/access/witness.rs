@@ -8,9 +8,9 @@
 //! request is found is covered by the other side after all (by two statements together, say),
 //! so the search is also what decides that a grant is really new.
 
-use super::contain::{Target, target_covered};
+use super::contain::Target;
 use super::evaluate::{Request, evaluate};
-use super::policy::{Condition, Policy, Statement};
+use super::policy::{Condition, Policy};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -78,8 +78,14 @@ pub fn find(
     // A trust request counts only the statements that admit its caller.
     let admitted: Option<(Vec<Policy>, Vec<Policy>)> = caller.map(|(kind, who)| {
         (
-            allowing.iter().map(|p| admitting(p, kind, who)).collect(),
-            denying.iter().map(|p| admitting(p, kind, who)).collect(),
+            allowing
+                .iter()
+                .map(|p| super::evaluate::admitting(p, kind, who))
+                .collect(),
+            denying
+                .iter()
+                .map(|p| super::evaluate::admitting(p, kind, who))
+                .collect(),
         )
     });
     let (allowing, denying): (Vec<&Policy>, Vec<&Policy>) = match &admitted {
@@ -151,21 +157,6 @@ pub fn decides(
         .unsupported
         .is_empty()
         .then_some(evaluation.allowed)
-}
-
-/// A trust policy's statements that admit the principal, as identity statements.
-fn admitting(policy: &Policy, kind: &str, who: &str) -> Policy {
-    Policy {
-        statements: policy
-            .statements
-            .iter()
-            .filter(|s| target_covered(s, Target::Principal(kind, who)))
-            .map(|s| Statement {
-                principal: None,
-                ..s.clone()
-            })
-            .collect(),
-    }
 }
 
 /// Contexts under which the grant's conditions hold: each condition's first value, then each
@@ -240,6 +231,7 @@ fn odd_value(key: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::policy::Statement;
     use super::*;
 
     fn policy(text: &str) -> Policy {

@@ -63,6 +63,21 @@ pub struct Answer {
     pub reasons: Vec<String>,
     /// Why the answer is unknown.
     pub unknown_because: Vec<String>,
+    /// For a resource of another account: what that account's policy, as runnerc writes it for
+    /// the owner to merge, says of the request.
+    pub other_side: Option<OtherSide>,
+}
+
+/// The other account's side of a cross-account request.
+#[derive(Debug, Clone, Serialize)]
+pub struct OtherSide {
+    /// The account that owns the resource.
+    pub account: String,
+    /// The file `build` writes for that account (`bucket-policy-<bucket>.json`), when it writes
+    /// one for this resource.
+    pub file: Option<String>,
+    /// Whether that policy allows the request (`None`: runnerc writes none for the resource).
+    pub allows: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -278,11 +293,40 @@ fn answer(
     } else {
         Decision::Unknown
     };
-    let reasons = if evaluation.allowed {
+    let mut reasons = if evaluation.allowed {
         Vec::new()
     } else {
         reasons(&sources, &evaluation, question, kind)
     };
+    // A resource of another account: both sides must allow.
+    let other_side = other_side(runner, documents, kind, question, &lowered);
+    let mut decision = decision;
+    if let Some(side) = &other_side {
+        let which = side.file.as_deref().map_or_else(String::new, |file| {
+            format!(
+                " (`{file}`, which account {} must merge into its policy)",
+                side.account
+            )
+        });
+        match side.allows {
+            Some(true) => {}
+            Some(false) => {
+                decision = Decision::Denied;
+                reasons.push(format!(
+                    "the resource is account {}'s, and its side{which} does not allow the request: both sides must",
+                    side.account
+                ));
+            }
+            None if decision == Decision::Allowed => {
+                decision = Decision::Unknown;
+                unknown_because.push(format!(
+                    "the resource is account {}'s, whose own policy must allow the request too; runnerc writes none for it",
+                    side.account
+                ));
+            }
+            None => {}
+        }
+    }
     Answer {
         runner: runner.name.clone(),
         runner_loc: runner.name_loc,
@@ -295,7 +339,59 @@ fn answer(
         assumed,
         reasons,
         unknown_because,
+        other_side,
     }
+}
+
+/// The other account's side of the request, when its resource is another account's: the
+/// policy runnerc writes for that account, evaluated for this role.
+fn other_side(
+    runner: &Runner,
+    documents: &RoleDocuments,
+    kind: RoleKind,
+    question: &Question,
+    context: &Context,
+) -> Option<OtherSide> {
+    let resource = &question.resource;
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    let account = match parts.as_slice() {
+        [_, _, "s3", ..] => context.get("s3:resourceaccount")?.first()?.clone(),
+        [_, _, _, _, account, _] if account.len() == 12 => (*account).to_owned(),
+        _ => return None,
+    };
+    if account == runner.account {
+        return None;
+    }
+    let Some(foreign) = crate::lower::other_accounts::foreign(runner, resource) else {
+        return Some(OtherSide {
+            account,
+            file: None,
+            allows: None,
+        });
+    };
+    let file = foreign.file();
+    let policy = crate::lower::other_accounts::resource_policies(runner, documents)
+        .into_iter()
+        .find(|p| p.file == file);
+    let allows = policy.map(|policy| {
+        let policy = Policy::from_text(&policy.contents).expect("runnerc's own policies read back");
+        let role = crate::lower::other_accounts::role_arn(runner, kind);
+        let admitted = crate::access::evaluate::admitting(&policy, "AWS", &role);
+        evaluate(
+            &[&admitted],
+            &Request {
+                action: &question.action,
+                resource,
+                context,
+            },
+        )
+        .allowed
+    });
+    Some(OtherSide {
+        account,
+        file: allows.is_some().then_some(file),
+        allows,
+    })
 }
 
 /// The statement that decided, and the spec statement that produced it: among those that put
@@ -622,6 +718,16 @@ impl Answer {
             ));
         }
         notes.extend(self.reasons.iter().cloned());
+        if let Some(OtherSide {
+            account,
+            file: Some(file),
+            allows: Some(true),
+        }) = &self.other_side
+        {
+            notes.push(format!(
+                "the resource is account {account}'s: its side allows it too, once that account merges `{file}` into its policy"
+            ));
+        }
         notes.extend(self.assumed.iter().map(|a| {
             format!(
                 "assumed `{}={}`: {}; `--context {}=...` overrides it",
@@ -673,6 +779,7 @@ pub fn to_json(
                 "assumed": answer.assumed,
                 "reasons": answer.reasons,
                 "unknown_because": answer.unknown_because,
+                "other_side": answer.other_side,
             })
         })
         .collect();

@@ -35,14 +35,15 @@ pub fn role_arn(runner: &Runner, kind: RoleKind) -> String {
 
 /// What a resource of another account is, and its file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Foreign {
+pub enum Foreign {
     Bucket(String),
     Key(String),
     Secret(String),
 }
 
 impl Foreign {
-    fn file(&self) -> String {
+    /// The file `build` writes for it.
+    pub fn file(&self) -> String {
         let safe = |text: &str| -> String {
             text.chars()
                 .map(|c| {
@@ -63,7 +64,7 @@ impl Foreign {
 }
 
 /// The other account's resource a resource of a statement names, if it is another account's.
-fn foreign(runner: &Runner, resource: &str) -> Option<Foreign> {
+pub fn foreign(runner: &Runner, resource: &str) -> Option<Foreign> {
     let parts: Vec<&str> = resource.splitn(6, ':').collect();
     let [_, _, service, _, account, rest] = parts.as_slice() else {
         return None;
