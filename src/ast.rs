@@ -209,6 +209,10 @@ pub enum RoleField {
     /// The digits as written; the checker turns them into a number and range-checks them.
     MaxSessionDuration(Str),
     ManagedPolicy(Spanned<ManagedPolicy>),
+    /// `image "..."`: the image the task pulls (execution role).
+    Image(Str),
+    /// `logs "..."`: the CloudWatch Logs group the task writes to (execution role).
+    Logs(Str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

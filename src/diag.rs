@@ -219,6 +219,9 @@ codes! {
     InvalidEnvSelector = "E103", Error, "`version-stage` and `version-id` on one `env`, or a `key`, stage or id that is empty or holds `:`";
     InvalidEnvName = "E104", Error, "an environment variable name is empty, longer than 255 characters, or holds `=`, white space or control characters";
     UnportableEnvName = "W105", Warning, "an environment variable name is outside `[A-Za-z_][A-Za-z0-9_]*`, so a shell cannot read it";
+    ImageOrLogsOnTaskRole = "E106", Error, "`image` or `logs` is written in the task role";
+    InvalidImage = "E107", Error, "an `image` is empty, holds white space, or is an ECR ARN or URI that names no repository";
+    InvalidLogGroup = "E108", Error, "a `logs` group name is not a CloudWatch Logs group name";
     TaskDefinitionRole = "E110", Error, "a task definition's `taskRoleArn` or `executionRoleArn` is not the runner's role, or is missing";
     SecretNotReadable = "E111", Error, "the execution role cannot read a secret the task definition injects";
     PipelineSecretInjected = "E112", Error, "the task definition injects a pipeline secret, which the spec grants the task role, not the execution role";

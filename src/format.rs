@@ -448,6 +448,8 @@ fn role_line(field: &Spanned<RoleField>) -> Line {
         RoleField::Name(v) => ("name", quote(&v.node)),
         RoleField::Path(v) => ("path", quote(&v.node)),
         RoleField::Description(v) => ("description", quote(&v.node)),
+        RoleField::Image(v) => ("image", quote(&v.node)),
+        RoleField::Logs(v) => ("logs", quote(&v.node)),
         RoleField::PermissionsBoundary(v) => ("permissions-boundary", quote(&v.node)),
         RoleField::MaxSessionDuration(v) => ("max-session-duration", v.node.clone()),
         RoleField::ManagedPolicy(policy) => (

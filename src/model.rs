@@ -118,6 +118,27 @@ pub struct Role {
     pub managed_policies_written: Vec<Loc>,
     /// Who owns the role.
     pub ownership: Ownership,
+    /// `image` (execution role): what the task pulls.
+    pub image: Option<Image>,
+    /// `logs` (execution role): the CloudWatch Logs group the task writes to.
+    pub logs: Option<LogGroup>,
+}
+
+/// The image an execution role pulls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Image {
+    /// As written: an ECR repository ARN, an ECR image URI, or a public image.
+    pub reference: String,
+    /// The ECR repository's ARN; `None` for a public registry, which needs no grant.
+    pub repository: Option<String>,
+    pub written: Loc,
+}
+
+/// The log group an execution role writes to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogGroup {
+    pub name: String,
+    pub written: Loc,
 }
 
 /// Whether runnerc creates a role or adds to one that exists.

@@ -302,6 +302,8 @@ fn is_punctuation(rule: Rule) -> bool {
             | Rule::kw_permissions_boundary
             | Rule::kw_max_session_duration
             | Rule::kw_managed_policy
+            | Rule::kw_image
+            | Rule::kw_logs
             | Rule::kw_none
             | Rule::kw_default
             | Rule::kw_tag
@@ -456,6 +458,8 @@ impl Walker {
             Rule::role_name => RoleField::Name(self.only_string(pair)),
             Rule::role_path => RoleField::Path(self.only_string(pair)),
             Rule::role_description => RoleField::Description(self.only_string(pair)),
+            Rule::role_image => RoleField::Image(self.only_string(pair)),
+            Rule::role_logs => RoleField::Logs(self.only_string(pair)),
             Rule::permissions_boundary => RoleField::PermissionsBoundary(self.only_string(pair)),
             Rule::max_session_duration => {
                 let digits = parts(pair).next().expect("grammar: a duration has digits");
@@ -855,6 +859,8 @@ fn rule_word(rule: Rule) -> &'static str {
         Rule::permissions_boundary | Rule::kw_permissions_boundary => "`permissions-boundary`",
         Rule::max_session_duration | Rule::kw_max_session_duration => "`max-session-duration`",
         Rule::managed_policy | Rule::kw_managed_policy => "`managed-policy`",
+        Rule::role_image | Rule::kw_image => "`image`",
+        Rule::role_logs | Rule::kw_logs => "`logs`",
         Rule::kw_none => "`none`",
         Rule::kw_default => "`default`",
         Rule::tag | Rule::kw_tag => "`tag`",

@@ -11,6 +11,7 @@
 mod arn;
 mod destinations;
 mod env;
+mod execution;
 mod roles;
 mod secrets;
 mod tags;

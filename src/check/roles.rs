@@ -145,6 +145,8 @@ impl<'a> RunnerChecker<'a> {
             managed_policies: Vec::new(),
             managed_policies_written: Vec::new(),
             ownership: Ownership::Existing { path_known },
+            image: None,
+            logs: None,
         })
     }
 
@@ -195,6 +197,8 @@ impl<'a> RunnerChecker<'a> {
         let mut boundary = Once::new();
         let mut duration = Once::new();
         let mut managed = Vec::new();
+        let mut image = Once::new();
+        let mut logs = Once::new();
         for field in fields {
             let span = field.span;
             match &field.node {
@@ -207,6 +211,26 @@ impl<'a> RunnerChecker<'a> {
                 RoleField::MaxSessionDuration(v) => {
                     self.once(&mut duration, "max-session-duration", v, span)
                 }
+                RoleField::Image(v) | RoleField::Logs(v) if kind == RoleKind::Task => {
+                    let word = if matches!(field.node, RoleField::Image(_)) {
+                        "image"
+                    } else {
+                        "logs"
+                    };
+                    let diagnostic = Diagnostic::new(
+                        Code::ImageOrLogsOnTaskRole,
+                        self.loc(span),
+                        format!("`{word}` belongs in the execution role"),
+                    )
+                    .with_label("in the task role")
+                    .with_help(format!(
+                        "ECS pulls the image and sends the logs with the execution role; move `{word} {}` to `execution role {{ ... }}`",
+                        crate::format::quote(&v.node)
+                    ));
+                    self.report(diagnostic);
+                }
+                RoleField::Image(v) => self.once(&mut image, "image", v, span),
+                RoleField::Logs(v) => self.once(&mut logs, "logs", v, span),
                 RoleField::ManagedPolicy(policy) => {
                     if kind == RoleKind::Task {
                         let diagnostic = Diagnostic::new(
@@ -339,9 +363,21 @@ impl<'a> RunnerChecker<'a> {
             .value
             .and_then(|(value, _)| self.policy_arn(value, place, &PERMISSIONS_BOUNDARY));
 
-        // The task role gets exactly the grants the spec implies: no managed policy.
+        let written = (image.value.is_some(), logs.value.is_some());
+        let image = image.value.and_then(|(value, _)| self.image(value, place));
+        let logs = logs.value.and_then(|(value, _)| self.log_group(value));
+        // The task role gets exactly the grants the spec implies: no managed policy. An
+        // execution role that says what it pulls or where it logs gets those grants instead of
+        // the default policy.
         let (managed_policies, managed_policies_written) = match kind {
             RoleKind::Task => (Vec::new(), Vec::new()),
+            RoleKind::Execution if managed.is_empty() && (written.0 || written.1) => {
+                // One written and the other not (an invalid one is its own error).
+                if written.0 != written.1 {
+                    self.least_privilege_complete(image.as_ref(), logs.as_ref());
+                }
+                (Vec::new(), Vec::new())
+            }
             RoleKind::Execution => {
                 self.managed_policies(&managed, self.loc(runner.name.span), place)
             }
@@ -357,6 +393,8 @@ impl<'a> RunnerChecker<'a> {
             managed_policies,
             managed_policies_written,
             ownership: Ownership::Created,
+            image,
+            logs,
         }
     }
 

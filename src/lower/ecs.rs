@@ -58,24 +58,65 @@ pub fn role_reference(runner: &Runner, kind: RoleKind) -> (String, bool) {
     }
 }
 
-/// `task-definition.json`, when the runner wires any variable.
+/// The image as a container definition names it: as written, except that a repository ARN
+/// becomes the repository's URI (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME`, `.com.cn` in
+/// China), to which the user adds a tag.
+fn image_uri(runner: &Runner, image: &crate::model::Image) -> String {
+    match crate::aws::Arn::parse(&image.reference) {
+        Some(arn) => format!(
+            "{}.dkr.ecr.{}.amazonaws.com{}/{}",
+            arn.account,
+            arn.region,
+            if runner.partition.as_str() == "aws-cn" {
+                ".cn"
+            } else {
+                ""
+            },
+            arn.resource
+                .strip_prefix("repository/")
+                .unwrap_or(arn.resource)
+        ),
+        None => image.reference.clone(),
+    }
+}
+
+/// `task-definition.json`, when the runner wires any variable or names its image or logs.
 pub fn task_definition(runner: &Runner) -> Option<String> {
     let secrets = container_secrets(runner);
-    if secrets.is_empty() {
+    let role = &runner.execution_role;
+    if secrets.is_empty() && role.image.is_none() && role.logs.is_none() {
         return None;
     }
-    let secrets: Vec<Value> = secrets
-        .iter()
-        .map(|s| json!({"name": s.name, "valueFrom": s.value_from}))
-        .collect();
+    let mut container = serde_json::Map::new();
+    container.insert("name".into(), json!(runner.name));
+    if let Some(image) = &role.image {
+        container.insert("image".into(), json!(image_uri(runner, image)));
+    }
+    if !secrets.is_empty() {
+        let secrets: Vec<Value> = secrets
+            .iter()
+            .map(|s| json!({"name": s.name, "valueFrom": s.value_from}))
+            .collect();
+        container.insert("secrets".into(), Value::Array(secrets));
+    }
+    if let Some(logs) = &role.logs {
+        container.insert(
+            "logConfiguration".into(),
+            json!({
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": logs.name,
+                    "awslogs-region": runner.region,
+                    "awslogs-stream-prefix": runner.name,
+                },
+            }),
+        );
+    }
     let fragment = json!({
         "family": runner.name,
         "taskRoleArn": role_reference(runner, RoleKind::Task).0,
         "executionRoleArn": role_reference(runner, RoleKind::Execution).0,
-        "containerDefinitions": [{
-            "name": runner.name,
-            "secrets": secrets,
-        }],
+        "containerDefinitions": [Value::Object(container)],
     });
     let mut text = serde_json::to_string_pretty(&fragment).expect("a fragment serializes");
     text.push('\n');

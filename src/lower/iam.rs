@@ -538,18 +538,60 @@ fn destination_statements(runner: &Runner) -> Vec<Statement> {
 }
 
 /// The execution role's inline policy: the agent secrets ECS injects when it starts the
-/// container. Image pulls and logs come from the managed policy.
+/// container; and, for a role that names them in place of the default policy, the image it
+/// pulls and the log group it writes to.
 pub fn execution_role_policy(runner: &Runner) -> Option<PolicyDocument> {
-    let secrets = &runner.agent_secrets;
-    if secrets.is_empty() {
-        return None;
+    let role = &runner.execution_role;
+    let mut statements = Vec::new();
+    if !runner.agent_secrets.is_empty() {
+        statements.extend(secret_statements(
+            runner,
+            &runner.agent_secrets,
+            "ReadAgentSecrets",
+            "DecryptAgentSecrets",
+        ));
     }
-    Some(PolicyDocument::new(secret_statements(
-        runner,
-        secrets,
-        "ReadAgentSecrets",
-        "DecryptAgentSecrets",
-    )))
+    if let Some(image) = &role.image
+        && let Some(repository) = &image.repository
+    {
+        // GetAuthorizationToken takes no resource but `*` (the ECR service authorization
+        // reference); the pulls name the repository.
+        statements.push(
+            allow(
+                "PullAgentImageToken",
+                &["ecr:GetAuthorizationToken"],
+                vec!["*".to_owned()],
+            )
+            .written_at([("*".to_owned(), image.written)]),
+        );
+        statements.push(
+            allow(
+                "PullAgentImage",
+                &[
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                ],
+                vec![repository.clone()],
+            )
+            .written_at([(repository.clone(), image.written)]),
+        );
+    }
+    if let Some(logs) = &role.logs {
+        let group = format!(
+            "arn:{}:logs:{}:{}:log-group:{}:*",
+            runner.partition, runner.region, runner.account, logs.name
+        );
+        statements.push(
+            allow(
+                "WriteAgentLogs",
+                &["logs:CreateLogStream", "logs:PutLogEvents"],
+                vec![group.clone()],
+            )
+            .written_at([(group, logs.written)]),
+        );
+    }
+    (!statements.is_empty()).then(|| PolicyDocument::new(statements))
 }
 
 /// The documents of one runner: each role's trust policy (none for an `existing` role, whose

@@ -30,6 +30,12 @@ pub fn documentation(word: &str) -> Option<&'static str> {
         "version-id" => {
             "`version-id \"ID\"` on an `env`: the secret's version with this id. Not with `version-stage`."
         }
+        "image" => {
+            "`image \"ECR-REPOSITORY-ARN-OR-IMAGE\"` in `execution role { ... }`: the image the task pulls. An ECR repository (its ARN, or an image URI `ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME:TAG`) gets `ecr:GetAuthorizationToken` and the three pull actions on that repository; an image of a public registry needs no grant. With `image` or `logs`, `AmazonECSTaskExecutionRolePolicy` is not attached."
+        }
+        "logs" => {
+            "`logs \"/ecs/GROUP\"` in `execution role { ... }`: the CloudWatch Logs group the task writes to; the execution role gets `logs:CreateLogStream` and `logs:PutLogEvents` on that group only, and task-definition.json the matching `awslogs` configuration."
+        }
         "kms" => {
             "`kms \"arn:...:key/ID\"`: the customer managed KMS key of a secret or bucket. The role gets `kms:Decrypt` (and `kms:GenerateDataKey` for S3) through that service only (`kms:ViaService`)."
         }

@@ -130,6 +130,31 @@ readonly EXECUTION_ROLE_POLICY='{
       "Effect": "Allow",
       "Action": "secretsmanager:GetSecretValue",
       "Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:matillion/agent-AbC123"
+    },
+    {
+      "Sid": "PullAgentImageToken",
+      "Effect": "Allow",
+      "Action": "ecr:GetAuthorizationToken",
+      "Resource": "*"
+    },
+    {
+      "Sid": "PullAgentImage",
+      "Effect": "Allow",
+      "Action": [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchGetImage"
+      ],
+      "Resource": "arn:aws:ecr:eu-west-1:123456789012:repository/matillion/streaming-agent"
+    },
+    {
+      "Sid": "WriteAgentLogs",
+      "Effect": "Allow",
+      "Action": [
+        "logs:CreateLogStream",
+        "logs:PutLogEvents"
+      ],
+      "Resource": "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/invoices-cdc:*"
     }
   ]
 }'
@@ -674,7 +699,6 @@ check_account
 # Preflight: both roles are checked before anything is changed.
 preflight_role 'invoices-cdc-task-role' '/'
 preflight_role 'invoices-cdc-execution-role' '/'
-preflight_policy 'managed policy' 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy'
 end_preflight
 
 # The task role, assumed by the running agent.
@@ -695,5 +719,4 @@ ensure_role 'invoices-cdc-execution-role' '/' 3600 \
     '["team","runnerc:runner"]' \
     "$EXECUTION_ROLE_TRUST_POLICY"
 put_inline_policy 'invoices-cdc-execution-role' 'runnerc-policy' "$EXECUTION_ROLE_POLICY"
-attach_managed_policies 'invoices-cdc-execution-role' '["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"]' \
-    'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy'
+attach_managed_policies 'invoices-cdc-execution-role' '[]'

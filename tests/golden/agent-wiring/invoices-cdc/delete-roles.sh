@@ -564,9 +564,8 @@ check_account
 preflight_role 'invoices-cdc-task-role' ''
 preflight_delete 'invoices-cdc-task-role' '[]'
 preflight_role 'invoices-cdc-execution-role' ''
-preflight_delete 'invoices-cdc-execution-role' '["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"]'
+preflight_delete 'invoices-cdc-execution-role' '[]'
 end_preflight
 
 delete_role 'invoices-cdc-task-role'
-delete_role 'invoices-cdc-execution-role' \
-    'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy'
+delete_role 'invoices-cdc-execution-role'

@@ -140,11 +140,6 @@ data "aws_iam_role" "execution_taken" {
   name  = "invoices-cdc-execution-role"
 }
 
-data "aws_iam_policy" "execution_referenced" {
-  for_each = toset(["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"])
-  arn      = each.value
-}
-
 resource "aws_iam_role" "execution" {
   name                 = "invoices-cdc-execution-role"
   path                 = "/"
@@ -173,9 +168,6 @@ resource "aws_iam_role" "execution" {
     "team"           = "billing"
     "runnerc:runner" = "invoices-cdc"
   }
-  depends_on = [
-    data.aws_iam_policy.execution_referenced
-  ]
 
   lifecycle {
     precondition {
@@ -202,14 +194,33 @@ resource "aws_iam_role_policy" "execution" {
           "Effect": "Allow",
           "Action": "secretsmanager:GetSecretValue",
           "Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:matillion/agent-AbC123"
+        },
+        {
+          "Sid": "PullAgentImageToken",
+          "Effect": "Allow",
+          "Action": "ecr:GetAuthorizationToken",
+          "Resource": "*"
+        },
+        {
+          "Sid": "PullAgentImage",
+          "Effect": "Allow",
+          "Action": [
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:GetDownloadUrlForLayer",
+            "ecr:BatchGetImage"
+          ],
+          "Resource": "arn:aws:ecr:eu-west-1:123456789012:repository/matillion/streaming-agent"
+        },
+        {
+          "Sid": "WriteAgentLogs",
+          "Effect": "Allow",
+          "Action": [
+            "logs:CreateLogStream",
+            "logs:PutLogEvents"
+          ],
+          "Resource": "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/invoices-cdc:*"
         }
       ]
     }
   EOT
-}
-
-resource "aws_iam_role_policy_attachment" "execution" {
-  for_each   = toset(["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"])
-  role       = aws_iam_role.execution.name
-  policy_arn = each.value
 }
