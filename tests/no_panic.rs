@@ -52,6 +52,15 @@ const WORDS: &[&str] = &[
     "none",
     "default",
     "tag",
+    "env",
+    "key",
+    "version-stage",
+    "version-id",
+    "image",
+    "logs",
+    "\"arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbC123\"",
+    "\"arn:aws:ecr:eu-west-1:123456789012:repository/a\"",
+    "\"/ecs/x\"",
     "{",
     "}",
     "*",
@@ -249,4 +258,92 @@ fn the_binary_exits_0_or_1_with_a_located_diagnostic() {
             other => panic!("case {case}: exit {other:?}\n{stderr}"),
         }
     }
+}
+
+/// `verify` on a task definition cut at every character and with bytes replaced, and `diff`
+/// between the examples and their mutations that compile: no panic, in-process.
+#[test]
+fn verify_and_diff_take_any_input() {
+    let mut failures = Vec::new();
+    let mut specs = Sources::new();
+    specs.add(
+        "specs.runner",
+        std::fs::read_to_string("tests/verify/specs.runner").unwrap(),
+    );
+    let runners = compile(&specs).runners;
+    let base = std::fs::read_to_string("tests/verify/E111-log-secret-option.json").unwrap();
+    let mut rng = Rng(0x5eed);
+    let mut inputs: Vec<String> = (0..=base.len())
+        .filter(|&cut| base.is_char_boundary(cut))
+        .map(|cut| base[..cut].to_owned())
+        .collect();
+    for _ in 0..300 {
+        let mut bytes = base.clone().into_bytes();
+        for _ in 0..3 {
+            let at = rng.below(bytes.len());
+            let replacements = b"{}[]\":,0a-/";
+            bytes[at] = replacements[rng.below(replacements.len())];
+        }
+        inputs.push(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    for text in &inputs {
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let mut sources = specs.clone();
+            let file = sources.add("td.json", text.clone());
+            if let Ok(definition) = runnerc::verify::TaskDefinition::read(file, text)
+                && let Ok(runner) = runnerc::verify::runner_for(&definition, &runners, None)
+            {
+                let found = runnerc::verify::verify(&definition, runner, &runners);
+                let _ = diag::render_human(&found, &sources, false);
+                let _ = diag::render_sarif(&found, &sources);
+            }
+        }));
+        if result.is_err() {
+            failures.push(format!("verify panicked on:\n{}", text.escape_debug()));
+        }
+    }
+    // diff: each example against its versions with one line deleted, both ways.
+    for example in examples() {
+        let lines: Vec<&str> = example.lines().collect();
+        for skip in 0..lines.len() {
+            let changed: String = lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, l)| format!("{l}\n"))
+                .collect();
+            let side = |text: &str| {
+                let mut sources = Sources::new();
+                sources.add("side.runner", text);
+                let compilation = compile(&sources);
+                (!compilation.has_errors()).then_some((sources, compilation.runners))
+            };
+            let (Some(old), Some(new)) = (side(&example), side(&changed)) else {
+                continue;
+            };
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                for (a, b) in [(&old, &new), (&new, &old)] {
+                    let report = runnerc::review::diff::compare(
+                        &runnerc::review::diff::Side {
+                            sources: &a.0,
+                            runners: &a.1,
+                        },
+                        &runnerc::review::diff::Side {
+                            sources: &b.0,
+                            runners: &b.1,
+                        },
+                    );
+                    let _ = runnerc::review::render::human(&report);
+                    let _ = runnerc::review::render::markdown(&report);
+                    let _ = runnerc::review::render::json(&report);
+                }
+            }));
+            if result.is_err() {
+                failures.push(format!(
+                    "diff panicked on line {skip} deleted of:\n{example}"
+                ));
+            }
+        }
+    }
+    check(failures);
 }

@@ -73,6 +73,24 @@ fn every_case_reports_its_code_in_the_task_definition() {
                 wrong.push(format!("{name}: not located in the task definition: {d}"));
             }
         }
+        // SARIF places it in the task definition too.
+        let sarif = runnerc(&["verify", path, SPECS, "--format", "sarif"]);
+        let sarif: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+        let placed = sarif["runs"][0]["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["ruleId"] == code)
+            .all(|r| {
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .is_some_and(|uri| uri.ends_with(&format!("{name}.json")))
+            });
+        if !placed {
+            wrong.push(format!(
+                "{name}: SARIF does not place it in the task definition"
+            ));
+        }
         // The rendered report, as people see it.
         let human = runnerc(&["verify", path, SPECS]);
         let rendered = String::from_utf8_lossy(&human.stderr).into_owned();
