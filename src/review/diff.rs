@@ -396,6 +396,19 @@ impl Pair<'_> {
         }
     }
 
+    /// A gain (on the new side) or a loss (on the old side), at its spec line.
+    fn directed(&self, way: Way, part: Part, place: Place, text: String) -> Change {
+        let kind = match way {
+            Way::Gained => ChangeKind::Gains,
+            Way::Lost => ChangeKind::Loses,
+        };
+        let (old, new) = match way {
+            Way::Gained => (None, Some(place)),
+            Way::Lost => (Some(place), None),
+        };
+        self.change(part, kind, old, new, text)
+    }
+
     fn compare<'r>(
         &self,
         old: Option<&RoleAccess<'r>>,
@@ -616,17 +629,7 @@ impl Pair<'_> {
                             self.at(way, &place)
                         ),
                     };
-                    let mut change = self.change(
-                        Part::Trust,
-                        if way == Way::Gained {
-                            ChangeKind::Gains
-                        } else {
-                            ChangeKind::Loses
-                        },
-                        (way == Way::Lost).then(|| place.clone()),
-                        (way == Way::Gained).then_some(place),
-                        text,
-                    );
+                    let mut change = self.directed(way, Part::Trust, place, text);
                     change.actions = actions.iter().map(|a| (*a).to_owned()).collect();
                     change.resources = vec![format!("{kind}:{who}")];
                     change.conditions = conditions;
@@ -715,17 +718,7 @@ impl Pair<'_> {
                             small,
                             self.at(way, &place)
                         );
-                        let mut change = self.change(
-                            part,
-                            if way == Way::Gained {
-                                ChangeKind::Gains
-                            } else {
-                                ChangeKind::Loses
-                            },
-                            (way == Way::Lost).then(|| place.clone()),
-                            (way == Way::Gained).then_some(place),
-                            text,
-                        );
+                        let mut change = self.directed(way, part, place, text);
                         change.actions = actions;
                         change.resources = proven.iter().map(|r| (*r).to_owned()).collect();
                         change.conditions = conditions;
@@ -756,22 +749,16 @@ impl Pair<'_> {
                     continue;
                 }
                 let place = self.place(way, *loc);
-                let (verb, kind) = match way {
-                    Way::Gained => ("gains", ChangeKind::Gains),
-                    Way::Lost => ("loses", ChangeKind::Loses),
+                let verb = match way {
+                    Way::Gained => "gains",
+                    Way::Lost => "loses",
                 };
                 let text = format!(
                     "{} {verb} managed policy `{arn}`, whose contents runnerc does not know {}",
                     self.subject(),
                     self.at(way, &place)
                 );
-                let mut change = self.change(
-                    Part::Managed,
-                    kind,
-                    (way == Way::Lost).then(|| place.clone()),
-                    (way == Way::Gained).then_some(place),
-                    text,
-                );
+                let mut change = self.directed(way, Part::Managed, place, text);
                 change.resources = vec![arn.clone()];
                 out.push(change);
             }

@@ -75,9 +75,10 @@ pub fn read_git(rev: &str, files: &[PathBuf]) -> Result<(Sources, Sources), Stri
             }
         }
     };
-    if files.is_empty() {
-        listed(git(&["ls-files", "-z", "--full-name", "--", ":/"], None)?);
-        listed(git(
+    // The `*.runner` files git tracks now or tracked at REV, under a pathspec.
+    let tracked = |pathspec: &str| -> Result<String, String> {
+        let now = git(&["ls-files", "-z", "--full-name", "--", pathspec], None)?;
+        let then = git(
             &[
                 "ls-tree",
                 "-r",
@@ -86,31 +87,21 @@ pub fn read_git(rev: &str, files: &[PathBuf]) -> Result<(Sources, Sources), Stri
                 "--full-name",
                 rev,
                 "--",
-                ":/",
+                pathspec,
             ],
             None,
-        )?);
+        )?;
+        Ok(format!("{now}\0{then}"))
+    };
+    if files.is_empty() {
+        listed(tracked(":/")?);
     } else {
         for file in files {
-            let spec = file.to_string_lossy().into_owned();
             if file.is_file() {
                 // A file given by name is compared even when git does not track it.
                 listed(full_name(&top, prefix, file));
             } else {
-                listed(git(&["ls-files", "-z", "--full-name", "--", &spec], None)?);
-                listed(git(
-                    &[
-                        "ls-tree",
-                        "-r",
-                        "-z",
-                        "--name-only",
-                        "--full-name",
-                        rev,
-                        "--",
-                        &spec,
-                    ],
-                    None,
-                )?);
+                listed(tracked(&file.to_string_lossy())?);
             }
         }
     }
