@@ -46,7 +46,8 @@ fn secret_arns(grants: &[runnerc::model::SecretGrant]) -> HashSet<String> {
 }
 
 /// Every identity-policy statement: Allow, no Principal, alphanumeric unique Sid, no wildcard
-/// action, and `*` as a resource only for ListSecrets.
+/// action, and `*` as a resource only for the actions that take nothing else: ListSecrets, and
+/// ecr:GetAuthorizationToken of a least-privilege execution role.
 fn check_identity_policy(document: &PolicyDocument, runner: &str) {
     let mut sids = HashSet::new();
     for statement in &document.statement {
@@ -75,9 +76,9 @@ fn check_identity_policy(document: &PolicyDocument, runner: &str) {
             "{runner}: statement without resource"
         );
         if resources.iter().any(|r| r == "*") {
-            assert_eq!(
-                actions,
-                vec!["secretsmanager:ListSecrets"],
+            assert!(
+                actions == vec!["secretsmanager:ListSecrets"]
+                    || actions == vec!["ecr:GetAuthorizationToken"],
                 "{runner}: Resource * on {actions:?}"
             );
         }
@@ -260,9 +261,12 @@ fn every_example_meets_the_contract_table() {
             }
         }
 
-        // Execution role: exactly the agent secrets and their keys.
+        // Execution role: exactly the agent secrets and their keys, and, for a role that names
+        // its image and log group, the pulls of that repository and the writes to that group.
+        let role = &runner.execution_role;
+        let least_privilege = role.image.is_some() || role.logs.is_some();
         match &documents.execution {
-            None => assert!(runner.agent_secrets.is_empty()),
+            None => assert!(runner.agent_secrets.is_empty() && !least_privilege),
             Some(execution) => {
                 check_identity_policy(execution, name);
                 let read: HashSet<String> = execution
@@ -272,11 +276,39 @@ fn every_example_meets_the_contract_table() {
                     .flat_map(|s| items(&s.resource))
                     .collect();
                 assert_eq!(read, agent, "{name}: execution role secrets");
+                let pulls = [
+                    "ecr:GetAuthorizationToken",
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                ];
+                let logs = ["logs:CreateLogStream", "logs:PutLogEvents"];
                 for statement in &execution.statement {
                     for action in statement.action.items() {
-                        assert!(
-                            ["secretsmanager:GetSecretValue", "kms:Decrypt"].contains(&action),
-                            "{name}: {action}"
+                        let allowed = ["secretsmanager:GetSecretValue", "kms:Decrypt"]
+                            .contains(&action)
+                            || (role.image.as_ref().is_some_and(|i| i.repository.is_some())
+                                && pulls.contains(&action))
+                            || (role.logs.is_some() && logs.contains(&action));
+                        assert!(allowed, "{name}: {action}");
+                    }
+                    let resources = items(&statement.resource);
+                    if statement.action.items().iter().any(|a| logs.contains(a)) {
+                        let group = &role.logs.as_ref().unwrap().name;
+                        assert_eq!(
+                            resources,
+                            vec![format!(
+                                "arn:{p}:logs:{}:{}:log-group:{group}:*",
+                                runner.region, runner.account
+                            )],
+                            "{name}: log writes"
+                        );
+                    }
+                    if statement.action.items().contains(&"ecr:BatchGetImage") {
+                        assert_eq!(
+                            resources,
+                            vec![role.image.as_ref().unwrap().repository.clone().unwrap()],
+                            "{name}: pulls"
                         );
                     }
                 }
