@@ -269,6 +269,38 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Write a spec for two hand-made roles of an account's export, and report every request
+    /// adopting it would stop allowing
+    #[command(
+        after_help = "The spec goes to --out (the report to stdout), or to stdout (the report to stderr). Exit status: 0 imported, 2 an export that cannot be read or a role it does not hold.\n\nExample:\n  aws iam get-account-authorization-details --filter Role > live.json\n  runnerc import --live live.json --task-role streaming-agent --execution-role ecsTaskExecutionRole --existing ecsTaskExecutionRole --region eu-west-1 --out orders.runner"
+    )]
+    Import {
+        /// `aws iam get-account-authorization-details` output (documents as objects or
+        /// URL-encoded strings)
+        #[arg(long, value_name = "AUTHZ.json")]
+        live: PathBuf,
+        /// The task role's name
+        #[arg(long, value_name = "NAME")]
+        task_role: String,
+        /// The execution role's name
+        #[arg(long, value_name = "NAME")]
+        execution_role: String,
+        /// The runner's name (default: the runnerc:runner tag, or the task role's name)
+        #[arg(long, value_name = "NAME")]
+        runner: Option<String>,
+        /// The region (default: the one the roles' grants name)
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// A role to keep as `existing` (repeatable): runnerc will add only its inline policy
+        #[arg(long, value_name = "ROLE")]
+        existing: Vec<String>,
+        /// Where to write the spec
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// How to print the report: human, or json (`diff`'s records, live to imported)
+        #[arg(long, value_enum, default_value_t = AnswerFormat::Human)]
+        format: AnswerFormat,
+    },
     /// Serve editors over the Language Server Protocol on stdin and stdout
     #[command(
         after_help = "Editors start it themselves (see docs/editors.md).\n\nExample (what an editor runs):\n  runnerc lsp"
@@ -473,6 +505,27 @@ fn run(cli: Cli) -> Status {
             runner,
             format,
         } => verify(&task_definition, &files, runner.as_deref(), format, color),
+        Command::Import {
+            live,
+            task_role,
+            execution_role,
+            runner,
+            region,
+            existing,
+            out,
+            format,
+        } => import(
+            &live,
+            &crate::review::import::Options {
+                task_role,
+                execution_role,
+                runner,
+                region,
+                existing,
+            },
+            out.as_deref(),
+            format,
+        ),
         Command::Lsp { stdio: _ } => match crate::lsp::run() {
             Ok(crate::lsp::End::ExitWithoutShutdown) => Status::Failed,
             Ok(_) => Status::Ok,
@@ -587,6 +640,85 @@ fn verify(
         _ => report(&result, &sources, format, color),
     }
     status_of(&result)
+}
+
+/// `runnerc import`: the spec, then the fidelity report.
+fn import(
+    live_path: &Path,
+    options: &crate::review::import::Options,
+    out: Option<&Path>,
+    format: AnswerFormat,
+) -> Status {
+    let text = match read_export(live_path) {
+        Ok(Ok(text)) => text,
+        Ok(Err(problem)) => {
+            errln!("runnerc: `{}`: {problem}", live_path.display());
+            return Status::Usage;
+        }
+        Err(error) => {
+            errln!("runnerc: cannot read `{}`: {error}", live_path.display());
+            return Status::Usage;
+        }
+    };
+    let wanted = |name: &str| {
+        name.eq_ignore_ascii_case(&options.task_role)
+            || name.eq_ignore_ascii_case(&options.execution_role)
+    };
+    let live = match crate::audit::drift::read_live(&text, &wanted) {
+        Ok(live) => live,
+        Err(problem) => {
+            errln!("runnerc: `{}`: {problem}", live_path.display());
+            return Status::Usage;
+        }
+    };
+    let imported = match crate::review::import::import(&live, options) {
+        Ok(imported) => imported,
+        Err(problem) => {
+            errln!("runnerc: {problem}");
+            return Status::Usage;
+        }
+    };
+    let mut report = String::new();
+    match format {
+        AnswerFormat::Json => {
+            let mut value = serde_json::to_value(&imported.report).expect("a report serializes");
+            value["not_expressible"] = serde_json::json!(imported.not_expressible);
+            value["not_in_export"] = serde_json::json!(imported.not_in_export);
+            report = serde_json::to_string_pretty(&value).expect("JSON") + "\n";
+        }
+        AnswerFormat::Human => {
+            let losses = imported.report.changes.len();
+            report.push_str(&format!(
+                "runnerc: imported runner {}: adoption stops allowing {losses} request{} the live roles allow\n",
+                imported.runner,
+                if losses == 1 { "" } else { "s" }
+            ));
+            for change in &imported.report.changes {
+                report.push_str(&format!("  - {}\n", change.text));
+            }
+            for note in &imported.not_expressible {
+                report.push_str(&format!("  not expressible: {note}\n"));
+            }
+            for note in &imported.not_in_export {
+                report.push_str(&format!("  not in the export: {note}\n"));
+            }
+            report.push_str("next: review the spec, `runnerc build` it, then `create-roles.sh --adopt` (or keep the roles `existing`), and `runnerc drift` afterwards\n");
+        }
+    }
+    match out {
+        Some(path) => {
+            if let Err(error) = std::fs::write(path, &imported.spec) {
+                errln!("runnerc: cannot write `{}`: {error}", path.display());
+                return Status::Usage;
+            }
+            out!("{report}");
+        }
+        None => {
+            out!("{}", imported.spec);
+            err!("{report}");
+        }
+    }
+    Status::Ok
 }
 
 /// `runnerc diff`: both sides compiled apart, compared, rendered; the gate decides the status.

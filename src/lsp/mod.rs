@@ -560,9 +560,10 @@ fn block_start(text: &str, offset: usize) -> usize {
 /// an error in another block does not matter.
 fn keywords_at(text: &str, block: usize, offset: usize) -> Vec<&'static str> {
     let mut keywords = crate::parse::keywords_expected_at(&text[block..], offset - block);
-    // The grammar takes `managed-policy` in both role blocks; the task role refuses it (E077).
+    // The grammar takes `managed-policy`, `image` and `logs` in both role blocks; the task role
+    // refuses them (E077, E106).
     if in_task_role_block(&text[block..offset]) {
-        keywords.retain(|k| *k != "managed-policy");
+        keywords.retain(|k| !["managed-policy", "image", "logs"].contains(k));
     }
     keywords
 }
