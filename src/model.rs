@@ -173,6 +173,16 @@ pub struct Tag {
 pub const OWNER_TAG_KEY: &str = "runnerc:runner";
 
 impl Runner {
+    /// The ARN of the role of `kind`. An `existing` role named without its ARN has the stand-in
+    /// path `/` (where IAM puts a role when none is given).
+    pub fn role_arn(&self, kind: RoleKind) -> String {
+        let role = self.role(kind);
+        format!(
+            "arn:{}:iam::{}:role{}{}",
+            self.partition, self.account, role.path, role.name
+        )
+    }
+
     /// The task role or the execution role.
     pub fn role(&self, kind: RoleKind) -> &Role {
         match kind {

@@ -112,8 +112,7 @@ pub fn explain(reason: &Reason, runners: &[Runner], sources: &Sources) -> Vec<St
             ));
             if let Some(secret) = secret {
                 let name = secret.rsplit(":secret:").next().unwrap_or(secret);
-                let suffixed = name.len() > 7 && name.as_bytes()[name.len() - 7] == b'-';
-                if !suffixed {
+                if !crate::aws::has_secret_suffix(name) {
                     lines.push(format!(
                         "`{secret}` has no random suffix: the task definition names the secret without its full ARN, which ECS needs; print it with `aws secretsmanager describe-secret --secret-id {name} --query ARN --output text`."
                     ));

@@ -375,7 +375,7 @@ fn other_side(
         .find(|p| p.file == file);
     let allows = policy.map(|policy| {
         let policy = Policy::from_text(&policy.contents).expect("runnerc's own policies read back");
-        let role = crate::lower::other_accounts::role_arn(runner, kind);
+        let role = runner.role_arn(kind);
         let admitted = crate::access::evaluate::admitting(&policy, "AWS", &role);
         evaluate(
             &[&admitted],

@@ -36,11 +36,9 @@ impl RunnerChecker<'_> {
             self.report(diagnostic);
             return Vec::new();
         }
-        let full_arn = match (resource, &decl.target.node) {
-            (Some(SecretResource::Arn(arn)), _) if !arn.contains(['*', '?']) => Some(arn.clone()),
-            _ => None,
-        };
-        if full_arn.is_none() && resource.is_some() {
+        let full_arn =
+            matches!(resource, Some(SecretResource::Arn(arn)) if !arn.contains(['*', '?']));
+        if !full_arn && resource.is_some() {
             let (what, help) = match &decl.target.node {
                 SecretTarget::Every => (
                     "`agent secret *`".to_owned(),
@@ -161,7 +159,7 @@ impl RunnerChecker<'_> {
                 });
             }
         }
-        if full_arn.is_none() {
+        if !full_arn {
             return Vec::new();
         }
         vars

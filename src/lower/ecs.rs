@@ -45,16 +45,12 @@ pub fn container_secrets(runner: &Runner) -> Vec<ContainerSecret> {
 /// none is given.
 pub fn role_reference(runner: &Runner, kind: RoleKind) -> (String, bool) {
     let role = runner.role(kind);
-    let arn = |path: &str| {
-        format!(
-            "arn:{}:iam::{}:role{}{}",
-            runner.partition, runner.account, path, role.name
-        )
-    };
     match (role.ownership, kind) {
         (Ownership::Existing { path_known: false }, RoleKind::Task) => (role.name.clone(), false),
-        (Ownership::Existing { path_known: false }, RoleKind::Execution) => (arn("/"), true),
-        _ => (arn(&role.path), false),
+        (Ownership::Existing { path_known: false }, RoleKind::Execution) => {
+            (runner.role_arn(kind), true)
+        }
+        _ => (runner.role_arn(kind), false),
     }
 }
 

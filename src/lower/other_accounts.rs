@@ -9,7 +9,7 @@
 
 use super::iam::{OneOrMany, Statement};
 use crate::ast::RoleKind;
-use crate::model::{Ownership, Runner};
+use crate::model::Runner;
 use serde_json::{Map, Value, json};
 
 /// One policy to merge: its file name and its JSON.
@@ -17,20 +17,6 @@ use serde_json::{Map, Value, json};
 pub struct ResourcePolicy {
     pub file: String,
     pub contents: String,
-}
-
-/// The role's ARN, as a resource policy names its principal. An `existing` role named without
-/// its path is taken to be at `/`, where IAM puts a role by default.
-pub fn role_arn(runner: &Runner, kind: RoleKind) -> String {
-    let role = runner.role(kind);
-    let path = match role.ownership {
-        Ownership::Existing { path_known: false } => "/",
-        _ => role.path.as_str(),
-    };
-    format!(
-        "arn:{}:iam::{}:role{}{}",
-        runner.partition, runner.account, path, role.name
-    )
 }
 
 /// What a resource of another account is, and its file.
@@ -156,7 +142,7 @@ pub fn resource_policies(
         let Some(document) = documents.policy(kind) else {
             continue;
         };
-        let principal = role_arn(runner, kind);
+        let principal = runner.role_arn(kind);
         for statement in &document.statement {
             let Some(resources) = &statement.resource else {
                 continue;

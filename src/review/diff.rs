@@ -260,10 +260,7 @@ impl<'r> RoleAccess<'r> {
             role,
             kind,
             documents,
-            arn: format!(
-                "arn:{}:iam::{}:role{}{}",
-                runner.partition, runner.account, role.path, role.name
-            ),
+            arn: runner.role_arn(kind),
             unknown_managed,
             grants: OnceCell::new(),
         }

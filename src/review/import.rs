@@ -621,10 +621,7 @@ fn fidelity(runner: &Runner, task: &LiveRole, execution: &LiveRole) -> Report {
         // Who may assume it.
         if let Some(trust) = documents.trust(kind) {
             let built_trust = Policy::of_document(trust);
-            let arn = format!(
-                "arn:{}:iam::{}:role{}{}",
-                runner.partition, runner.account, role.path, role.name
-            );
+            let arn = runner.role_arn(kind);
             for statement in live
                 .trust
                 .statements

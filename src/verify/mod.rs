@@ -143,12 +143,6 @@ pub fn runner_for<'r>(
 /// Whether a role reference (an ARN or, for the task role, a name) is the runner's role.
 fn names_role(runner: &Runner, kind: RoleKind, given: &str) -> bool {
     let role = runner.role(kind);
-    let arn_of = |path: &str| {
-        format!(
-            "arn:{}:iam::{}:role{}{}",
-            runner.partition, runner.account, path, role.name
-        )
-    };
     match role.ownership {
         // The path is unknown: any path of the runner's account and partition.
         Ownership::Existing { path_known: false } => {
@@ -159,7 +153,7 @@ fn names_role(runner: &Runner, kind: RoleKind, given: &str) -> bool {
                     .and_then(|rest| rest.rsplit('/').next())
                     .is_some_and(|name| name == role.name)
         }
-        _ => given == arn_of(&role.path) || (kind == RoleKind::Task && given == role.name),
+        _ => given == runner.role_arn(kind) || (kind == RoleKind::Task && given == role.name),
     }
 }
 
@@ -214,14 +208,10 @@ fn secret_reference(value_from: &str) -> Option<(String, bool)> {
     Some((arn, selector))
 }
 
-/// Whether a secret ARN ends in Secrets Manager's random suffix: `-` and six letters or digits.
+/// Whether a secret ARN ends in Secrets Manager's random suffix, written out (not `??????`).
 fn has_suffix(arn: &str) -> bool {
     let name = arn.rsplit(':').next().unwrap_or(arn);
-    name.len() > 7
-        && name.as_bytes()[name.len() - 7] == b'-'
-        && name[name.len() - 6..]
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric())
+    crate::aws::has_secret_suffix(name) && !name.contains('?')
 }
 
 /// The findings about one task definition, located in its file.
@@ -274,16 +264,14 @@ pub fn verify(
     let execution_existing = runner.execution_role.is_existing();
     for (path, value_from) in references(body) {
         let loc = definition.loc(&path);
-        let is_ssm = value_from.contains(":ssm:") || !value_from.starts_with("arn:");
         let Some((arn, selector)) = secret_reference(&value_from) else {
-            if value_from.starts_with("arn:") && value_from.contains(":secretsmanager:") {
-                found.push(partial(loc, &value_from));
-            } else if is_ssm
-                && !value_from.starts_with("arn:")
-                && value_from.contains('/')
-                && !value_from.starts_with('/')
-            {
-                // `prod/db`: a Secrets Manager name, by its look.
+            // A Secrets Manager ARN cut short, or a name that reads as a secret's (`prod/db`;
+            // an SSM parameter's hierarchy starts with `/`).
+            let secret_like = match value_from.strip_prefix("arn:") {
+                Some(_) => value_from.contains(":secretsmanager:"),
+                None => value_from.contains('/') && !value_from.starts_with('/'),
+            };
+            if secret_like {
                 found.push(partial(loc, &value_from));
             } else {
                 found.push(
