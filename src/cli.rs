@@ -684,12 +684,14 @@ fn import(
             let mut value = serde_json::to_value(&imported.report).expect("a report serializes");
             value["not_expressible"] = serde_json::json!(imported.not_expressible);
             value["not_in_export"] = serde_json::json!(imported.not_in_export);
+            value["warnings"] = serde_json::json!(imported.warnings);
+            value["left_in_place"] = serde_json::json!(imported.left_in_place);
             report = serde_json::to_string_pretty(&value).expect("JSON") + "\n";
         }
         AnswerFormat::Human => {
             let losses = imported.report.changes.len();
             report.push_str(&format!(
-                "runnerc: imported runner {}: adoption stops allowing {losses} request{} the live roles allow\n",
+                "runnerc: imported runner {}: the spec stops allowing {losses} request{} the live roles allow\n",
                 imported.runner,
                 if losses == 1 { "" } else { "s" }
             ));
@@ -702,7 +704,34 @@ fn import(
             for note in &imported.not_in_export {
                 report.push_str(&format!("  not in the export: {note}\n"));
             }
-            report.push_str("next: review the spec, `runnerc build` it, then `create-roles.sh --adopt` (or keep the roles `existing`), and `runnerc drift` afterwards\n");
+            for note in &imported.left_in_place {
+                report.push_str(&format!("  left in place: {note}\n"));
+            }
+            for warning in &imported.warnings {
+                report.push_str(&format!(
+                    "  kept as live, `runnerc check` warns: {warning}\n"
+                ));
+            }
+            let spec = out.map_or_else(|| "SPEC".to_owned(), |p| p.display().to_string());
+            let adopt: String = imported
+                .adopt
+                .iter()
+                .map(|name| format!(" --adopt {name}"))
+                .collect();
+            report.push_str(&format!(
+                "next:\n  1. review {spec}: what it stops allowing is listed above\n  2. runnerc build {spec} --out out\n  3. bash out/{}/create-roles.sh{adopt}\n",
+                imported.runner
+            ));
+            let mut step = 4;
+            if !imported.left_in_place.is_empty() {
+                report.push_str(&format!(
+                    "  {step}. once the runner works, delete what is left in place (the commands above)\n"
+                ));
+                step += 1;
+            }
+            report.push_str(&format!(
+                "  {step}. runnerc drift {spec} --live LIVE.json, on a fresh export\n"
+            ));
         }
     }
     match out {

@@ -9,6 +9,9 @@
 //!   untagged role only when asked;
 //! - a tag update never puts more than IAM's 50 tags on a role (moto does not enforce the
 //!   limit, so a wrapper around `aws` counts the tags after every `tag-role`);
+//! - every example's roles (and the hostile spec's), exported with
+//!   `get-account-authorization-details`, import (`runnerc import`, from the export and from the
+//!   same export URL-encoded: the same spec) into a spec that `diff` finds unchanged in access;
 //! - a hostile spec never runs, a changed spec converges, the wrong account is refused;
 //! - the scripts and their helpers pass shellcheck.
 //!
@@ -27,8 +30,110 @@ use std::process::Command;
 use std::time::Instant;
 use support::iam::*;
 
-/// Creates the roles twice, reading them back each time, then deletes them twice.
-fn create_twice_then_delete_twice(compiled: &CompiledRunner, folder: &Path, cwd: &Path) {
+/// `runnerc import` of the runner's two roles from a real export (and from the same export
+/// URL-encoded, as the raw API returns it: the same spec byte for byte); `diff` of the spec
+/// the runner came from and the imported one shows no access change for the runner.
+fn assert_import_round_trips(compiled: &CompiledRunner, export: &Value, spec: &Path, cwd: &Path) {
+    let runner = &compiled.runner;
+    let dir = tempfile::tempdir_in(cwd).unwrap();
+    let mut specs = Vec::new();
+    for (file, export) in [
+        ("live.json", export.clone()),
+        ("encoded.json", url_encoded(export)),
+    ] {
+        fs::write(dir.path().join(file), export.to_string()).unwrap();
+        let out = format!("{file}.runner");
+        let mut args = vec![
+            "import",
+            "--live",
+            file,
+            "--task-role",
+            &runner.task_role.name,
+            "--execution-role",
+            &runner.execution_role.name,
+            "--region",
+            &runner.region,
+            "--out",
+            &out,
+        ];
+        for role in [&runner.task_role, &runner.execution_role] {
+            if role.is_existing() {
+                args.extend(["--existing", &role.name]);
+            }
+        }
+        let output = Command::new(env!("CARGO_BIN_EXE_runnerc"))
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}: import: {}",
+            runner.name,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        specs.push(fs::read_to_string(dir.path().join(&out)).unwrap());
+    }
+    assert_eq!(
+        specs[0], specs[1],
+        "{}: the URL-encoded export imports otherwise",
+        runner.name
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_runnerc"))
+        .args(["diff", "--format", "json"])
+        .arg(std::path::absolute(spec).unwrap())
+        .arg("live.json.runner")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: diff: {e}: {}",
+            runner.name,
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let name = runner.name.as_str();
+    let verdicts: Vec<&Value> = report["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["runner"] == name)
+        .collect();
+    assert!(
+        verdicts.len() == 2 && verdicts.iter().all(|v| v["verdict"] == "unchanged"),
+        "{name}: the imported spec is another runner or changes access: {report}\n{}",
+        specs[0]
+    );
+    let access: Vec<&Value> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["runner"] == name && c["part"] != "settings")
+        .collect();
+    assert!(access.is_empty(), "{name}: {access:?}\n{}", specs[0]);
+}
+
+/// The file of `paths` that holds `runner`.
+fn spec_of<'a>(paths: &'a [PathBuf], runner: &str) -> &'a Path {
+    paths
+        .iter()
+        .find(|p| {
+            fs::read_to_string(p)
+                .unwrap()
+                .contains(&format!("runner \"{runner}\""))
+        })
+        .expect("the runner's file")
+}
+
+/// Creates the roles twice, reading them back each time (and importing them: the round trip),
+/// then deletes them twice.
+fn create_twice_then_delete_twice(
+    compiled: &CompiledRunner,
+    folder: &Path,
+    spec: &Path,
+    cwd: &Path,
+) {
     let runner = &compiled.runner;
     let account = account_for(&runner.account, &runner.region);
     create_customer_policies(&account, compiled);
@@ -44,7 +149,9 @@ fn create_twice_then_delete_twice(compiled: &CompiledRunner, folder: &Path, cwd:
             assert!(second.contains(&format!("updated role {name}")), "{second}");
         }
     }
-    assert_roles_match(&account, compiled);
+    let export = account.export();
+    assert_export_matches(&account, compiled, &export);
+    assert_import_round_trips(compiled, &export, spec, cwd);
     let deleted = account.run_script(&delete, cwd, &[]);
     for role in [&runner.task_role, &runner.execution_role] {
         let done = if role.is_existing() {
@@ -92,6 +199,7 @@ fn every_example_creates_updates_and_deletes_its_roles() {
                         create_twice_then_delete_twice(
                             compiled,
                             &out.join(&compiled.runner.name),
+                            spec_of(&paths, &compiled.runner.name),
                             dir.path(),
                         );
                         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -343,7 +451,9 @@ fn hostile_spec_content_never_runs_and_a_changed_spec_converges() {
         &work,
         &[],
     );
-    assert_roles_match(&account, &v1);
+    let export = account.export();
+    assert_export_matches(&account, &v1, &export);
+    assert_import_round_trips(&v1, &export, &hostile[0], &work);
     // The descriptions arrived byte for byte, `file://` included (aws-cli did not read a file).
     let description = v1.runner.task_role.description.as_deref().unwrap();
     assert!(description.contains("$(touch pwned-description)") && description.contains('\n'));
@@ -1238,4 +1348,160 @@ fn the_task_definition_fragment_registers_with_ecs() {
     );
     assert!(String::from_utf8_lossy(&verified.stderr).contains("0 errors, 0 warnings"));
     account.run_script(&folder.join("delete-roles.sh"), dir.path(), &[]);
+}
+
+/// The README's worked migration, against moto: the source page's hand-made roles
+/// (`examples/handmade-roles.json`), made with aws-cli in an account of their own, exported,
+/// imported, built and applied with `--adopt`. `drift` finds the hand-made inline policy the
+/// report says create-roles.sh leaves; once it is deleted with the report's own command, the
+/// account is as the spec says (no drift, and a second import is the same spec), and the shared
+/// execution role kept everything it had.
+#[test]
+fn hand_made_roles_migrate_as_the_readme_shows() {
+    if !tools_present("aws-cli import migration") {
+        return;
+    }
+    let id = "777700000020";
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    let handmade: Value = serde_json::from_str(
+        &fs::read_to_string("examples/handmade-roles.json")
+            .unwrap()
+            .replace("123456789012", id),
+    )
+    .unwrap();
+    let account = account_for(id, "eu-west-1");
+    for role in handmade["RoleDetailList"].as_array().unwrap() {
+        let name = role["RoleName"].as_str().unwrap();
+        let tags: Vec<String> = role["Tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                format!(
+                    "Key={},Value={}",
+                    t["Key"].as_str().unwrap(),
+                    t["Value"].as_str().unwrap()
+                )
+            })
+            .collect();
+        let trust = role["AssumeRolePolicyDocument"].to_string();
+        let mut create = vec!["iam", "create-role", "--role-name", name];
+        create.extend(["--assume-role-policy-document", &trust]);
+        if !tags.is_empty() {
+            create.push("--tags");
+            create.extend(tags.iter().map(String::as_str));
+        }
+        account.aws_json(&create);
+        for policy in role["RolePolicyList"].as_array().unwrap() {
+            let document = policy["PolicyDocument"].to_string();
+            account.aws_json(&[
+                "iam",
+                "put-role-policy",
+                "--role-name",
+                name,
+                "--policy-name",
+                policy["PolicyName"].as_str().unwrap(),
+                "--policy-document",
+                &document,
+            ]);
+        }
+        for attached in role["AttachedManagedPolicies"].as_array().unwrap() {
+            account.aws_json(&[
+                "iam",
+                "attach-role-policy",
+                "--role-name",
+                name,
+                "--policy-arn",
+                attached["PolicyArn"].as_str().unwrap(),
+            ]);
+        }
+    }
+    let runnerc = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_runnerc"))
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap()
+    };
+    let export = account.export();
+    let shared_before = roles_of(&export)["ecsTaskExecutionRole"].clone();
+    fs::write(cwd.join("live.json"), export.to_string()).unwrap();
+    let import = [
+        "import",
+        "--live",
+        "live.json",
+        "--task-role",
+        "streaming-agent-role",
+        "--execution-role",
+        "ecsTaskExecutionRole",
+        "--existing",
+        "ecsTaskExecutionRole",
+        "--out",
+        "streaming-agent.runner",
+    ];
+    let imported = runnerc(&import);
+    let report = String::from_utf8_lossy(&imported.stdout).into_owned();
+    assert!(
+        imported.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let spec = fs::read_to_string(cwd.join("streaming-agent.runner")).unwrap();
+
+    let folder = build_spec(cwd, "streaming-agent", &spec);
+    let applied = account.run_script(
+        &folder.join("create-roles.sh"),
+        cwd,
+        &["--adopt", "streaming-agent-role"],
+    );
+    assert!(
+        applied.contains("adopting role streaming-agent-role"),
+        "{applied}"
+    );
+
+    // What create-roles.sh left: the hand-made inline policy, which drift shows as wider.
+    fs::write(cwd.join("live.json"), account.export().to_string()).unwrap();
+    let drift = runnerc(&["drift", "streaming-agent.runner", "--live", "live.json"]);
+    let drifted = String::from_utf8_lossy(&drift.stdout);
+    assert!(
+        drift.status.code() == Some(1)
+            && drifted
+                .contains("inline policy `streaming-agent` is on the live role, not in the spec"),
+        "{drifted}{}",
+        String::from_utf8_lossy(&drift.stderr)
+    );
+    // The report's own command deletes it.
+    let command = report
+        .lines()
+        .find(|l| l.contains("left in place: inline policy `streaming-agent`"))
+        .and_then(|l| l.rsplit('`').nth(1))
+        .unwrap_or_else(|| panic!("no command to delete the hand-made policy in:\n{report}"));
+    let args: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(args[..2], ["aws", "iam"], "{command}");
+    account.aws_json(&args[1..]);
+
+    let export = account.export();
+    fs::write(cwd.join("live.json"), export.to_string()).unwrap();
+    let drift = runnerc(&["drift", "streaming-agent.runner", "--live", "live.json"]);
+    assert_eq!(
+        drift.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&drift.stdout),
+        String::from_utf8_lossy(&drift.stderr)
+    );
+    let mut again = import.to_vec();
+    *again.last_mut().unwrap() = "again.runner";
+    assert!(runnerc(&again).status.success());
+    assert_eq!(fs::read_to_string(cwd.join("again.runner")).unwrap(), spec);
+    // The shared execution role: everything it had, and runnerc's policy beside it.
+    let mut shared = roles_of(&export)["ecsTaskExecutionRole"].clone();
+    let policies = shared["RolePolicyList"].as_array_mut().unwrap();
+    let added = policies
+        .iter()
+        .position(|p| p["PolicyName"] == "runnerc-streaming-agent")
+        .expect("runnerc's policy on the shared role");
+    policies.remove(added);
+    assert_eq!(shared, shared_before);
 }

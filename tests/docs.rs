@@ -1,8 +1,8 @@
 //! The documentation holds: every code is explained in docs/diagnostics.md (and by `runnerc
 //! explain`), each failing example there reports its code and each fixed example compiles
 //! without it; the language tour (docs/language.md) and the existing-roles spec
-//! (docs/deploying.md) compile; the `runnerc can`, `check` and `explain` runs the README and the
-//! docs show print what they show; the README stays a front door of at most 400 lines; every
+//! (docs/deploying.md) compile; the `runnerc can`, `check`, `explain` and `import` runs the
+//! README and the docs show print what they show; the README stays a front door of at most 400 lines; every
 //! subcommand's help shows an example; the starter spec of `runnerc init` compiles; SARIF output
 //! validates against the SARIF 2.1.0 schema.
 
@@ -231,16 +231,16 @@ fn normalised(text: &str) -> String {
     lines.join("\n").trim_end().to_owned()
 }
 
-/// The pages' runs of `runnerc can`, `check` and `explain`: a shell block holding one such
-/// command, followed at once by a block of what it prints. Each is run from the repository's
-/// root and must print exactly that (stdout, then stderr); a JSON block must be included in the
-/// JSON printed. These commands write nothing; `build`, `drift` (whose example export is not
-/// shipped) and `fmt` runs are left to their own tests.
+/// The pages' runs of `runnerc can`, `check`, `explain` and `import` (without `--out`): a shell
+/// block holding one such command, followed at once by a block of what it prints. Each is run
+/// from the repository's root and must print exactly that (stdout, then stderr); a JSON block
+/// must be included in the JSON printed. These commands write nothing; `build`, `drift` (whose
+/// example export is not shipped) and `fmt` runs are left to their own tests.
 #[test]
 fn documented_runs_print_what_the_pages_show() {
     let mut checked = Vec::new();
     for (page, at_least) in [
-        ("README.md", 2),
+        ("README.md", 3),
         ("docs/auditing.md", 4),
         ("docs/commands.md", 0),
     ] {
@@ -256,9 +256,14 @@ fn documented_runs_print_what_the_pages_show() {
                 continue;
             };
             let args: Vec<&str> = command.split_whitespace().collect();
-            if args[0] != "runnerc" || !["can", "check", "explain"].contains(&args[1]) {
+            if args[0] != "runnerc" || !["can", "check", "explain", "import"].contains(&args[1]) {
                 continue;
             }
+            assert!(
+                args[1] != "import" || !command.contains("--out"),
+                "{page}:{}: a documented import writes to stdout, not a file: {command}",
+                command_block.open + 1
+            );
             assert!(
                 !command.contains(['\'', '"', '$', '*', '|', '>']),
                 "{page}:{}: a documented run must be plain words: {command}",

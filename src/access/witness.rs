@@ -11,6 +11,7 @@
 use super::contain::Target;
 use super::evaluate::{Request, evaluate};
 use super::policy::{Condition, Policy};
+use super::wildcard::matches;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -61,6 +62,177 @@ pub fn caller_key(kind: &str) -> &'static str {
     }
 }
 
+/// What holds of a request whatever the policies say: condition keys the account fixes, by
+/// resource (the first pattern that matches a request's resource gives its keys), and the
+/// partition, region and account made-up resources are placed in.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub by_resource: Vec<(String, Context)>,
+    pub home: Option<Home>,
+}
+
+/// Where a made-up resource lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Home {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+}
+
+impl Facts {
+    fn of(&self, resource: &str) -> Option<&Context> {
+        self.by_resource
+            .iter()
+            .find(|(pattern, _)| matches(pattern, resource, false))
+            .map(|(_, keys)| keys)
+    }
+}
+
+/// Requests a reviewer recognises, tried before the wildcards are filled with made-up words:
+/// an action of the service and a resource of the type it acts on (`{p}`, `{r}`, `{a}` and
+/// `{w}` are the partition, region, account and a made-up name).
+const TYPICAL: [(&str, &str); 16] = [
+    ("s3:GetObject", "arn:{p}:s3:::{w}/x"),
+    ("s3:PutObject", "arn:{p}:s3:::{w}/x"),
+    ("s3:DeleteObject", "arn:{p}:s3:::{w}/x"),
+    ("s3:ListBucket", "arn:{p}:s3:::{w}"),
+    ("s3:DeleteBucket", "arn:{p}:s3:::{w}"),
+    ("s3:PutBucketPolicy", "arn:{p}:s3:::{w}"),
+    (
+        "secretsmanager:GetSecretValue",
+        "arn:{p}:secretsmanager:{r}:{a}:secret:{w}-AbCdEf",
+    ),
+    (
+        "secretsmanager:PutSecretValue",
+        "arn:{p}:secretsmanager:{r}:{a}:secret:{w}-AbCdEf",
+    ),
+    (
+        "secretsmanager:DeleteSecret",
+        "arn:{p}:secretsmanager:{r}:{a}:secret:{w}-AbCdEf",
+    ),
+    (
+        "kms:Decrypt",
+        "arn:{p}:kms:{r}:{a}:key/00000000-0000-0000-0000-000000000000",
+    ),
+    (
+        "kms:ScheduleKeyDeletion",
+        "arn:{p}:kms:{r}:{a}:key/00000000-0000-0000-0000-000000000000",
+    ),
+    ("ecr:BatchGetImage", "arn:{p}:ecr:{r}:{a}:repository/{w}"),
+    ("ecr:PutImage", "arn:{p}:ecr:{r}:{a}:repository/{w}"),
+    (
+        "logs:PutLogEvents",
+        "arn:{p}:logs:{r}:{a}:log-group:{w}:log-stream:x",
+    ),
+    ("logs:DeleteLogGroup", "arn:{p}:logs:{r}:{a}:log-group:{w}"),
+    ("iam:PassRole", "arn:{p}:iam::{a}:role/{w}"),
+];
+
+/// The made-up resource `template` in `home`, then in another region, then in another account.
+fn placed(template: &str, home: &Home) -> Vec<String> {
+    let other_region = if home.region == "us-west-2" {
+        "eu-central-1"
+    } else {
+        "us-west-2"
+    };
+    let other_account = if home.account == "111122223333" {
+        "444455556666"
+    } else {
+        "111122223333"
+    };
+    let fill = |region: &str, account: &str| {
+        template
+            .replace("{p}", &home.partition)
+            .replace("{r}", region)
+            .replace("{a}", account)
+            .replace("{w}", STAR_FILLS[0])
+    };
+    let mut out = vec![
+        fill(&home.region, &home.account),
+        fill(other_region, &home.account),
+        fill(&home.region, other_account),
+    ];
+    out.dedup();
+    out
+}
+
+/// Where the ARNs place their resources: the first partition, region and account they name
+/// (an S3 ARN names only a partition), each part defaulting on its own.
+fn home_of<'a>(arns: impl IntoIterator<Item = &'a str>) -> Home {
+    let (mut partition, mut region, mut account) = (None, None, None);
+    let concrete = |part: &str| !part.is_empty() && !part.contains(['*', '?']);
+    for text in arns {
+        let Some(arn) = crate::aws::Arn::parse(text) else {
+            continue;
+        };
+        if concrete(arn.partition) {
+            partition.get_or_insert(arn.partition);
+        }
+        if concrete(arn.region) {
+            region.get_or_insert(arn.region);
+        }
+        if concrete(arn.account) {
+            account.get_or_insert(arn.account);
+        }
+    }
+    Home {
+        partition: partition.unwrap_or("aws").to_owned(),
+        region: region.unwrap_or("us-east-1").to_owned(),
+        account: account.unwrap_or("123456789012").to_owned(),
+    }
+}
+
+/// A request to try: its action and resource, and the fills for its conditions' wildcards.
+type Candidate = (String, String, &'static str, char);
+
+/// The typical requests that fit the patterns ([`TYPICAL`]), to try before filling them.
+fn typical(
+    action_pattern: &str,
+    resource_pattern: &str,
+    home_fn: impl Fn() -> Home,
+    marks: &[char],
+) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    if !resource_pattern.contains(['*', '?']) {
+        // A resource without wildcards is its own witness.
+        return out;
+    }
+    let typical_action = action_pattern.contains(['*', '?']);
+    let home = std::cell::OnceCell::new();
+    for (action, template) in TYPICAL {
+        let action_fits = if typical_action {
+            matches(action_pattern, action, true)
+        } else {
+            action_pattern.eq_ignore_ascii_case(action)
+        };
+        // The template's service (`arn:{p}:s3:`) must be one the resource pattern can name.
+        let service = template.split(':').nth(2).unwrap_or_default();
+        let service_fits = !resource_pattern.starts_with("arn:")
+            || resource_pattern
+                .split(':')
+                .nth(2)
+                .is_some_and(|s| s.contains(['*', '?']) || s == service);
+        if !action_fits || !service_fits {
+            continue;
+        }
+        let home = home.get_or_init(&home_fn);
+        let action = if typical_action {
+            action.to_owned()
+        } else {
+            action_pattern.to_owned()
+        };
+        for resource in placed(template, home) {
+            if matches(resource_pattern, &resource, false) {
+                out.push((action.clone(), resource, STAR_FILLS[0], marks[0]));
+            }
+        }
+        if resource_pattern == "*" {
+            out.push((action.clone(), "*".to_owned(), STAR_FILLS[0], marks[0]));
+        }
+    }
+    out
+}
+
 /// A request `allowing` allows and `denying` denies that exercises `grant`. For a grant to a
 /// principal (a trust policy), `role_arn` is the request's resource and the caller is put in
 /// the context under [`caller_key`]; only the statements that admit that principal count.
@@ -69,6 +241,17 @@ pub fn find(
     role_arn: &str,
     allowing: &[&Policy],
     denying: &[&Policy],
+) -> Option<Witness> {
+    find_given(grant, role_arn, allowing, denying, &Facts::default())
+}
+
+/// [`find`], with what the account fixes ([`Facts`]) holding in every request.
+pub fn find_given(
+    grant: &Grant<'_>,
+    role_arn: &str,
+    allowing: &[&Policy],
+    denying: &[&Policy],
+    facts: &Facts,
 ) -> Option<Witness> {
     let (resource_pattern, caller) = match grant.target {
         Target::Resource(pattern) => (pattern, None),
@@ -104,30 +287,60 @@ pub fn find(
     } else {
         &MARK_FILLS[..1]
     };
-    for star in STAR_FILLS {
-        for &mark in marks {
-            let action = concrete(grant.action, star, mark);
-            let resource = if caller.is_some() {
-                role_arn.to_owned()
-            } else if resource_pattern == "*" {
+    let home = || {
+        facts.home.clone().unwrap_or_else(|| {
+            home_of(
+                std::iter::once(resource_pattern).chain(
+                    allowing
+                        .iter()
+                        .chain(&denying)
+                        .flat_map(|p| &p.statements)
+                        .flat_map(|s| match &s.resources {
+                            Some(super::policy::Patterns::Listed(listed)) => {
+                                listed.iter().collect()
+                            }
+                            _ => Vec::new(),
+                        })
+                        .map(String::as_str),
+                ),
+            )
+        })
+    };
+    // Typical requests first; then the patterns filled, made one at a time as they are tried.
+    let typical = match caller {
+        Some(_) => Vec::new(),
+        None => typical(grant.action, resource_pattern, home, marks),
+    };
+    let filled = STAR_FILLS.iter().flat_map(|&star| {
+        marks.iter().map(move |&mark| {
+            let resource = match caller {
+                Some(_) => role_arn.to_owned(),
                 // An action on every resource is asked on `*`, as IAM asks `ecr:GetAuthorizationToken`.
-                "*".to_owned()
-            } else {
-                concrete(resource_pattern, star, mark)
+                None if resource_pattern == "*" => "*".to_owned(),
+                None => concrete(resource_pattern, star, mark),
             };
-            for mut context in contexts(grant.conditions, &denying_keys, star, mark) {
-                if let Some((kind, who)) = caller {
-                    context.insert(caller_key(kind).to_owned(), vec![concrete(who, star, mark)]);
+            (concrete(grant.action, star, mark), resource, star, mark)
+        })
+    });
+    for (action, resource, star, mark) in typical.into_iter().chain(filled) {
+        for mut context in contexts(grant.conditions, &denying_keys, star, mark) {
+            if let Some((kind, who)) = caller {
+                context.insert(caller_key(kind).to_owned(), vec![concrete(who, star, mark)]);
+            }
+            if let Some(fixed) = facts.of(&resource) {
+                for (key, values) in fixed {
+                    context.retain(|k, _| !k.eq_ignore_ascii_case(key));
+                    context.insert(key.clone(), values.clone());
                 }
-                if decides(&allowing, &action, &resource, &context) == Some(true)
-                    && decides(&denying, &action, &resource, &context) == Some(false)
-                {
-                    return Some(Witness {
-                        action,
-                        resource,
-                        context,
-                    });
-                }
+            }
+            if decides(&allowing, &action, &resource, &context) == Some(true)
+                && decides(&denying, &action, &resource, &context) == Some(false)
+            {
+                return Some(Witness {
+                    action,
+                    resource,
+                    context,
+                });
             }
         }
     }
@@ -300,6 +513,59 @@ mod tests {
         assert!(
             !witness.context.contains_key("s3:prefix") || witness.context["s3:prefix"] != ["a/"]
         );
+    }
+
+    #[test]
+    fn a_service_wildcard_on_everything_is_proven_by_a_typical_request() {
+        let live = policy(r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#);
+        let spec = policy(
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws-cn:s3:::b/p/*"}}"#,
+        );
+        let witness = find(&grant_of(&live.statements[0], "*"), "", &[&live], &[&spec]).unwrap();
+        assert_eq!(
+            (witness.action.as_str(), witness.resource.as_str()),
+            ("s3:GetObject", "arn:aws-cn:s3:::runnerc-witness/x")
+        );
+    }
+
+    #[test]
+    fn a_secret_on_everything_is_proven_in_another_region_when_the_home_one_is_granted() {
+        let live = policy(
+            r#"{"Statement":{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}}"#,
+        );
+        let spec = policy(
+            r#"{"Statement":{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:*"}}"#,
+        );
+        let witness = find(&grant_of(&live.statements[0], "*"), "", &[&live], &[&spec]).unwrap();
+        assert_eq!(
+            witness.resource,
+            "arn:aws:secretsmanager:us-west-2:111122223333:secret:runnerc-witness-AbCdEf"
+        );
+    }
+
+    #[test]
+    fn facts_hold_in_every_request() {
+        // Without the fact, a bucket of the same name in another account proves a loss; with
+        // it (the bucket is the account's), there is none.
+        let live = policy(
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*"}}"#,
+        );
+        let spec = policy(
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringEquals":{"s3:ResourceAccount":"111122223333"}}}}"#,
+        );
+        let grant = grant_of(&live.statements[0], "arn:aws:s3:::b/*");
+        assert!(find(&grant, "", &[&live], &[&spec]).is_some());
+        let facts = Facts {
+            by_resource: vec![(
+                "arn:aws:s3:::b/*".to_owned(),
+                Context::from([(
+                    "s3:ResourceAccount".to_owned(),
+                    vec!["111122223333".to_owned()],
+                )]),
+            )],
+            home: None,
+        };
+        assert!(find_given(&grant, "", &[&live], &[&spec], &facts).is_none());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::audit::drift::{LiveAccount, LiveRole};
 use crate::audit::managed;
 use crate::diag::Sources;
 use crate::format::quote;
-use crate::model::{OWNER_TAG_KEY, Runner, is_default_execution_policy};
+use crate::model::{OWN_ROLE_POLICY_NAME, OWNER_TAG_KEY, Runner, is_default_execution_policy};
 use std::collections::BTreeSet;
 
 /// What the command line asks.
@@ -38,6 +38,15 @@ pub struct Imported {
     pub not_expressible: Vec<String>,
     /// What the export does not carry, with the command that shows it.
     pub not_in_export: Vec<String>,
+    /// The roles the spec makes runnerc's that runnerc has not tagged yet: `create-roles.sh`
+    /// takes them over only when named with `--adopt`.
+    pub adopt: Vec<String>,
+    /// The inline policies runnerc did not write on the roles it takes over, each with the
+    /// command that deletes it: `create-roles.sh` leaves them, so the report's losses happen
+    /// only once they are gone.
+    pub left_in_place: Vec<String>,
+    /// What `check` warns about in the spec (the live roles' habits it keeps), one line each.
+    pub warnings: Vec<String>,
 }
 
 /// A destination gathered from the live grants.
@@ -92,16 +101,29 @@ fn condition_values(statement: &Statement, key: &str) -> Vec<String> {
         .collect()
 }
 
-fn gather(role_name: &str, live: &LiveRole) -> Gathered {
+/// The runners whose inline policy (`runnerc-<runner>`) is on a role.
+fn runners_on(role: &LiveRole) -> Vec<&str> {
+    role.inline
+        .keys()
+        .filter(|name| name.as_str() != OWN_ROLE_POLICY_NAME)
+        .filter_map(|name| name.strip_prefix("runnerc-"))
+        .collect()
+}
+
+/// What `role_name`'s inline policies grant; only `only`'s when it is given.
+fn gather(role_name: &str, live: &LiveRole, only: Option<&str>) -> Gathered {
     let mut found = Gathered::default();
     for (policy_name, policy) in &live.inline {
-        for statement in &policy.statements {
+        if only.is_some_and(|only| only != policy_name) {
+            continue;
+        }
+        for (index, statement) in policy.statements.iter().enumerate() {
             let what = format!(
                 "statement {} of `{policy_name}` on `{role_name}`",
                 statement
                     .sid
                     .as_deref()
-                    .map_or_else(|| "(no Sid)".to_owned(), |s| format!("`{s}`"))
+                    .map_or_else(|| (index + 1).to_string(), |s| format!("`{s}`"))
             );
             if statement.effect == Effect::Deny {
                 found.not_expressible.push(format!(
@@ -239,13 +261,13 @@ fn gather(role_name: &str, live: &LiveRole) -> Gathered {
                 let help = if action.to_ascii_lowercase().starts_with("s3:")
                     && resources.iter().any(|r| r == "*")
                 {
-                    ": a destination needs a bucket name; add `destination s3 { bucket \"NAME\" prefix \"FOLDER/\" }` for each bucket the agent writes to".to_owned()
+                    ": a destination needs a bucket: add `destination s3 { bucket \"NAME\" prefix \"FOLDER/\" }` for each one the agent writes to".to_owned()
                 } else {
                     String::new()
                 };
                 found
                     .not_expressible
-                    .push(format!("{what}: `{action}` on `{on}`{help}"));
+                    .push(format!("`{action}` on `{on}` ({what}){help}"));
             }
         }
     }
@@ -287,8 +309,47 @@ fn spec_text(
         .clone()
         .ok_or("the export holds no role ARN to take the account from")?;
     let mut notes = Vec::new();
-    let task_found = gather(&options.task_role, task);
-    let execution_found = gather(&options.execution_role, execution);
+    let is_existing = |name: &str| {
+        options
+            .existing
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(name))
+    };
+    let task_existing = is_existing(&options.task_role);
+    let execution_existing = is_existing(&options.execution_role);
+    // The runner: asked, else the one that tagged a role as its own, else the one whose inline
+    // policy is on an existing role, else the task role's name without its suffix.
+    let on_existing = |role: &LiveRole, existing: bool| match runners_on(role).as_slice() {
+        [one] if existing => Some((*one).to_owned()),
+        _ => None,
+    };
+    let runner = options
+        .runner
+        .clone()
+        .or_else(|| task.tags.get(OWNER_TAG_KEY).cloned())
+        .or_else(|| execution.tags.get(OWNER_TAG_KEY).cloned())
+        .or_else(|| on_existing(task, task_existing))
+        .or_else(|| on_existing(execution, execution_existing))
+        .or_else(|| {
+            let name = &options.task_role;
+            name.strip_suffix("-task-role")
+                .or_else(|| name.strip_suffix("-role"))
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| options.task_role.clone());
+    // On an existing role that holds this runner's own policy, only that policy is the runner's:
+    // the role's other policies stay as they are, whoever wrote them.
+    let own_policy = format!("runnerc-{runner}");
+    let only = |role: &LiveRole, existing: bool| {
+        (existing && role.inline.contains_key(&own_policy)).then_some(own_policy.as_str())
+    };
+    let task_found = gather(&options.task_role, task, only(task, task_existing));
+    let execution_found = gather(
+        &options.execution_role,
+        execution,
+        only(execution, execution_existing),
+    );
     notes.extend(task_found.not_expressible.iter().cloned());
     notes.extend(execution_found.not_expressible.iter().cloned());
     // The region: asked, else the one the grants name, else the one ECS's SourceArn names.
@@ -320,18 +381,6 @@ fn spec_text(
             "neither the command line nor the roles' grants name a region: give it with `--region REGION`",
         )?,
     };
-    let runner = options
-        .runner
-        .clone()
-        .or_else(|| task.tags.get(OWNER_TAG_KEY).cloned())
-        .or_else(|| {
-            options
-                .task_role
-                .strip_suffix("-task-role")
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| options.task_role.clone());
-
     let mut text = format!("runner {} {{\n", quote(&runner));
     text.push_str(&format!(
         "    account {}\n    region {}\n\n",
@@ -394,14 +443,9 @@ fn spec_text(
             }
         }
     }
-    let task_existing = options
-        .existing
-        .iter()
-        .any(|e| e.eq_ignore_ascii_case(&options.task_role));
-    let execution_existing = options
-        .existing
-        .iter()
-        .any(|e| e.eq_ignore_ascii_case(&options.execution_role));
+    if !task_existing && (!services.is_empty() || !ecs_conditioned) {
+        text.push('\n');
+    }
     if !task_existing {
         for service in &services {
             text.push_str(&format!("    trust service {}\n", quote(service)));
@@ -446,7 +490,7 @@ fn spec_text(
         match kind {
             RoleKind::Task => {
                 for arn in &role.managed {
-                    notes.push(format!("managed policy `{arn}` on the task role: a spec's task role gets only the grants the spec implies"));
+                    notes.push(format!("managed policy `{arn}` on the task role: a spec's task role holds only what the spec implies, so `create-roles.sh --adopt` detaches it (with `--existing {name}` the role keeps it)"));
                 }
             }
             RoleKind::Execution => {
@@ -522,15 +566,49 @@ pub fn import(live: &LiveAccount, options: &Options) -> Result<Imported, String>
         .first()
         .ok_or("the imported spec holds no runner")?;
     let report = fidelity(runner, task, execution);
+    let warnings = compilation
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+        .collect();
+    let roles = [
+        (&options.task_role, task),
+        (&options.execution_role, execution),
+    ];
+    let is_existing = |name: &str| {
+        options
+            .existing
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(name))
+    };
+    let adopt = roles
+        .iter()
+        .filter(|(name, role)| {
+            !is_existing(name) && role.tags.get(OWNER_TAG_KEY) != Some(&runner.name)
+        })
+        .map(|(name, _)| (*name).clone())
+        .collect();
+    let mut left_in_place = Vec::new();
+    for (name, role) in roles.iter().filter(|(name, _)| !is_existing(name)) {
+        for policy in role.inline.keys().filter(|p| *p != OWN_ROLE_POLICY_NAME) {
+            left_in_place.push(format!(
+                "inline policy `{policy}` on `{name}`: create-roles.sh keeps it and what it grants (runnerc deletes no policy it did not write); delete it once the runner works under the spec: `aws iam delete-role-policy --role-name {name} --policy-name {policy}`"
+            ));
+        }
+    }
     Ok(Imported {
         spec,
         runner: runner_name.clone(),
         report,
+        adopt,
+        left_in_place,
+        warnings,
         not_expressible,
-        not_in_export: vec![format!(
-            "the export carries no role description or maximum session duration: `aws iam get-role --role-name {} --query 'Role.[Description,MaxSessionDuration]'` (and the same for `{}`) shows them; add them to the role blocks",
-            options.task_role, options.execution_role
-        )],
+        not_in_export: roles
+            .iter()
+            .filter(|(name, _)| !is_existing(name))
+            .map(|(name, _)| format!("the description and maximum session duration of `{name}`: `aws iam get-role --role-name {name} --query 'Role.[Description,MaxSessionDuration]'`"))
+            .collect(),
     })
 }
 
@@ -556,6 +634,7 @@ fn live_grants(role: &LiveRole, runner: &Runner) -> Policy {
 /// Every request the live roles allow and the imported spec's documents do not.
 fn fidelity(runner: &Runner, task: &LiveRole, execution: &LiveRole) -> Report {
     let documents = crate::lower::iam::documents(runner);
+    let facts = facts(runner);
     let mut report = Report::default();
     for (kind, live) in [(RoleKind::Task, task), (RoleKind::Execution, execution)] {
         let role = runner.role(kind);
@@ -595,7 +674,7 @@ fn fidelity(runner: &Runner, task: &LiveRole, execution: &LiveRole) -> Report {
                         continue;
                     };
                     let found = actions.iter().find_map(|action| {
-                        witness::find(
+                        witness::find_given(
                             &Grant {
                                 action,
                                 target,
@@ -604,6 +683,7 @@ fn fidelity(runner: &Runner, task: &LiveRole, execution: &LiveRole) -> Report {
                             "",
                             &[&allowing],
                             &[&built],
+                            &facts,
                         )
                     });
                     let Some(found) = found else { continue };
@@ -675,6 +755,34 @@ fn fidelity(runner: &Runner, task: &LiveRole, execution: &LiveRole) -> Report {
         report.changes.extend(changes);
     }
     report
+}
+
+/// What holds in the runner's account whatever a policy says: a bucket belongs to its owner (the
+/// spec's destinations name theirs; any other bucket is taken to be the account's own), so a
+/// loss is never proven by a request to a bucket of the same name in another account.
+fn facts(runner: &Runner) -> witness::Facts {
+    let partition = runner.partition.as_str();
+    let owned_by = |account: &str| {
+        witness::Context::from([("s3:ResourceAccount".to_owned(), vec![account.to_owned()])])
+    };
+    let mut by_resource = Vec::new();
+    for destination in &runner.destinations {
+        for pattern in [
+            format!("arn:{partition}:s3:::{}", destination.bucket),
+            format!("arn:{partition}:s3:::{}/*", destination.bucket),
+        ] {
+            by_resource.push((pattern, owned_by(&destination.owner)));
+        }
+    }
+    by_resource.push((format!("arn:{partition}:s3:::*"), owned_by(&runner.account)));
+    witness::Facts {
+        by_resource,
+        home: Some(witness::Home {
+            partition: partition.to_owned(),
+            region: runner.region.clone(),
+            account: runner.account.clone(),
+        }),
+    }
 }
 
 fn loss(

@@ -197,18 +197,18 @@ impl Account {
     /// Every role of the account, by name, as `get-account-authorization-details` exports it
     /// (trust policy, inline policies, attachments, tags, path) in one call.
     pub fn roles(&self) -> BTreeMap<String, Value> {
-        let export = self.aws_json(&[
+        roles_of(&self.export())
+    }
+
+    /// The account's roles as `aws iam get-account-authorization-details --filter Role` writes
+    /// them (aws-cli decodes the policy documents into objects).
+    pub fn export(&self) -> Value {
+        self.aws_json(&[
             "iam",
             "get-account-authorization-details",
             "--filter",
             "Role",
-        ]);
-        export["RoleDetailList"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|role| (role["RoleName"].as_str().unwrap().to_owned(), role.clone()))
-            .collect()
+        ])
     }
 
     /// Roles read call by call (`get-role`, `list-role-policies`, `get-role-policy`,
@@ -288,6 +288,42 @@ pub fn document(value: &Value) -> Value {
     }
 }
 
+/// An export's roles by name.
+pub fn roles_of(export: &Value) -> BTreeMap<String, Value> {
+    export["RoleDetailList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|role| (role["RoleName"].as_str().unwrap().to_owned(), role.clone()))
+        .collect()
+}
+
+/// The same export as the raw API returns it: each policy document a URL-encoded JSON string.
+pub fn url_encoded(export: &Value) -> Value {
+    let mut encoded = export.clone();
+    for role in encoded["RoleDetailList"].as_array_mut().unwrap() {
+        let trust = role["AssumeRolePolicyDocument"].to_string();
+        role["AssumeRolePolicyDocument"] = Value::String(percent_encode(&trust));
+        for policy in role["RolePolicyList"].as_array_mut().unwrap() {
+            let document = policy["PolicyDocument"].to_string();
+            policy["PolicyDocument"] = Value::String(percent_encode(&document));
+        }
+    }
+    encoded
+}
+
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -351,6 +387,11 @@ pub fn build_spec(dir: &Path, name: &str, text: &str) -> PathBuf {
 /// Reads both roles back and compares them with what the compiler meant.
 pub fn assert_roles_match(account: &Account, compiled: &CompiledRunner) {
     assert_roles_match_in(account, compiled, &account.roles(), true);
+}
+
+/// The same, on an export already read.
+pub fn assert_export_matches(account: &Account, compiled: &CompiledRunner, export: &Value) {
+    assert_roles_match_in(account, compiled, &roles_of(export), true);
 }
 
 /// The same, on roles read by [`Account::roles_piecewise`] (moto's CloudFormation stores
