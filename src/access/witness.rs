@@ -130,11 +130,13 @@ const TYPICAL: [(&str, &str); 16] = [
 
 /// The made-up resource `template` in `home`, then in another region, then in another account.
 fn placed(template: &str, home: &Home) -> Vec<String> {
-    let other_region = if home.region == "us-west-2" {
-        "eu-central-1"
-    } else {
-        "us-west-2"
+    // Another region of the same partition.
+    let (one, another) = match home.partition.as_str() {
+        "aws-cn" => ("cn-northwest-1", "cn-north-1"),
+        "aws-us-gov" => ("us-gov-east-1", "us-gov-west-1"),
+        _ => ("us-west-2", "eu-central-1"),
     };
+    let other_region = if home.region == one { another } else { one };
     let other_account = if home.account == "111122223333" {
         "444455556666"
     } else {

@@ -26,6 +26,13 @@ pub struct Options {
     pub existing: Vec<String>,
 }
 
+impl Options {
+    /// Whether the role is named with `--existing` (IAM's names ignore case).
+    fn is_existing(&self, name: &str) -> bool {
+        self.existing.iter().any(|e| e.eq_ignore_ascii_case(name))
+    }
+}
+
 /// The imported spec and what adoption would change.
 #[derive(Debug, Clone)]
 pub struct Imported {
@@ -309,14 +316,8 @@ fn spec_text(
         .clone()
         .ok_or("the export holds no role ARN to take the account from")?;
     let mut notes = Vec::new();
-    let is_existing = |name: &str| {
-        options
-            .existing
-            .iter()
-            .any(|e| e.eq_ignore_ascii_case(name))
-    };
-    let task_existing = is_existing(&options.task_role);
-    let execution_existing = is_existing(&options.execution_role);
+    let task_existing = options.is_existing(&options.task_role);
+    let execution_existing = options.is_existing(&options.execution_role);
     // The runner: asked, else the one that tagged a role as its own, else the one whose inline
     // policy is on an existing role, else the task role's name without its suffix.
     let on_existing = |role: &LiveRole, existing: bool| match runners_on(role).as_slice() {
@@ -575,21 +576,15 @@ pub fn import(live: &LiveAccount, options: &Options) -> Result<Imported, String>
         (&options.task_role, task),
         (&options.execution_role, execution),
     ];
-    let is_existing = |name: &str| {
-        options
-            .existing
-            .iter()
-            .any(|e| e.eq_ignore_ascii_case(name))
-    };
     let adopt = roles
         .iter()
         .filter(|(name, role)| {
-            !is_existing(name) && role.tags.get(OWNER_TAG_KEY) != Some(&runner.name)
+            !options.is_existing(name) && role.tags.get(OWNER_TAG_KEY) != Some(&runner.name)
         })
         .map(|(name, _)| (*name).clone())
         .collect();
     let mut left_in_place = Vec::new();
-    for (name, role) in roles.iter().filter(|(name, _)| !is_existing(name)) {
+    for (name, role) in roles.iter().filter(|(name, _)| !options.is_existing(name)) {
         for policy in role.inline.keys().filter(|p| *p != OWN_ROLE_POLICY_NAME) {
             left_in_place.push(format!(
                 "inline policy `{policy}` on `{name}`: create-roles.sh keeps it and what it grants (runnerc deletes no policy it did not write); delete it once the runner works under the spec: `aws iam delete-role-policy --role-name {name} --policy-name {policy}`"
@@ -606,7 +601,7 @@ pub fn import(live: &LiveAccount, options: &Options) -> Result<Imported, String>
         not_expressible,
         not_in_export: roles
             .iter()
-            .filter(|(name, _)| !is_existing(name))
+            .filter(|(name, _)| !options.is_existing(name))
             .map(|(name, _)| format!("the description and maximum session duration of `{name}`: `aws iam get-role --role-name {name} --query 'Role.[Description,MaxSessionDuration]'`"))
             .collect(),
     })
