@@ -172,6 +172,14 @@ pub struct Tag {
 /// steps change or delete only roles that carry it with their own runner's name.
 pub const OWNER_TAG_KEY: &str = "runnerc:runner";
 
+/// What the inline policy a runner puts on an existing role is named with, before its name.
+pub const EXISTING_ROLE_POLICY_PREFIX: &str = "runnerc-";
+
+/// `runnerc-<runner>`: the inline policy runner `runner` puts on an existing role.
+pub fn existing_role_policy_name(runner: &str) -> String {
+    format!("{EXISTING_ROLE_POLICY_PREFIX}{runner}")
+}
+
 impl Runner {
     /// The ARN of the role of `kind`. An `existing` role named without its ARN has the stand-in
     /// path `/` (where IAM puts a role when none is given).
@@ -202,7 +210,7 @@ impl Runner {
 
     /// `runnerc-<runner>`: the inline policy this runner puts on an existing role.
     pub fn existing_role_policy_name(&self) -> String {
-        format!("runnerc-{}", self.name)
+        existing_role_policy_name(&self.name)
     }
 
     /// The tags of a role this runner creates: the spec's, then runnerc's ownership tag.

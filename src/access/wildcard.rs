@@ -2,6 +2,11 @@
 //! Actions and condition keys compare without regard to case; resources and most condition
 //! values with it.
 
+/// Whether `text` holds a wildcard, so that it is a pattern rather than one name.
+pub fn has_wildcard(text: &str) -> bool {
+    text.contains(['*', '?'])
+}
+
 /// Whether `text` matches `pattern`.
 pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
     if pattern.is_ascii() && text.is_ascii() {
@@ -60,7 +65,7 @@ fn glob<C: Symbol>(pattern: &[C], text: &[C], same: impl Fn(C, C) -> bool) -> bo
 /// pattern without wildcards.
 pub fn includes(wider: &str, narrower: &str, ignore_case: bool) -> bool {
     // A literal includes only itself; a literal narrower pattern is one text to match.
-    if !narrower.contains(['*', '?']) {
+    if !has_wildcard(narrower) {
         return matches(wider, narrower, ignore_case);
     }
     if wider.is_ascii() && narrower.is_ascii() {

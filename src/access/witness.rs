@@ -11,7 +11,7 @@
 use super::contain::Target;
 use super::evaluate::{Request, evaluate};
 use super::policy::{Condition, Policy};
-use super::wildcard::matches;
+use super::wildcard::{has_wildcard, matches};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -162,7 +162,7 @@ fn placed(template: &str, home: &Home) -> Vec<String> {
 /// (an S3 ARN names only a partition), each part defaulting on its own.
 fn home_of<'a>(arns: impl IntoIterator<Item = &'a str>) -> Home {
     let (mut partition, mut region, mut account) = (None, None, None);
-    let concrete = |part: &str| !part.is_empty() && !part.contains(['*', '?']);
+    let concrete = |part: &str| !part.is_empty() && !has_wildcard(part);
     for text in arns {
         let Some(arn) = crate::aws::Arn::parse(text) else {
             continue;
@@ -195,11 +195,11 @@ fn typical(
     marks: &[char],
 ) -> Vec<Candidate> {
     let mut out = Vec::new();
-    if !resource_pattern.contains(['*', '?']) {
+    if !has_wildcard(resource_pattern) {
         // A resource without wildcards is its own witness.
         return out;
     }
-    let typical_action = action_pattern.contains(['*', '?']);
+    let typical_action = has_wildcard(action_pattern);
     let home = std::cell::OnceCell::new();
     for (action, template) in TYPICAL {
         let action_fits = if typical_action {
@@ -213,7 +213,7 @@ fn typical(
             || resource_pattern
                 .split(':')
                 .nth(2)
-                .is_some_and(|s| s.contains(['*', '?']) || s == service);
+                .is_some_and(|s| has_wildcard(s) || s == service);
         if !action_fits || !service_fits {
             continue;
         }

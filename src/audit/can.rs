@@ -112,7 +112,7 @@ pub fn question_problem(question: &Question) -> Option<String> {
             "`{action}` holds white space: write the action alone, such as s3:PutObject"
         ));
     }
-    if service.is_empty() || name.is_empty() || action.contains(['*', '?']) {
+    if service.is_empty() || name.is_empty() || wildcard::has_wildcard(action) {
         return Some(format!(
             "`{action}` is not one action: name a single action, such as s3:PutObject (a request has no wildcards)"
         ));
@@ -213,10 +213,10 @@ fn answer(
         .iter()
         .zip(&role.managed_policies_written)
     {
-        match managed::known(arn, runner.partition) {
-            Some(text) => sources.push(Source {
+        match managed::known_policy(arn, runner.partition) {
+            Some(policy) => sources.push(Source {
                 name: arn.clone(),
-                policy: Policy::from_text(text).expect("known managed policies read"),
+                policy,
                 from: From::Managed(*written),
             }),
             None => unknown_because.push(format!(

@@ -27,3 +27,10 @@ pub const ECS_TASK_EXECUTION_ROLE_POLICY: &str = r#"{
 pub fn known(arn: &str, partition: Partition) -> Option<&'static str> {
     (arn == default_execution_policy(partition)).then_some(ECS_TASK_EXECUTION_ROLE_POLICY)
 }
+
+/// A managed policy runnerc knows, read as a policy.
+pub fn known_policy(arn: &str, partition: Partition) -> Option<crate::access::policy::Policy> {
+    known(arn, partition).map(|text| {
+        crate::access::policy::Policy::from_text(text).expect("known managed policies read")
+    })
+}

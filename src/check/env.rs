@@ -4,6 +4,7 @@
 //! selector (`key`, `version-stage` or `version-id`) that fits ECS's `ARN:key:stage:id` form.
 
 use super::RunnerChecker;
+use crate::access::wildcard::has_wildcard;
 use crate::ast::{EnvOption, SecretDecl, SecretReader, SecretTarget, Span};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{EnvVar, SecretResource};
@@ -36,8 +37,7 @@ impl RunnerChecker<'_> {
             self.report(diagnostic);
             return Vec::new();
         }
-        let full_arn =
-            matches!(resource, Some(SecretResource::Arn(arn)) if !arn.contains(['*', '?']));
+        let full_arn = matches!(resource, Some(SecretResource::Arn(arn)) if !has_wildcard(arn));
         if !full_arn && resource.is_some() {
             let (what, help) = match &decl.target.node {
                 SecretTarget::Every => (

@@ -99,8 +99,7 @@ impl<'a> RunnerChecker<'a> {
         } else {
             (text.to_owned(), "/".to_owned(), false)
         };
-        // As `Runner::existing_role_policy_name` will name it.
-        let policy_name = format!("runnerc-{}", runner.name.node);
+        let policy_name = crate::model::existing_role_policy_name(&runner.name.node);
         let collides = self.policy_name_collision(value, runner, &policy_name);
         let problem = match aws::role_name_problem(&name) {
             Some(problem) => Some((

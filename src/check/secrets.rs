@@ -3,6 +3,7 @@
 
 use super::arn::{KMS_KEY, SECRET};
 use super::{Place, RunnerChecker, shown};
+use crate::access::wildcard::has_wildcard;
 use crate::ast::{SecretDecl, SecretReader, SecretTarget, Span, Spanned, Str};
 use crate::aws;
 use crate::diag::{Code, Diagnostic};
@@ -113,7 +114,7 @@ impl RunnerChecker<'_> {
         if let Some(problem) = problem {
             let help = if text == "*" {
                 "a quoted `\"*\"` is a name; to grant every secret of the account and region, write `secret *` without quotes (a warning, W034)"
-            } else if text.contains(['*', '?']) {
+            } else if has_wildcard(text) {
                 "a name is matched exactly; to match several secrets, write a full ARN with the pattern (a warning, W036)"
             } else {
                 "write the secret's name as Secrets Manager shows it, or its full ARN"
@@ -231,7 +232,7 @@ impl RunnerChecker<'_> {
         } else {
             name
         };
-        if !stem.contains(['*', '?']) {
+        if !has_wildcard(stem) {
             return;
         }
         let scope = format!("account `{}`, region `{}`", arn.account, arn.region);

@@ -10,6 +10,7 @@
 
 use crate::access::contain::{Target, Uncovered, action_covered, target_covered, uncovered};
 use crate::access::policy::{Condition, Effect, Patterns, Policy, Statement};
+use crate::access::wildcard::has_wildcard;
 use crate::access::witness::{self, Grant, Witness};
 use crate::ast::RoleKind;
 use crate::audit::managed;
@@ -286,11 +287,8 @@ impl<'r> RoleAccess<'r> {
                 .iter()
                 .zip(&role.managed_policies_written)
             {
-                if let Some(text) = managed::known(arn, runner.partition) {
-                    add(
-                        Policy::from_text(text).expect("known managed policies read"),
-                        From::Managed(*written),
-                    );
+                if let Some(policy) = managed::known_policy(arn, runner.partition) {
+                    add(policy, From::Managed(*written));
                 }
             }
             Grants {
@@ -970,9 +968,9 @@ fn small_gain(way: Way, resources: &[&str], other: &Policy) -> String {
             continue;
         };
         let named = other.statements.iter().find_map(|s| match &s.resources {
-            Some(Patterns::Listed(listed)) => listed.iter().find(|r| {
-                r.len() == stem.len() + 6 && r.starts_with(stem) && !r.contains(['*', '?'])
-            }),
+            Some(Patterns::Listed(listed)) => listed
+                .iter()
+                .find(|r| r.len() == stem.len() + 6 && r.starts_with(stem) && !has_wildcard(r)),
             _ => None,
         });
         if let Some(named) = named {

@@ -6,14 +6,17 @@
 use super::diff::{Change, ChangeKind, Part, Report, Verdict, VerdictKind};
 use crate::access::contain::{Target, Uncovered, uncovered};
 use crate::access::policy::{Effect, Patterns, Policy, Statement};
-use crate::access::wildcard::matches;
+use crate::access::wildcard::{has_wildcard, matches};
 use crate::access::witness::{self, Grant};
 use crate::ast::RoleKind;
 use crate::audit::drift::{LiveAccount, LiveRole};
 use crate::audit::managed;
 use crate::diag::Sources;
 use crate::format::quote;
-use crate::model::{OWN_ROLE_POLICY_NAME, OWNER_TAG_KEY, Runner, is_default_execution_policy};
+use crate::model::{
+    EXISTING_ROLE_POLICY_PREFIX, OWN_ROLE_POLICY_NAME, OWNER_TAG_KEY, Runner,
+    existing_role_policy_name, is_default_execution_policy,
+};
 use std::collections::BTreeSet;
 
 /// What the command line asks.
@@ -98,6 +101,14 @@ fn grants_action(pattern: &str, action: &str) -> bool {
     matches(pattern, action, true)
 }
 
+/// The region an ARN names, when it names one without wildcards.
+fn region_of(arn: &str) -> Option<String> {
+    crate::aws::Arn::parse(arn)
+        .map(|arn| arn.region)
+        .filter(|region| !region.is_empty() && !has_wildcard(region))
+        .map(str::to_owned)
+}
+
 /// The values of a condition key under any operator.
 fn condition_values(statement: &Statement, key: &str) -> Vec<String> {
     statement
@@ -113,7 +124,7 @@ fn runners_on(role: &LiveRole) -> Vec<&str> {
     role.inline
         .keys()
         .filter(|name| name.as_str() != OWN_ROLE_POLICY_NAME)
-        .filter_map(|name| name.strip_prefix("runnerc-"))
+        .filter_map(|name| name.strip_prefix(EXISTING_ROLE_POLICY_PREFIX))
         .collect()
 }
 
@@ -146,12 +157,9 @@ fn gather(role_name: &str, live: &LiveRole, only: Option<&str>) -> Gathered {
                     .push(format!("{what} uses NotAction or NotResource"));
                 continue;
             };
-            for resource in resources {
-                let parts: Vec<&str> = resource.splitn(6, ':').collect();
-                if parts.len() == 6 && !parts[3].is_empty() && !parts[3].contains(['*', '?']) {
-                    found.regions.push(parts[3].to_owned());
-                }
-            }
+            found
+                .regions
+                .extend(resources.iter().filter_map(|r| region_of(r)));
             let mut used: BTreeSet<&str> = BTreeSet::new();
             for action in actions {
                 // Secrets.
@@ -194,7 +202,7 @@ fn gather(role_name: &str, live: &LiveRole, only: Option<&str>) -> Gathered {
                 // The image pulled from one repository, the logs written to one group.
                 if PULLS.iter().any(|a| grants_action(action, a)) {
                     for resource in resources.iter().filter(|r| {
-                        r.contains(":ecr:") && r.contains(":repository/") && !r.contains(['*', '?'])
+                        r.contains(":ecr:") && r.contains(":repository/") && !has_wildcard(r)
                     }) {
                         found.image.get_or_insert_with(|| resource.clone());
                         used.insert(action);
@@ -205,7 +213,7 @@ fn gather(role_name: &str, live: &LiveRole, only: Option<&str>) -> Gathered {
                         let Some(group) = resource
                             .split_once(":log-group:")
                             .and_then(|(_, rest)| rest.strip_suffix(":*"))
-                            .filter(|g| !g.contains(['*', '?']))
+                            .filter(|g| !has_wildcard(g))
                         else {
                             continue;
                         };
@@ -225,12 +233,12 @@ fn gather(role_name: &str, live: &LiveRole, only: Option<&str>) -> Gathered {
                         let Some((bucket, key)) = rest.split_once('/') else {
                             continue;
                         };
-                        if bucket.contains(['*', '?']) {
+                        if has_wildcard(bucket) {
                             continue;
                         }
                         let prefix = key
                             .strip_suffix('*')
-                            .filter(|p| !p.is_empty() && !p.contains(['*', '?']));
+                            .filter(|p| !p.is_empty() && !has_wildcard(p));
                         add_destination(&mut found.destinations, bucket, prefix, owner.clone());
                         used.insert(action);
                     }
@@ -246,7 +254,7 @@ fn gather(role_name: &str, live: &LiveRole, only: Option<&str>) -> Gathered {
                         if !found.destinations.iter().any(|d| d.bucket == bucket) {
                             let prefix = condition_values(statement, "s3:prefix")
                                 .into_iter()
-                                .find(|p| !p.contains(['*', '?']));
+                                .find(|p| !has_wildcard(p));
                             add_destination(
                                 &mut found.destinations,
                                 bucket,
@@ -341,7 +349,7 @@ fn spec_text(
         .unwrap_or_else(|| options.task_role.clone());
     // On an existing role that holds this runner's own policy, only that policy is the runner's:
     // the role's other policies stay as they are, whoever wrote them.
-    let own_policy = format!("runnerc-{runner}");
+    let own_policy = existing_role_policy_name(&runner);
     let only = |role: &LiveRole, existing: bool| {
         (existing && role.inline.contains_key(&own_policy)).then_some(own_policy.as_str())
     };
@@ -366,15 +374,11 @@ fn spec_text(
         .iter()
         .chain(&execution.trust.statements)
     {
-        for value in condition_values(statement, "aws:SourceArn") {
-            if let Some(region) = value
-                .split(':')
-                .nth(3)
-                .filter(|r| !r.is_empty() && !r.contains(['*', '?']))
-            {
-                regions.push(region.to_owned());
-            }
-        }
+        regions.extend(
+            condition_values(statement, "aws:SourceArn")
+                .iter()
+                .filter_map(|arn| region_of(arn)),
+        );
     }
     let region = match &options.region {
         Some(region) => region.clone(),
@@ -607,20 +611,15 @@ pub fn import(live: &LiveAccount, options: &Options) -> Result<Imported, String>
     })
 }
 
-/// The live role's known grants: its inline policies and the managed policies runnerc knows.
-fn live_grants(role: &LiveRole, runner: &Runner) -> Policy {
-    let mut statements: Vec<Statement> = role
-        .inline
-        .values()
-        .flat_map(|p| p.statements.iter().cloned())
-        .collect();
-    for arn in &role.managed {
-        if let Some(text) = managed::known(arn, runner.partition) {
-            statements.extend(
-                Policy::from_text(text)
-                    .expect("known managed policies read")
-                    .statements,
-            );
+/// `statements` and those of the managed policies runnerc knows among `managed`.
+fn with_known_managed<'a>(
+    mut statements: Vec<Statement>,
+    managed: impl IntoIterator<Item = &'a String>,
+    runner: &Runner,
+) -> Policy {
+    for arn in managed {
+        if let Some(policy) = managed::known_policy(arn, runner.partition) {
+            statements.extend(policy.statements);
         }
     }
     Policy { statements }
@@ -633,123 +632,95 @@ fn fidelity(runner: &Runner, task: &LiveRole, execution: &LiveRole) -> Report {
     let mut report = Report::default();
     for (kind, live) in [(RoleKind::Task, task), (RoleKind::Execution, execution)] {
         let role = runner.role(kind);
-        let mut built: Vec<Statement> = documents
-            .policy(kind)
-            .map(|d| Policy::of_document(d).statements)
-            .unwrap_or_default();
-        for arn in &role.managed_policies {
-            if let Some(text) = managed::known(arn, runner.partition) {
-                built.extend(Policy::from_text(text).expect("known").statements);
-            }
-        }
-        if role.is_existing() {
-            // An existing role keeps its other policies: only what runnerc's policy would hold
-            // is compared, and nothing of the role is lost by adoption.
-            report.verdicts.push(Verdict {
-                runner: runner.name.clone(),
-                role: kind.word(),
-                verdict: VerdictKind::Unchanged,
-            });
-            continue;
-        }
-        let built = Policy { statements: built };
-        let allowing = live_grants(live, runner);
         let mut changes = Vec::new();
-        for statement in allowing
-            .statements
-            .iter()
-            .filter(|s| s.effect == Effect::Allow)
-        {
-            let Some(Uncovered::Blocks(blocks)) = uncovered(statement, &built) else {
-                continue;
-            };
-            for (actions, targets) in blocks {
-                for target in targets {
-                    let Target::Resource(resource) = target else {
-                        continue;
-                    };
-                    let found = actions.iter().find_map(|action| {
-                        witness::find_given(
-                            &Grant {
-                                action,
-                                target,
-                                conditions: &statement.conditions,
-                            },
-                            "",
-                            &[&allowing],
-                            &[&built],
-                            &facts,
-                        )
-                    });
-                    let Some(found) = found else { continue };
-                    changes.push(loss(
-                        runner,
-                        kind,
-                        Part::Policy,
-                        actions.iter().map(|a| (*a).to_owned()).collect(),
-                        resource,
-                        found,
-                    ));
-                }
+        // An existing role keeps its other policies: only what runnerc's policy would hold is
+        // compared, and nothing of the role is lost by adoption.
+        if !role.is_existing() {
+            let inline = documents
+                .policy(kind)
+                .map(|d| Policy::of_document(d).statements)
+                .unwrap_or_default();
+            let built = with_known_managed(inline, &role.managed_policies, runner);
+            let live_inline = live
+                .inline
+                .values()
+                .flat_map(|p| p.statements.iter().cloned())
+                .collect();
+            let allowing = with_known_managed(live_inline, &live.managed, runner);
+            let losses = proven_losses(&allowing, &built, "", &facts);
+            changes.extend(losses.into_iter().map(|(actions, resource, found)| {
+                loss(runner, kind, Part::Policy, actions, &resource, found)
+            }));
+            // Who may assume it.
+            if let Some(trust) = documents.trust(kind) {
+                let built_trust = Policy::of_document(trust);
+                let losses =
+                    proven_losses(&live.trust, &built_trust, &runner.role_arn(kind), &facts);
+                changes.extend(losses.into_iter().map(|(actions, who, found)| {
+                    loss(runner, kind, Part::Trust, actions, &who, found)
+                }));
             }
         }
-        // Who may assume it.
-        if let Some(trust) = documents.trust(kind) {
-            let built_trust = Policy::of_document(trust);
-            let arn = runner.role_arn(kind);
-            for statement in live
-                .trust
-                .statements
-                .iter()
-                .filter(|s| s.effect == Effect::Allow)
-            {
-                let Some(Uncovered::Blocks(blocks)) = uncovered(statement, &built_trust) else {
-                    continue;
-                };
-                for (actions, targets) in blocks {
-                    for target in targets {
-                        let Target::Principal(principal_kind, who) = target else {
-                            continue;
-                        };
-                        let found = actions.iter().find_map(|action| {
-                            witness::find(
-                                &Grant {
-                                    action,
-                                    target,
-                                    conditions: &statement.conditions,
-                                },
-                                &arn,
-                                &[&live.trust],
-                                &[&built_trust],
-                            )
-                        });
-                        if let Some(found) = found {
-                            changes.push(loss(
-                                runner,
-                                kind,
-                                Part::Trust,
-                                actions.iter().map(|a| (*a).to_owned()).collect(),
-                                &format!("{principal_kind}:{who}"),
-                                found,
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-        let verdict = if changes.is_empty() {
-            VerdictKind::Unchanged
-        } else {
-            VerdictKind::Narrower
-        };
         report.verdicts.push(Verdict {
             runner: runner.name.clone(),
             role: kind.word(),
-            verdict,
+            verdict: if changes.is_empty() {
+                VerdictKind::Unchanged
+            } else {
+                VerdictKind::Narrower
+            },
         });
         report.changes.extend(changes);
     }
     report
+}
+
+/// Each grant of `allowing`'s Allow statements that `denying` does not cover and a witness
+/// proves: its actions, its target as text (a resource, or `Kind:principal` of a trust policy)
+/// and the witness. `role_arn` is the resource of a trust request.
+fn proven_losses(
+    allowing: &Policy,
+    denying: &Policy,
+    role_arn: &str,
+    facts: &witness::Facts,
+) -> Vec<(Vec<String>, String, witness::Witness)> {
+    let mut out = Vec::new();
+    for statement in allowing
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow)
+    {
+        let Some(Uncovered::Blocks(blocks)) = uncovered(statement, denying) else {
+            continue;
+        };
+        for (actions, targets) in blocks {
+            for target in targets {
+                let shown = match target {
+                    Target::Nothing => continue,
+                    Target::Resource(resource) => resource.to_owned(),
+                    Target::Principal(kind, who) => format!("{kind}:{who}"),
+                };
+                let found = actions.iter().find_map(|action| {
+                    witness::find_given(
+                        &Grant {
+                            action,
+                            target,
+                            conditions: &statement.conditions,
+                        },
+                        role_arn,
+                        &[allowing],
+                        &[denying],
+                        facts,
+                    )
+                });
+                if let Some(found) = found {
+                    let actions = actions.iter().map(|a| (*a).to_owned()).collect();
+                    out.push((actions, shown, found));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// What holds in the runner's account whatever a policy says: a bucket belongs to its owner (the
