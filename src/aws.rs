@@ -370,6 +370,24 @@ pub fn has_secret_suffix(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || *b == b'?')
 }
 
+/// The secret a reference names, as `--secret-id` takes it: the name after `:secret:` (up to a
+/// JSON key's `:`), or the reference itself when it is a name.
+pub fn secret_id(reference: &str) -> &str {
+    reference
+        .split_once(":secret:")
+        .map_or(reference, |(_, rest)| {
+            rest.split(':').next().unwrap_or(rest)
+        })
+}
+
+/// The aws-cli command that prints the full ARN (random suffix included) of a secret reference.
+pub fn full_arn_command(reference: &str) -> String {
+    format!(
+        "aws secretsmanager describe-secret --secret-id {} --query ARN --output text",
+        secret_id(reference)
+    )
+}
+
 /// Whether a KMS key ID (after `key/`) is well formed: a UUID or a multi-Region `mrk-` ID.
 pub fn is_kms_key_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')

@@ -65,9 +65,7 @@ pub fn recognise(text: &str) -> Option<Reason> {
         || lower.contains("can\u{2019}t find the specified secret")
     {
         return Some(Reason::SecretMissing {
-            secret: word_after(text, "secret:")
-                .map(|s| s.to_owned())
-                .filter(|s| !s.is_empty()),
+            secret: word_after(text, "secret:").map(str::to_owned),
         });
     }
     if lower.contains("context deadline exceeded")
@@ -111,10 +109,10 @@ pub fn explain(reason: &Reason, runners: &[Runner], sources: &Sources) -> Vec<St
                 secret.as_deref().map(|s| format!(" `{s}`")).unwrap_or_default(),
             ));
             if let Some(secret) = secret {
-                let name = secret.rsplit(":secret:").next().unwrap_or(secret);
-                if !crate::aws::has_secret_suffix(name) {
+                if !crate::aws::has_secret_suffix(crate::aws::secret_id(secret)) {
                     lines.push(format!(
-                        "`{secret}` has no random suffix: the task definition names the secret without its full ARN, which ECS needs; print it with `aws secretsmanager describe-secret --secret-id {name} --query ARN --output text`."
+                        "`{secret}` has no random suffix: the task definition names the secret without its full ARN, which ECS needs; print it with `{}`.",
+                        crate::aws::full_arn_command(secret)
                     ));
                 }
             }

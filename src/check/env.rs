@@ -44,17 +44,13 @@ impl RunnerChecker<'_> {
                     "`agent secret *`".to_owned(),
                     "name the one secret the variables come from, by its full ARN".to_owned(),
                 ),
-                SecretTarget::Named(text) => {
-                    let name = text
-                        .split_once(":secret:")
-                        .map_or(text.as_str(), |(_, name)| name);
-                    (
-                        format!("`{text}`"),
-                        format!(
-                            "ECS takes a secret's full ARN, with its random suffix; print it with `aws secretsmanager describe-secret --secret-id {name} --query ARN --output text` and write that ARN here"
-                        ),
-                    )
-                }
+                SecretTarget::Named(text) => (
+                    format!("`{text}`"),
+                    format!(
+                        "ECS takes a secret's full ARN, with its random suffix; print it with `{}` and write that ARN here",
+                        crate::aws::full_arn_command(text)
+                    ),
+                ),
             };
             let diagnostic = Diagnostic::new(
                 Code::EnvWithoutFullArn,

@@ -63,7 +63,7 @@ fn image_uri(runner: &Runner, image: &crate::model::Image) -> String {
             "{}.dkr.ecr.{}.amazonaws.com{}/{}",
             arn.account,
             arn.region,
-            if runner.partition.as_str() == "aws-cn" {
+            if runner.partition == crate::aws::Partition::AwsCn {
                 ".cn"
             } else {
                 ""

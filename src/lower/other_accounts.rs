@@ -11,6 +11,7 @@ use super::iam::{OneOrMany, Statement};
 use crate::ast::RoleKind;
 use crate::model::Runner;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
 /// One policy to merge: its file name and its JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,11 +52,13 @@ impl Foreign {
 
 /// The other account's resource a resource of a statement names, if it is another account's.
 pub fn foreign(runner: &Runner, resource: &str) -> Option<Foreign> {
-    let parts: Vec<&str> = resource.splitn(6, ':').collect();
-    let [_, _, service, _, account, rest] = parts.as_slice() else {
-        return None;
-    };
-    match *service {
+    let crate::aws::Arn {
+        service,
+        account,
+        resource: rest,
+        ..
+    } = crate::aws::Arn::parse(resource)?;
+    match service {
         "s3" => {
             let bucket = rest.split('/').next()?;
             let owner = &runner
@@ -65,10 +68,10 @@ pub fn foreign(runner: &Runner, resource: &str) -> Option<Foreign> {
                 .owner;
             (owner != &runner.account).then(|| Foreign::Bucket(bucket.to_owned()))
         }
-        "kms" if *account != runner.account => {
+        "kms" if account != runner.account => {
             Some(Foreign::Key(rest.strip_prefix("key/")?.to_owned()))
         }
-        "secretsmanager" if *account != runner.account => {
+        "secretsmanager" if account != runner.account => {
             let name = rest.strip_prefix("secret:")?;
             let name = name.strip_suffix("-??????").unwrap_or(name);
             Some(Foreign::Secret(name.to_owned()))
@@ -131,13 +134,13 @@ fn statement_for(
     Value::Object(object)
 }
 
-/// The policies other accounts must hold for the runner, one per foreign resource, sorted by
-/// file name.
+/// The policies other accounts must hold for the runner, one per foreign resource, in the
+/// order of the resources (buckets, keys, secrets, each by name).
 pub fn resource_policies(
     runner: &Runner,
     documents: &super::iam::RoleDocuments,
 ) -> Vec<ResourcePolicy> {
-    let mut grouped: Vec<(Foreign, Vec<Value>)> = Vec::new();
+    let mut grouped: BTreeMap<Foreign, Vec<Value>> = BTreeMap::new();
     for kind in RoleKind::ALL {
         let Some(document) = documents.policy(kind) else {
             continue;
@@ -147,30 +150,22 @@ pub fn resource_policies(
             let Some(resources) = &statement.resource else {
                 continue;
             };
-            let items = resources.items();
-            let mut targets: Vec<(Foreign, Vec<&str>)> = Vec::new();
-            for resource in items {
+            let mut targets: BTreeMap<Foreign, Vec<&str>> = BTreeMap::new();
+            for resource in resources.items() {
                 if let Some(what) = foreign(runner, resource) {
-                    match targets.iter_mut().find(|(w, _)| *w == what) {
-                        Some((_, list)) => list.push(resource),
-                        None => targets.push((what, vec![resource])),
-                    }
+                    targets.entry(what).or_default().push(resource);
                 }
             }
             for (what, resources) in targets {
                 let value = statement_for(&what, kind, &principal, statement, &resources);
-                match grouped.iter_mut().find(|(w, _)| *w == what) {
-                    Some((_, list)) => list.push(value),
-                    None => grouped.push((what, vec![value])),
-                }
+                grouped.entry(what).or_default().push(value);
             }
         }
     }
-    grouped.sort_by(|a, b| a.0.cmp(&b.0));
     grouped
         .into_iter()
         .map(|(what, statements)| {
-            let document = json!({"Version": "2012-10-17", "Statement": statements});
+            let document = json!({"Version": super::iam::POLICY_VERSION, "Statement": statements});
             let mut contents =
                 serde_json::to_string_pretty(&document).expect("a policy serializes");
             contents.push('\n');

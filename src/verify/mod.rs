@@ -160,11 +160,8 @@ fn names_role(runner: &Runner, kind: RoleKind, given: &str) -> bool {
 /// Every reference of the definition the execution role must be able to read, with its path.
 fn references(definition: &Value) -> Vec<(Vec<Step>, String)> {
     let mut found = Vec::new();
-    let containers = definition["containerDefinitions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    for (c, container) in containers.iter().enumerate() {
+    let containers = definition["containerDefinitions"].as_array();
+    for (c, container) in containers.into_iter().flatten().enumerate() {
         let base = || vec![Step::Key("containerDefinitions"), Step::Index(c)];
         for (list, at) in [
             (&container["secrets"], vec![Step::Key("secrets")]),
@@ -307,20 +304,22 @@ pub fn verify(
                 .with_help("run the task on platform version 1.4.0 or `LATEST`, or inject the whole secret"),
             );
         }
-        let answers = can::ask(
-            runners,
-            Some(&runner.name),
-            &[RoleKind::Execution],
-            &Question {
-                action: "secretsmanager:GetSecretValue".to_owned(),
-                resource: arn.clone(),
-                context: Vec::new(),
-            },
-        );
-        let allowed = answers
+        // Whether the runner's execution role, as the spec's documents grant, allows a request.
+        let allows = |action: &str, resource: &str, context: Vec<(String, String)>| {
+            can::ask(
+                runners,
+                Some(&runner.name),
+                &[RoleKind::Execution],
+                &Question {
+                    action: action.to_owned(),
+                    resource: resource.to_owned(),
+                    context,
+                },
+            )
             .first()
-            .is_some_and(|a| a.documents_decision == Decision::Allowed);
-        if !allowed {
+            .is_some_and(|a| a.documents_decision == Decision::Allowed)
+        };
+        if !allows("secretsmanager:GetSecretValue", &arn, Vec::new()) {
             let pipeline = runner
                 .pipeline_secrets
                 .iter()
@@ -365,32 +364,12 @@ pub fn verify(
             .pipeline_secrets
             .iter()
             .chain(&runner.agent_secrets)
-            .find_map(|g| {
-                (grants(&g.resource, &arn))
-                    .then_some(g.kms_key.as_ref())
-                    .flatten()
-            });
+            .filter(|g| grants(&g.resource, &arn))
+            .find_map(|g| g.kms_key.as_ref());
         if let Some(key) = keyed {
-            let answers = can::ask(
-                runners,
-                Some(&runner.name),
-                &[RoleKind::Execution],
-                &Question {
-                    action: "kms:Decrypt".to_owned(),
-                    resource: key.clone(),
-                    context: vec![(
-                        "kms:ViaService".to_owned(),
-                        crate::lower::iam::via_service(
-                            "secretsmanager",
-                            arn.split(':').nth(3).unwrap_or_default(),
-                        ),
-                    )],
-                },
-            );
-            if !answers
-                .first()
-                .is_some_and(|a| a.documents_decision == Decision::Allowed)
-            {
+            let region = crate::aws::Arn::parse(&arn).map_or("", |a| a.region);
+            let via = crate::lower::iam::via_service("secretsmanager", region);
+            if !allows("kms:Decrypt", key, vec![("kms:ViaService".to_owned(), via)]) {
                 let agent = runner
                     .agent_secrets
                     .iter()
@@ -413,19 +392,17 @@ pub fn verify(
 
 /// `E114` for a reference by name or partial ARN.
 fn partial(loc: Loc, value_from: &str) -> Diagnostic {
-    let name = value_from
-        .split_once(":secret:")
-        .map_or(value_from, |(_, rest)| {
-            rest.split(':').next().unwrap_or(rest)
-        });
     Diagnostic::new(
         Code::PartialSecretReference,
         loc,
-        format!("`{value_from}` is not a secret's full ARN: ECS needs the ARN with its random suffix"),
+        format!(
+            "`{value_from}` is not a secret's full ARN: ECS needs the ARN with its random suffix"
+        ),
     )
     .with_label("name or partial ARN")
     .with_help(format!(
-        "print the full ARN with `aws secretsmanager describe-secret --secret-id {name} --query ARN --output text`"
+        "print the full ARN with `{}`",
+        crate::aws::full_arn_command(value_from)
     ))
 }
 
