@@ -108,13 +108,13 @@ pub fn explain(reason: &Reason, runners: &[Runner], sources: &Sources) -> Vec<St
                 role.as_deref().map(|r| format!(" `{r}`")).unwrap_or_default(),
                 secret.as_deref().map(|s| format!(" `{s}`")).unwrap_or_default(),
             ));
-            if let Some(secret) = secret {
-                if !crate::aws::has_secret_suffix(crate::aws::secret_id(secret)) {
-                    lines.push(format!(
-                        "`{secret}` has no random suffix: the task definition names the secret without its full ARN, which ECS needs; print it with `{}`.",
-                        crate::aws::full_arn_command(secret)
-                    ));
-                }
+            if let Some(secret) = secret
+                && !crate::aws::has_secret_suffix(crate::aws::secret_id(secret))
+            {
+                lines.push(format!(
+                    "`{secret}` has no random suffix: the task definition names the secret without its full ARN, which ECS needs; print it with `{}`.",
+                    crate::aws::full_arn_command(secret)
+                ));
             }
             for runner in runners_of(runners, role.as_deref()) {
                 let granted = secret.as_deref().is_some_and(|secret| {
