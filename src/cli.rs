@@ -596,8 +596,7 @@ fn verify(
         }
     };
     let file = sources.add(path.display().to_string(), text);
-    let text = sources.get(file).text.clone();
-    let definition = match crate::verify::TaskDefinition::read(file, &text) {
+    let definition = match crate::verify::TaskDefinition::read(file, &sources.get(file).text) {
         Ok(definition) => definition,
         Err(problem) => {
             errln!("runnerc: `{}`: {problem}", path.display());
@@ -624,17 +623,11 @@ fn verify(
             err!("{text}");
             let errors = result.diagnostics.iter().filter(|d| d.is_error()).count();
             errln!(
-                "runnerc: verified `{}` against runner {}: {} error{}, {} warning{}",
+                "runnerc: verified `{}` against runner {}: {}, {}",
                 path.display(),
                 runner.name,
-                errors,
-                if errors == 1 { "" } else { "s" },
-                result.diagnostics.len() - errors,
-                if result.diagnostics.len() - errors == 1 {
-                    ""
-                } else {
-                    "s"
-                }
+                plural(errors, "error"),
+                plural(result.diagnostics.len() - errors, "warning")
             );
         }
         _ => report(&result, &sources, format, color),
@@ -1085,6 +1078,11 @@ fn report(compilation: &Compilation, sources: &Sources, format: Format, color: b
 }
 
 /// One line: what was checked and what was found.
+/// `1 error`, `2 errors`.
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 fn summary(compilation: &Compilation, sources: &Sources) -> String {
     let errors = compilation
         .diagnostics
@@ -1092,7 +1090,6 @@ fn summary(compilation: &Compilation, sources: &Sources) -> String {
         .filter(|d| d.is_error())
         .count();
     let warnings = compilation.diagnostics.len() - errors;
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
         "runnerc: checked {}, {}: {}, {}",
         plural(sources.iter().count(), "file"),

@@ -241,7 +241,17 @@ impl std::fmt::Display for Code {
 impl Code {
     /// Whether the code is reported by `verify` about a task definition, not about a spec.
     pub fn is_task_definition(self) -> bool {
-        self.as_str()[1..].starts_with("11")
+        matches!(
+            self,
+            Code::TaskDefinitionRole
+                | Code::SecretNotReadable
+                | Code::PipelineSecretInjected
+                | Code::SsmParameterInjected
+                | Code::PartialSecretReference
+                | Code::KeyNotUsable
+                | Code::SelectorNeedsPlatform
+                | Code::SecretOnExistingRole
+        )
     }
 
     /// The code named by `text` (`E020`, `e020`).

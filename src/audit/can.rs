@@ -288,7 +288,7 @@ fn answer(
     } else {
         Decision::Denied
     };
-    let decision = if unknown_because.is_empty() {
+    let mut decision = if unknown_because.is_empty() {
         documents_decision
     } else {
         Decision::Unknown
@@ -300,7 +300,6 @@ fn answer(
     };
     // A resource of another account: both sides must allow.
     let other_side = other_side(runner, documents, kind, question, &lowered);
-    let mut decision = decision;
     if let Some(side) = &other_side {
         let which = side.file.as_deref().map_or_else(String::new, |file| {
             format!(
@@ -353,10 +352,10 @@ fn other_side(
     context: &Context,
 ) -> Option<OtherSide> {
     let resource = &question.resource;
-    let parts: Vec<&str> = resource.splitn(6, ':').collect();
-    let account = match parts.as_slice() {
-        [_, _, "s3", ..] => context.get("s3:resourceaccount")?.first()?.clone(),
-        [_, _, _, _, account, _] if account.len() == 12 => (*account).to_owned(),
+    let arn = crate::aws::Arn::parse(resource)?;
+    let account = match arn.service {
+        "s3" => context.get("s3:resourceaccount")?.first()?.clone(),
+        _ if arn.account.len() == 12 => arn.account.to_owned(),
         _ => return None,
     };
     if account == runner.account {

@@ -50,10 +50,7 @@ impl RunnerChecker<'_> {
         if labels.len() >= 5 && labels[1] == "dkr" && labels[2] == "ecr" {
             let (account, region) = (labels[0], labels[3]);
             let name = path.split(['@', ':']).next().unwrap_or_default();
-            if account.len() != 12
-                || !account.bytes().all(|b| b.is_ascii_digit())
-                || name.is_empty()
-            {
+            if !crate::aws::is_account_id(account) || name.is_empty() {
                 return invalid(
                     self,
                     "an ECR image URI is `ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME:TAG`",
