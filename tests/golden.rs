@@ -123,3 +123,36 @@ fn every_example_matches_its_golden_files() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The Terraform module reads in a pull request: no line of runnerc's own expressions is
+/// longer than a reviewer's wide screen (the trust check of an existing role was one line of
+/// about 3 KB). Error messages are text, not expressions, and JSON policies stand in heredocs.
+#[test]
+fn terraform_expressions_fit_a_reviewers_screen() {
+    const WIDEST: usize = 240;
+    let mut checked = 0;
+    for (path, bytes) in tree(Path::new("tests/golden")) {
+        if path.extension().is_none_or(|e| e != "tf") {
+            continue;
+        }
+        let text = String::from_utf8(bytes).expect("UTF-8");
+        for (number, line) in text.lines().enumerate() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with("error_message") || trimmed.starts_with('#') {
+                continue;
+            }
+            checked += 1;
+            assert!(
+                line.chars().count() <= WIDEST,
+                "{}:{}: {} characters",
+                path.display(),
+                number + 1,
+                line.chars().count()
+            );
+        }
+    }
+    assert!(
+        checked > 1000,
+        "the golden modules were read ({checked} lines)"
+    );
+}

@@ -799,13 +799,13 @@ fn cloudformation_deploys_every_example_against_moto() {
 
 /// The Terraform module's trust check of an existing role decides every case of
 /// tests/support/trust_cases.rs as the scripts do: each case's trust policy goes through the
-/// module's own expression (`trust_verdicts`), evaluated by `terraform console`, and the
+/// module's own locals (`trust_locals`), evaluated by `terraform console`, and the
 /// module's preconditions' rule (a Deny that applies or may apply, no Allow that applies)
 /// turns the verdicts into the outcome.
 #[test]
 fn terraform_judges_an_existing_roles_trust_as_the_scripts_do() {
     use runnerc::ast::RoleKind;
-    use runnerc::lower::terraform::trust_verdicts;
+    use runnerc::lower::terraform::trust_locals;
     use support::trust_cases::{ACCOUNT, Outcome, cases};
     if !support::commands_present("Terraform trust by meaning", &["terraform"]) {
         return;
@@ -823,10 +823,7 @@ fn terraform_judges_an_existing_roles_trust_as_the_scripts_do() {
         };
         let literal = serde_json::to_string(&case.document()).unwrap();
         let document = format!("jsondecode({literal})");
-        locals.push_str(&format!(
-            "  case_{index} = {}\n",
-            trust_verdicts(kind, &document)
-        ));
+        locals.push_str(&trust_locals(kind, &format!("case_{index}"), &document));
     }
     locals.push_str("}\n");
     fs::write(dir.path().join("main.tf"), locals).unwrap();

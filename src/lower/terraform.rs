@@ -13,7 +13,7 @@
 //! already must carry this runner's ownership tag (read at plan time through
 //! `data "aws_iam_roles"` and `data "aws_iam_role"`), every managed policy and boundary it
 //! references must exist (`data "aws_iam_policy"`), and an existing role must let this
-//! runner's ECS tasks in by the meaning of its trust policy ([`trust_verdicts`]) and sit under
+//! runner's ECS tasks in by the meaning of its trust policy ([`trust_locals`]) and sit under
 //! the path its ARN names.
 
 use crate::ast::RoleKind;
@@ -22,6 +22,9 @@ use crate::lower::{TERRAFORM_MAIN_FILE, TERRAFORM_OUTPUTS_FILE, TERRAFORM_VERSIO
 use crate::model::{OWNER_TAG_KEY, Ownership, Runner};
 use hcl::expr::{Heredoc, HeredocStripMode, Object, ObjectKey, TemplateExpr};
 use hcl::{Attribute, Block, Body, Expression, Identifier};
+
+mod trust;
+pub use trust::trust_locals;
 
 /// The three files of the module, by name.
 pub fn module(runner: &Runner, documents: &RoleDocuments) -> Vec<(&'static str, String)> {
@@ -291,12 +294,8 @@ fn existing_role(runner: &Runner, kind: RoleKind, policy: Option<&PolicyDocument
     };
     let statement = serde_json::to_string(&iam::ecs_trust_statement(runner, kind))
         .expect("statements serialise");
-    let verdicts = format!("local.{key}_role_trust");
-    let matching = |effect: &str, verdict: &str| {
-        format!(
-            "[for s in {verdicts} : s.statement if s.effect == \"{effect}\" && s.verdict == \"{verdict}\"]"
-        )
-    };
+    let trust = format!("{key}_role_trust");
+    let matching = |effect: &str, verdict: &str| trust::trust_group(&trust, effect, verdict);
     let mut lifecycle = Block::builder("lifecycle")
         .add_block(account_check(runner))
         .add_block(precondition_with(
@@ -368,63 +367,6 @@ fn message_with(text: &str, code: &str) -> Expression {
     raw(format!("format(\"%s%s\", {quoted}, {code})"))
 }
 
-/// IAM's wildcard pattern `pattern` (an HCL expression; `*` any run, `?` one character, the
-/// rest literal) as an anchored regular expression.
-fn glob_regex(pattern: &str) -> String {
-    format!(
-        r#"format("^%s$", join(".*", [for part in split("*", {pattern}) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])]))"#
-    )
-}
-
-/// The trust check of an existing role, by meaning, in HCL: for each statement of the trust
-/// policy `document` (an HCL expression of the decoded policy), its effect, its JSON and
-/// whether it applies to the request ECS makes for this runner's tasks: `sts:AssumeRole` by
-/// `ecs-tasks.amazonaws.com` with `aws:SourceAccount` = `local.account` and, for a task role,
-/// `aws:SourceArn` like `arn:<local.partition>:ecs:<local.region>:<local.account>:task/...`
-/// (`yes`, `no`, or `maybe` where runnerc cannot tell). The same rule as the scripts'
-/// `check_ecs_trust` (`aws_cli.sh`): an operator or key it does not evaluate, `NotPrincipal` or
-/// a narrower `aws:SourceArn` is `maybe`; without `...IfExists`, an `aws:SourceArn` condition
-/// on an execution role is `maybe` (AWS documents no such key for it).
-pub fn trust_verdicts(kind: RoleKind, document: &str) -> String {
-    let principal = r#"(try(s.NotPrincipal, null) != null ? "maybe" : anytrue([try(s.Principal == "*", false), contains([for p in flatten([try(s.Principal.AWS, [])]) : tostring(p)], "*"), contains([for p in flatten([try(s.Principal.Service, [])]) : lower(tostring(p))], "ecs-tasks.amazonaws.com")]) ? "yes" : "no")"#;
-    let action_glob = glob_regex("lower(tostring(a))");
-    let action = format!(
-        r#"(try(s.NotAction, null) != null ? (anytrue([for a in flatten([s.NotAction]) : can(regex({action_glob}, "sts:assumerole"))]) ? "no" : "yes") : (anytrue([for a in flatten([try(s.Action, [])]) : can(regex({action_glob}, "sts:assumerole"))]) ? "yes" : "no"))"#
-    );
-    let values = r#"[for v in flatten([vals]) : tostring(v)]"#;
-    let base = r#"trimsuffix(op, "IfExists")"#;
-    let value_glob = glob_regex("v");
-    let account = format!(
-        r#"({base} == "StringEquals" ? (contains({values}, local.account) ? "yes" : "no") : {base} == "StringLike" ? (anytrue([for v in {values} : can(regex({value_glob}, local.account))]) ? "yes" : "no") : {base} == "StringNotEquals" ? (contains({values}, local.account) ? "no" : "yes") : "maybe")"#
-    );
-    let part_glob = glob_regex(r#"split(":", v)[i]"#);
-    let task_arn = format!(
-        r#"(length(split(":", v)) < 6 ? (({base} == "StringLike" && can(regex({value_glob}, "arn:${{local.partition}}:ecs:${{local.region}}:${{local.account}}:task/runnerc-check/0"))) ? "yes" : "no") : !alltrue([for i, w in ["arn", local.partition, "ecs", local.region, local.account] : ({base} == "StringEquals" ? split(":", v)[i] == w : can(regex({part_glob}, w)))]) ? "no" : ({base} != "StringEquals" && join(":", slice(split(":", v), 5, length(split(":", v)))) == "*") ? "yes" : "maybe")"#
-    );
-    let arn_verdicts = format!(
-        r#"(contains(["StringEquals", "StringLike", "ArnLike", "ArnEquals"], {base}) ? [for v in {values} : {task_arn}] : ["maybe"])"#
-    );
-    // `[for r in [X] : f(r)][0]` names a value once where HCL has no `let`.
-    let any_arn = format!(
-        r#"[for r in [{arn_verdicts}] : contains(r, "yes") ? "yes" : contains(r, "maybe") ? "maybe" : "no"][0]"#
-    );
-    let source_arn = match kind {
-        RoleKind::Task => any_arn,
-        RoleKind::Execution => format!(
-            r#"[for r in [{any_arn}] : (op != {base} && r == "yes") ? "yes" : r == "no" ? "no" : "maybe"][0]"#
-        ),
-    };
-    let condition = format!(
-        r#"(lower(key) == "aws:sourceaccount" ? {account} : lower(key) == "aws:sourcearn" ? {source_arn} : "maybe")"#
-    );
-    let verdicts = format!(
-        r#"concat([{principal}, {action}], flatten([for op, keyed in try(s.Condition, {{}}) : [for key, vals in keyed : {condition}]]))"#
-    );
-    format!(
-        r#"[for s in flatten([{document}.Statement]) : {{ effect = try(s.Effect, ""), statement = jsonencode(s), verdict = [for r in [{verdicts}] : contains(r, "no") ? "no" : contains(r, "maybe") ? "maybe" : "yes"][0] }}]"#
-    )
-}
-
 fn header(runner: &Runner, what: &str) -> String {
     format!(
         "# {what} streaming runner {} (account {}, region {}).\n# Generated by runnerc; change the spec and build again rather than editing this file.\n\n",
@@ -453,18 +395,25 @@ fn main_tf(runner: &Runner, documents: &RoleDocuments) -> String {
             locals =
                 locals.add_attribute((format!("{}_role_path", kind.word()), string(&role.path)));
         }
-        if checks_trust(kind) {
-            let key = kind.word();
-            locals = locals.add_attribute((
-                format!("{key}_role_trust"),
-                raw(trust_verdicts(
-                    kind,
-                    &format!("jsondecode(data.aws_iam_role.{key}.assume_role_policy)"),
-                )),
-            ));
-        }
     }
-    let mut body = Body::builder().add_block(locals.build()).add_block(
+    // The trust checks, written by hand so that a reviewer can read them: hcl-rs would put
+    // each on one line.
+    let mut trust = String::new();
+    for kind in RoleKind::ALL.into_iter().filter(|&kind| checks_trust(kind)) {
+        let key = kind.word();
+        trust.push_str(&trust_locals(
+            kind,
+            &format!("{key}_role_trust"),
+            &format!("jsondecode(data.aws_iam_role.{key}.assume_role_policy)"),
+        ));
+    }
+    let locals = render(&Body::builder().add_block(locals.build()).build());
+    if !trust.is_empty() {
+        trust = format!(
+            "\n# Whether each existing role lets this runner's ECS tasks in.\nlocals {{\n{trust}}}\n"
+        );
+    }
+    let mut body = Body::builder().add_block(
         Block::builder("data")
             .add_label("aws_caller_identity")
             .add_label("current")
@@ -478,7 +427,7 @@ fn main_tf(runner: &Runner, documents: &RoleDocuments) -> String {
         };
         body = body.add_blocks(blocks);
     }
-    header(runner, "The IAM roles of") + &render(&body.build())
+    header(runner, "The IAM roles of") + &locals + &trust + "\n" + &render(&body.build())
 }
 
 fn outputs_tf(runner: &Runner) -> String {

@@ -9,20 +9,162 @@ locals {
   partition         = "aws"
   region            = "eu-west-1"
   task_role_path    = "/platform/"
-  task_role_trust = [for s in flatten([jsondecode(data.aws_iam_role.task.assume_role_policy).Statement]) : {
-    effect    = try(s.Effect, "")
-    statement = jsonencode(s)
-    verdict = [for r in [
-      concat([(try(s.NotPrincipal, null) != null ? "maybe" : anytrue([try(s.Principal == "*", false), contains([for p in flatten([try(s.Principal.AWS, [])]) : tostring(p)], "*"), contains([for p in flatten([try(s.Principal.Service, [])]) : lower(tostring(p))], "ecs-tasks.amazonaws.com")]) ? "yes" : "no"), (try(s.NotAction, null) != null ? (anytrue([for a in flatten([s.NotAction]) : can(regex(format("^%s$", join(".*", [for part in split("*", lower(tostring(a))) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), "sts:assumerole"))]) ? "no" : "yes") : (anytrue([for a in flatten([try(s.Action, [])]) : can(regex(format("^%s$", join(".*", [for part in split("*", lower(tostring(a))) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), "sts:assumerole"))]) ? "yes" : "no"))], flatten([for op, keyed in try(s.Condition, {}) : [for key, vals in keyed : (lower(key) == "aws:sourceaccount" ? (trimsuffix(op, "IfExists") == "StringEquals" ? (contains([for v in flatten([vals]) : tostring(v)], local.account) ? "yes" : "no") : trimsuffix(op, "IfExists") == "StringLike" ? (anytrue([for v in [for v in flatten([vals]) : tostring(v)] : can(regex(format("^%s$", join(".*", [for part in split("*", v) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), local.account))]) ? "yes" : "no") : trimsuffix(op, "IfExists") == "StringNotEquals" ? (contains([for v in flatten([vals]) : tostring(v)], local.account) ? "no" : "yes") : "maybe") : lower(key) == "aws:sourcearn" ? [for r in [(contains(["StringEquals", "StringLike", "ArnLike", "ArnEquals"], trimsuffix(op, "IfExists")) ? [for v in [for v in flatten([vals]) : tostring(v)] : (length(split(":", v)) < 6 ? ((trimsuffix(op, "IfExists") == "StringLike" && can(regex(format("^%s$", join(".*", [for part in split("*", v) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), "arn:${local.partition}:ecs:${local.region}:${local.account}:task/runnerc-check/0"))) ? "yes" : "no") : !alltrue([for i, w in ["arn", local.partition, "ecs", local.region, local.account] : (trimsuffix(op, "IfExists") == "StringEquals" ? split(":", v)[i] == w : can(regex(format("^%s$", join(".*", [for part in split("*", split(":", v)[i]) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), w)))]) ? "no" : (trimsuffix(op, "IfExists") != "StringEquals" && join(":", slice(split(":", v), 5, length(split(":", v)))) == "*") ? "yes" : "maybe")] : ["maybe"])] : contains(r, "yes") ? "yes" : contains(r, "maybe") ? "maybe" : "no"][0] : "maybe")]]))
-    ] : contains(r, "no") ? "no" : contains(r, "maybe") ? "maybe" : "yes"][0]
-  }]
-  execution_role_trust = [for s in flatten([jsondecode(data.aws_iam_role.execution.assume_role_policy).Statement]) : {
-    effect    = try(s.Effect, "")
-    statement = jsonencode(s)
-    verdict = [for r in [
-      concat([(try(s.NotPrincipal, null) != null ? "maybe" : anytrue([try(s.Principal == "*", false), contains([for p in flatten([try(s.Principal.AWS, [])]) : tostring(p)], "*"), contains([for p in flatten([try(s.Principal.Service, [])]) : lower(tostring(p))], "ecs-tasks.amazonaws.com")]) ? "yes" : "no"), (try(s.NotAction, null) != null ? (anytrue([for a in flatten([s.NotAction]) : can(regex(format("^%s$", join(".*", [for part in split("*", lower(tostring(a))) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), "sts:assumerole"))]) ? "no" : "yes") : (anytrue([for a in flatten([try(s.Action, [])]) : can(regex(format("^%s$", join(".*", [for part in split("*", lower(tostring(a))) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), "sts:assumerole"))]) ? "yes" : "no"))], flatten([for op, keyed in try(s.Condition, {}) : [for key, vals in keyed : (lower(key) == "aws:sourceaccount" ? (trimsuffix(op, "IfExists") == "StringEquals" ? (contains([for v in flatten([vals]) : tostring(v)], local.account) ? "yes" : "no") : trimsuffix(op, "IfExists") == "StringLike" ? (anytrue([for v in [for v in flatten([vals]) : tostring(v)] : can(regex(format("^%s$", join(".*", [for part in split("*", v) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), local.account))]) ? "yes" : "no") : trimsuffix(op, "IfExists") == "StringNotEquals" ? (contains([for v in flatten([vals]) : tostring(v)], local.account) ? "no" : "yes") : "maybe") : lower(key) == "aws:sourcearn" ? [for r in [[for r in [(contains(["StringEquals", "StringLike", "ArnLike", "ArnEquals"], trimsuffix(op, "IfExists")) ? [for v in [for v in flatten([vals]) : tostring(v)] : (length(split(":", v)) < 6 ? ((trimsuffix(op, "IfExists") == "StringLike" && can(regex(format("^%s$", join(".*", [for part in split("*", v) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), "arn:${local.partition}:ecs:${local.region}:${local.account}:task/runnerc-check/0"))) ? "yes" : "no") : !alltrue([for i, w in ["arn", local.partition, "ecs", local.region, local.account] : (trimsuffix(op, "IfExists") == "StringEquals" ? split(":", v)[i] == w : can(regex(format("^%s$", join(".*", [for part in split("*", split(":", v)[i]) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), w)))]) ? "no" : (trimsuffix(op, "IfExists") != "StringEquals" && join(":", slice(split(":", v), 5, length(split(":", v)))) == "*") ? "yes" : "maybe")] : ["maybe"])] : contains(r, "yes") ? "yes" : contains(r, "maybe") ? "maybe" : "no"][0]] : (op != trimsuffix(op, "IfExists") && r == "yes") ? "yes" : r == "no" ? "no" : "maybe"][0] : "maybe")]]))
-    ] : contains(r, "no") ? "no" : contains(r, "maybe") ? "maybe" : "yes"][0]
-  }]
+}
+
+# Whether each existing role lets this runner's ECS tasks in.
+locals {
+  # Each statement of the trust policy taken apart.
+  task_role_trust_statements = [
+    for s in flatten([jsondecode(data.aws_iam_role.task.assume_role_policy).Statement]) : {
+      effect    = try(s.Effect, "")
+      statement = jsonencode(s)
+      # Whether the principal covers ECS tasks: NotPrincipal is not evaluated.
+      principal = (
+        try(s.NotPrincipal, null) != null ? "maybe" :
+        anytrue([
+          try(s.Principal == "*", false),
+          contains([for p in flatten([try(s.Principal.AWS, [])]) : tostring(p)], "*"),
+          contains([for p in flatten([try(s.Principal.Service, [])]) : lower(tostring(p))], "ecs-tasks.amazonaws.com"),
+        ]) ? "yes" : "no"
+      )
+      # Whether the action covers sts:AssumeRole: a NotAction that matches it does not.
+      action = (
+        anytrue([
+          for a in flatten([try(s.NotAction, s.Action, [])]) :
+          can(regex(format("^%s$", join(".*", [for part in split("*", lower(tostring(a))) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), "sts:assumerole"))
+        ]) == (try(s.NotAction, null) == null) ? "yes" : "no"
+      )
+      # Each condition's values, as text and as IAM wildcards (whole and by ARN part).
+      conditions = flatten([
+        for op, keyed in try(s.Condition, {}) : [
+          for key, vals in keyed : {
+            key       = lower(key)
+            operator  = trimsuffix(op, "IfExists")
+            if_exists = op != trimsuffix(op, "IfExists")
+            values    = [for v in flatten([vals]) : tostring(v)]
+            patterns  = [for v in flatten([vals]) : format("^%s$", join(".*", [for part in split("*", tostring(v)) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])]))]
+            parts     = [for v in flatten([vals]) : [for piece in split(":", tostring(v)) : format("^%s$", join(".*", [for part in split("*", piece) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])]))]]
+          }
+        ]
+      ])
+    }
+  ]
+  # Each statement judged against ECS's request for this runner's tasks.
+  task_role_trust = [
+    for t in local.task_role_trust_statements : {
+      effect    = t.effect
+      statement = t.statement
+      # The weakest of the principal's, the action's and every condition's verdict.
+      verdict = ["no", "maybe", "yes"][min(2, [
+        for r in concat([t.principal, t.action], [
+          for c in t.conditions : (
+            c.key == "aws:sourceaccount" ? (
+              c.operator == "StringEquals" ? (contains(c.values, local.account) ? "yes" : "no") :
+              c.operator == "StringLike" ? (anytrue([for p in c.patterns : can(regex(p, local.account))]) ? "yes" : "no") :
+              c.operator == "StringNotEquals" ? (contains(c.values, local.account) ? "no" : "yes") :
+              "maybe"
+            ) :
+            c.key == "aws:sourcearn" ? (
+              !contains(["StringEquals", "StringLike", "ArnLike", "ArnEquals"], c.operator) ? "maybe" :
+              ["no", "maybe", "yes"][min(2, max(0, [
+                for j, v in c.values : index(["no", "maybe", "yes"], (
+                  length(split(":", v)) < 6 ? (c.operator == "StringLike" && can(regex(c.patterns[j], "arn:${local.partition}:ecs:${local.region}:${local.account}:task/runnerc-check/0")) ? "yes" : "no") :
+                  !alltrue([
+                    for i, w in ["arn", local.partition, "ecs", local.region, local.account] :
+                    c.operator == "StringEquals" ? split(":", v)[i] == w : can(regex(c.parts[j][i], w))
+                  ]) ? "no" :
+                  c.operator != "StringEquals" && join(":", slice(split(":", v), 5, length(split(":", v)))) == "*" ? "yes" :
+                  "maybe"
+                ))
+              ]...))]
+            ) :
+            "maybe"
+          )
+        ]) : index(["no", "maybe", "yes"], r)
+      ]...)]
+    }
+  ]
+  # The statements by effect and verdict, as the preconditions ask.
+  task_role_trust_denies       = [for s in local.task_role_trust : s.statement if s.effect == "Deny" && s.verdict == "yes"]
+  task_role_trust_maybe_denies = [for s in local.task_role_trust : s.statement if s.effect == "Deny" && s.verdict == "maybe"]
+  task_role_trust_allows       = [for s in local.task_role_trust : s.statement if s.effect == "Allow" && s.verdict == "yes"]
+  task_role_trust_maybe_allows = [for s in local.task_role_trust : s.statement if s.effect == "Allow" && s.verdict == "maybe"]
+  # Each statement of the trust policy taken apart.
+  execution_role_trust_statements = [
+    for s in flatten([jsondecode(data.aws_iam_role.execution.assume_role_policy).Statement]) : {
+      effect    = try(s.Effect, "")
+      statement = jsonencode(s)
+      # Whether the principal covers ECS tasks: NotPrincipal is not evaluated.
+      principal = (
+        try(s.NotPrincipal, null) != null ? "maybe" :
+        anytrue([
+          try(s.Principal == "*", false),
+          contains([for p in flatten([try(s.Principal.AWS, [])]) : tostring(p)], "*"),
+          contains([for p in flatten([try(s.Principal.Service, [])]) : lower(tostring(p))], "ecs-tasks.amazonaws.com"),
+        ]) ? "yes" : "no"
+      )
+      # Whether the action covers sts:AssumeRole: a NotAction that matches it does not.
+      action = (
+        anytrue([
+          for a in flatten([try(s.NotAction, s.Action, [])]) :
+          can(regex(format("^%s$", join(".*", [for part in split("*", lower(tostring(a))) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])])), "sts:assumerole"))
+        ]) == (try(s.NotAction, null) == null) ? "yes" : "no"
+      )
+      # Each condition's values, as text and as IAM wildcards (whole and by ARN part).
+      conditions = flatten([
+        for op, keyed in try(s.Condition, {}) : [
+          for key, vals in keyed : {
+            key       = lower(key)
+            operator  = trimsuffix(op, "IfExists")
+            if_exists = op != trimsuffix(op, "IfExists")
+            values    = [for v in flatten([vals]) : tostring(v)]
+            patterns  = [for v in flatten([vals]) : format("^%s$", join(".*", [for part in split("*", tostring(v)) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])]))]
+            parts     = [for v in flatten([vals]) : [for piece in split(":", tostring(v)) : format("^%s$", join(".*", [for part in split("*", piece) : join(".", [for q in split("?", part) : format("\\Q%s\\E", q)])]))]]
+          }
+        ]
+      ])
+    }
+  ]
+  # Each statement judged against ECS's request for this runner's tasks.
+  execution_role_trust = [
+    for t in local.execution_role_trust_statements : {
+      effect    = t.effect
+      statement = t.statement
+      # The weakest of the principal's, the action's and every condition's verdict.
+      verdict = ["no", "maybe", "yes"][min(2, [
+        for r in concat([t.principal, t.action], [
+          for c in t.conditions : (
+            c.key == "aws:sourceaccount" ? (
+              c.operator == "StringEquals" ? (contains(c.values, local.account) ? "yes" : "no") :
+              c.operator == "StringLike" ? (anytrue([for p in c.patterns : can(regex(p, local.account))]) ? "yes" : "no") :
+              c.operator == "StringNotEquals" ? (contains(c.values, local.account) ? "no" : "yes") :
+              "maybe"
+            ) :
+            c.key == "aws:sourcearn" ? (
+              !contains(["StringEquals", "StringLike", "ArnLike", "ArnEquals"], c.operator) ? "maybe" :
+              ["no", "maybe", "yes"][min(c.if_exists ? 2 : 1, max(0, [
+                for j, v in c.values : index(["no", "maybe", "yes"], (
+                  length(split(":", v)) < 6 ? (c.operator == "StringLike" && can(regex(c.patterns[j], "arn:${local.partition}:ecs:${local.region}:${local.account}:task/runnerc-check/0")) ? "yes" : "no") :
+                  !alltrue([
+                    for i, w in ["arn", local.partition, "ecs", local.region, local.account] :
+                    c.operator == "StringEquals" ? split(":", v)[i] == w : can(regex(c.parts[j][i], w))
+                  ]) ? "no" :
+                  c.operator != "StringEquals" && join(":", slice(split(":", v), 5, length(split(":", v)))) == "*" ? "yes" :
+                  "maybe"
+                ))
+              ]...))]
+            ) :
+            "maybe"
+          )
+        ]) : index(["no", "maybe", "yes"], r)
+      ]...)]
+    }
+  ]
+  # The statements by effect and verdict, as the preconditions ask.
+  execution_role_trust_denies       = [for s in local.execution_role_trust : s.statement if s.effect == "Deny" && s.verdict == "yes"]
+  execution_role_trust_maybe_denies = [for s in local.execution_role_trust : s.statement if s.effect == "Deny" && s.verdict == "maybe"]
+  execution_role_trust_allows       = [for s in local.execution_role_trust : s.statement if s.effect == "Allow" && s.verdict == "yes"]
+  execution_role_trust_maybe_allows = [for s in local.execution_role_trust : s.statement if s.effect == "Allow" && s.verdict == "maybe"]
 }
 
 data "aws_caller_identity" "current" {}
@@ -61,17 +203,17 @@ resource "aws_iam_role_policy" "task" {
     }
 
     precondition {
-      condition     = length([for s in local.task_role_trust : s.statement if s.effect == "Deny" && s.verdict == "yes"]) == 0
-      error_message = format("%s%s", "Role billing-agent's trust policy explicitly denies ECS tasks of account 123456789012 the role, so ECS could not use it; runnerc does not edit a trust policy it does not own. Remove or narrow these statements, then apply again: ", jsonencode([for s in local.task_role_trust : s.statement if s.effect == "Deny" && s.verdict == "yes"]))
+      condition     = length(local.task_role_trust_denies) == 0
+      error_message = format("%s%s", "Role billing-agent's trust policy explicitly denies ECS tasks of account 123456789012 the role, so ECS could not use it; runnerc does not edit a trust policy it does not own. Remove or narrow these statements, then apply again: ", jsonencode(local.task_role_trust_denies))
     }
 
     precondition {
-      condition     = length([for s in local.task_role_trust : s.statement if s.effect == "Deny" && s.verdict == "maybe"]) == 0 && (length([for s in local.task_role_trust : s.statement if s.effect == "Allow" && s.verdict == "yes"]) > 0 || length([for s in local.task_role_trust : s.statement if s.effect == "Allow" && s.verdict == "maybe"]) == 0)
-      error_message = format("%s%s", "runnerc cannot tell whether role billing-agent's trust policy lets this runner's ECS tasks (account 123456789012, region eu-west-1) assume it: it does not evaluate every operator, key or principal of these statements, and never accepts what it cannot decide. Check them; where they are meant to let ECS tasks in, write what they allow as {\"Sid\":\"EcsTasksAssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"ArnLike\":{\"aws:SourceArn\":\"arn:aws:ecs:eu-west-1:123456789012:*\"},\"StringEquals\":{\"aws:SourceAccount\":\"123456789012\"}}}, then apply again: ", jsonencode(concat([for s in local.task_role_trust : s.statement if s.effect == "Deny" && s.verdict == "maybe"], [for s in local.task_role_trust : s.statement if s.effect == "Allow" && s.verdict == "maybe"])))
+      condition     = length(local.task_role_trust_maybe_denies) == 0 && (length(local.task_role_trust_allows) > 0 || length(local.task_role_trust_maybe_allows) == 0)
+      error_message = format("%s%s", "runnerc cannot tell whether role billing-agent's trust policy lets this runner's ECS tasks (account 123456789012, region eu-west-1) assume it: it does not evaluate every operator, key or principal of these statements, and never accepts what it cannot decide. Check them; where they are meant to let ECS tasks in, write what they allow as {\"Sid\":\"EcsTasksAssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"ArnLike\":{\"aws:SourceArn\":\"arn:aws:ecs:eu-west-1:123456789012:*\"},\"StringEquals\":{\"aws:SourceAccount\":\"123456789012\"}}}, then apply again: ", jsonencode(concat(local.task_role_trust_maybe_denies, local.task_role_trust_maybe_allows)))
     }
 
     precondition {
-      condition     = length([for s in local.task_role_trust : s.statement if s.effect == "Allow" && s.verdict == "yes"]) > 0 || length([for s in local.task_role_trust : s.statement if s.effect == "Allow" && s.verdict == "maybe"]) > 0
+      condition     = length(local.task_role_trust_allows) > 0 || length(local.task_role_trust_maybe_allows) > 0
       error_message = "Role billing-agent does not trust ecs-tasks.amazonaws.com for tasks of account 123456789012, so ECS could not use it; runnerc does not edit a trust policy it does not own. Add this statement to the role's trust policy, then apply again: {\"Sid\":\"EcsTasksAssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"ArnLike\":{\"aws:SourceArn\":\"arn:aws:ecs:eu-west-1:123456789012:*\"},\"StringEquals\":{\"aws:SourceAccount\":\"123456789012\"}}}"
     }
 
@@ -110,17 +252,17 @@ resource "aws_iam_role_policy" "execution" {
     }
 
     precondition {
-      condition     = length([for s in local.execution_role_trust : s.statement if s.effect == "Deny" && s.verdict == "yes"]) == 0
-      error_message = format("%s%s", "Role ecsTaskExecutionRole's trust policy explicitly denies ECS tasks of account 123456789012 the role, so ECS could not use it; runnerc does not edit a trust policy it does not own. Remove or narrow these statements, then apply again: ", jsonencode([for s in local.execution_role_trust : s.statement if s.effect == "Deny" && s.verdict == "yes"]))
+      condition     = length(local.execution_role_trust_denies) == 0
+      error_message = format("%s%s", "Role ecsTaskExecutionRole's trust policy explicitly denies ECS tasks of account 123456789012 the role, so ECS could not use it; runnerc does not edit a trust policy it does not own. Remove or narrow these statements, then apply again: ", jsonencode(local.execution_role_trust_denies))
     }
 
     precondition {
-      condition     = length([for s in local.execution_role_trust : s.statement if s.effect == "Deny" && s.verdict == "maybe"]) == 0 && (length([for s in local.execution_role_trust : s.statement if s.effect == "Allow" && s.verdict == "yes"]) > 0 || length([for s in local.execution_role_trust : s.statement if s.effect == "Allow" && s.verdict == "maybe"]) == 0)
-      error_message = format("%s%s", "runnerc cannot tell whether role ecsTaskExecutionRole's trust policy lets this runner's ECS tasks (account 123456789012, region eu-west-1) assume it: it does not evaluate every operator, key or principal of these statements, and never accepts what it cannot decide. Check them; where they are meant to let ECS tasks in, write what they allow as {\"Sid\":\"EcsTasksAssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"123456789012\"}}}, then apply again: ", jsonencode(concat([for s in local.execution_role_trust : s.statement if s.effect == "Deny" && s.verdict == "maybe"], [for s in local.execution_role_trust : s.statement if s.effect == "Allow" && s.verdict == "maybe"])))
+      condition     = length(local.execution_role_trust_maybe_denies) == 0 && (length(local.execution_role_trust_allows) > 0 || length(local.execution_role_trust_maybe_allows) == 0)
+      error_message = format("%s%s", "runnerc cannot tell whether role ecsTaskExecutionRole's trust policy lets this runner's ECS tasks (account 123456789012, region eu-west-1) assume it: it does not evaluate every operator, key or principal of these statements, and never accepts what it cannot decide. Check them; where they are meant to let ECS tasks in, write what they allow as {\"Sid\":\"EcsTasksAssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"123456789012\"}}}, then apply again: ", jsonencode(concat(local.execution_role_trust_maybe_denies, local.execution_role_trust_maybe_allows)))
     }
 
     precondition {
-      condition     = length([for s in local.execution_role_trust : s.statement if s.effect == "Allow" && s.verdict == "yes"]) > 0 || length([for s in local.execution_role_trust : s.statement if s.effect == "Allow" && s.verdict == "maybe"]) > 0
+      condition     = length(local.execution_role_trust_allows) > 0 || length(local.execution_role_trust_maybe_allows) > 0
       error_message = "Role ecsTaskExecutionRole does not trust ecs-tasks.amazonaws.com for tasks of account 123456789012, so ECS could not use it; runnerc does not edit a trust policy it does not own. Add this statement to the role's trust policy, then apply again: {\"Sid\":\"EcsTasksAssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"123456789012\"}}}"
     }
   }
