@@ -388,14 +388,102 @@ pub fn full_arn_command(reference: &str) -> String {
     )
 }
 
-/// Whether a KMS key ID (after `key/`) is well formed: a UUID or a multi-Region `mrk-` ID.
+/// Whether a KMS key ID (after `key/`) is one KMS gives out: a UUID in lower-case hex
+/// (`1234abcd-12ab-34cd-56ef-1234567890ab`) or a multi-Region key's `mrk-` and 32 lower-case hex
+/// digits. KMS writes both in lower case, and IAM compares resource ARNs with case.
 pub fn is_kms_key_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    let hex = |part: &str, len: usize| {
+        part.len() == len
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    if let Some(multi_region) = id.strip_prefix("mrk-") {
+        return hex(multi_region, 32);
+    }
+    let parts: Vec<&str> = id.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(part, len)| hex(part, len))
+}
+
+/// What ECR refuses in a repository name, if anything: 2 to 256 characters, lower-case
+/// letters and digits in runs separated by one `.`, `_` or `-`, and `/` between such runs
+/// (`CreateRepository`'s `repositoryName`:
+/// `(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*`, length 2 to 256).
+pub fn ecr_repository_name_problem(name: &str) -> Option<String> {
+    if name.len() < 2 || name.len() > 256 {
+        return Some(format!(
+            "it is {} characters long, and ECR takes 2 to 256",
+            name.chars().count()
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(*c)))
+    {
+        return Some(format!(
+            "`{}` is not allowed; use lower-case letters, digits and `._-/`",
+            c.escape_debug()
+        ));
+    }
+    let runs_ok = name
+        .split('/')
+        .all(|component| component.split(['.', '_', '-']).all(|run| !run.is_empty()));
+    (!runs_ok).then(|| {
+        "`.`, `_`, `-` and `/` stand only between letters or digits, one at a time".to_owned()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kms_key_ids_are_uuids_or_multi_region_ids() {
+        for good in [
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+            "mrk-1234abcd12ab34cd56ef1234567890ab",
+        ] {
+            assert!(is_kms_key_id(good), "{good}");
+        }
+        for bad in [
+            "k1",
+            "abc",
+            "",
+            "1234ABCD-12AB-34CD-56EF-1234567890AB",
+            "1234abcd-12ab-34cd-56ef-1234567890a",
+            "1234abcd12ab34cd56ef1234567890ab",
+            "1234abcd-12ab-34cd-56ef-1234567890ag",
+            "mrk-1234abcd12ab34cd56ef1234567890a",
+            "mrk-1234abcd-12ab-34cd-56ef-1234567890ab",
+        ] {
+            assert!(!is_kms_key_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ecr_repository_names_follow_ecrs_rules() {
+        for good in ["orders-agent", "team/orders-agent", "a.b_c-d/e1", "ab"] {
+            assert_eq!(ecr_repository_name_problem(good), None, "{good}");
+        }
+        for bad in [
+            "a",
+            "Orders",
+            "orders agent",
+            "orders--agent",
+            "-orders",
+            "orders/",
+            "/orders",
+            "team//orders",
+            "orders*",
+            &"a".repeat(257),
+        ] {
+            assert!(ecr_repository_name_problem(bad).is_some(), "{bad}");
+        }
+    }
 
     #[test]
     fn regions_map_to_partitions() {

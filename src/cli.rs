@@ -33,7 +33,7 @@ macro_rules! err {
 use crate::ast::RoleKind;
 use crate::audit::can;
 use crate::compile::{Compilation, compile};
-use crate::diag::{self, Code, Diagnostic, Sources};
+use crate::diag::{self, Code, Diagnostic, Severity, Sources};
 use crate::input::{self, Inputs, Origin};
 use crate::lower::Emit;
 use crate::output;
@@ -907,13 +907,32 @@ fn fmt(files: &[PathBuf], check: bool, color: bool) -> Status {
     status
 }
 
-fn explain(code: &str) -> Status {
-    let Some(code) = Code::parse(code) else {
+fn explain(text: &str) -> Status {
+    let Some(code) = Code::parse(text).or_else(|| Code::by_number(text)) else {
+        let nearest: Vec<String> = Code::nearest(text)
+            .iter()
+            .map(|code| format!("`{code}`"))
+            .collect();
+        let suggestion = match nearest.as_slice() {
+            [] => String::new(),
+            [one] => format!("; the nearest is {one}"),
+            [init @ .., last] => format!("; the nearest are {} and {last}", init.join(", ")),
+        };
         errln!(
-            "runnerc: `{code}` is not a diagnostic code; the codes are listed in docs/diagnostics.md"
+            "runnerc: `{text}` is not a diagnostic code{suggestion}; the codes are listed in docs/diagnostics.md"
         );
         return Status::Usage;
     };
+    if !code.as_str().eq_ignore_ascii_case(text.trim()) {
+        let kind = match code.severity() {
+            Severity::Error => "an error",
+            Severity::Warning => "a warning",
+        };
+        errln!(
+            "runnerc: there is no {}; {code}, {kind}, has its number",
+            text.trim().to_ascii_uppercase()
+        );
+    }
     match crate::explain::explanation(code) {
         Some(text) => {
             outln!("{text}");

@@ -61,8 +61,10 @@ pub fn compile(sources: &Sources) -> Compilation {
     let mut unparsed_runners = 0;
     for (id, file) in sources.iter() {
         let pieces = parse::chunks(&file.text, CHUNK_BYTES);
+        // A piece that does not parse is parsed again below, block by block: here the first
+        // syntax error is enough.
         let results = parallel_map(&pieces, |range| {
-            compile_piece(&file.text[range.clone()], id, range.start)
+            compile_piece(&file.text[range.clone()], id, range.start, 1)
         });
         if results.iter().all(Result::is_ok) {
             for result in results.into_iter().flatten() {
@@ -71,12 +73,17 @@ pub fn compile(sources: &Sources) -> Compilation {
                 checked.append(&mut entries);
             }
         } else {
-            // A piece does not parse, and pest stops at its first error. Recover at runner
-            // blocks: each block is parsed on its own, so a syntax error hides only its own
-            // runner's diagnostics.
+            // A piece does not parse. Recover at runner blocks: each block is parsed on its
+            // own, so a syntax error hides only its own runner's diagnostics, and within a
+            // block at statements, so every syntax error of the block is reported.
             let blocks = parse::blocks(&file.text);
             let results = parallel_map(&blocks, |range| {
-                compile_piece(&file.text[range.clone()], id, range.start)
+                compile_piece(
+                    &file.text[range.clone()],
+                    id,
+                    range.start,
+                    parse::MAX_SYNTAX_ERRORS,
+                )
             });
             for (range, result) in blocks.iter().zip(results) {
                 match result {
@@ -118,9 +125,15 @@ pub fn compile(sources: &Sources) -> Compilation {
 
 type Piece = (Vec<Diagnostic>, Vec<Checked>);
 
-/// Parses, checks and measures the runners of one piece of a file.
-fn compile_piece(text: &str, file: FileId, base: usize) -> Result<Piece, Vec<Diagnostic>> {
-    let spec = parse::parse_at(text, file, base)?;
+/// Parses, checks and measures the runners of one piece of a file, reporting up to
+/// `max_syntax_errors` syntax errors when it does not parse.
+fn compile_piece(
+    text: &str,
+    file: FileId,
+    base: usize,
+    max_syntax_errors: usize,
+) -> Result<Piece, Vec<Diagnostic>> {
+    let spec = parse::parse_reporting(text, file, base, max_syntax_errors)?;
     let mut diagnostics = Vec::new();
     let mut checked = Vec::with_capacity(spec.runners.len());
     for decl in &spec.runners {

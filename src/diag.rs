@@ -177,7 +177,7 @@ codes! {
     EverySecret = "W034", Warning, "`secret *` or `agent secret *` grants every secret of the account and region";
     DuplicateSecret = "E035", Error, "the same secret is listed twice for one role";
     SecretWildcard = "W036", Warning, "a secret ARN holds `*` or `?` wildcards, so it may match more than one secret";
-    InvalidKmsKey = "E040", Error, "a KMS key is not a key ARN";
+    InvalidKmsKey = "E040", Error, "a KMS key is not a key ARN (its ID a UUID or `mrk-` and 32 hex digits)";
     KmsAlias = "E041", Error, "a KMS key is given as an alias ARN";
     InvalidBucket = "E051", Error, "a bucket name breaks the S3 bucket-naming rules";
     BucketWithFolder = "E052", Error, "a bucket is written as `bucket/folder`";
@@ -220,7 +220,7 @@ codes! {
     InvalidEnvName = "E104", Error, "an environment variable name is empty, longer than 255 characters, or holds `=`, white space or control characters";
     UnportableEnvName = "W105", Warning, "an environment variable name is outside `[A-Za-z_][A-Za-z0-9_]*`, so a shell cannot read it";
     ImageOrLogsOnTaskRole = "E106", Error, "`image` or `logs` is written in the task role";
-    InvalidImage = "E107", Error, "an `image` is empty, holds white space, or is an ECR ARN or URI that names no repository";
+    InvalidImage = "E107", Error, "an `image` is empty, holds white space, or is an ECR ARN or URI that names no repository or one ECR refuses";
     InvalidLogGroup = "E108", Error, "a `logs` group name is not a CloudWatch Logs group name";
     TaskDefinitionRole = "E110", Error, "a task definition's `taskRoleArn` or `executionRoleArn` is not the runner's role, or is missing";
     SecretNotReadable = "E111", Error, "the execution role cannot read a secret the task definition injects";
@@ -261,6 +261,46 @@ impl Code {
             .copied()
             .find(|code| code.as_str().eq_ignore_ascii_case(text.trim()))
     }
+
+    /// The code numbered as `text` is, whatever its letter: `E026` or `26` for `W026`. Numbers
+    /// are unique across errors and warnings, so a code written with the wrong letter names one.
+    pub fn by_number(text: &str) -> Option<Code> {
+        let number = code_number(text)?;
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code_number(code.as_str()) == Some(number))
+    }
+
+    /// The codes numbered nearest to `text`'s number, two when they are as near; none when
+    /// `text` holds no number.
+    pub fn nearest(text: &str) -> Vec<Code> {
+        let Some(number) = code_number(text) else {
+            return Vec::new();
+        };
+        let distance = |code: &Code| code_number(code.as_str()).map(|n| n.abs_diff(number));
+        let Some(best) = Code::ALL.iter().filter_map(distance).min() else {
+            return Vec::new();
+        };
+        Code::ALL
+            .iter()
+            .copied()
+            .filter(|code| distance(code) == Some(best))
+            .collect()
+    }
+}
+
+/// The number of a code as written: `E026`, `w26` or `026` is 26. `None` when the text is not
+/// one letter or none followed by one to four digits.
+fn code_number(text: &str) -> Option<u32> {
+    let text = text.trim();
+    let digits = text
+        .strip_prefix(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text);
+    if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// A secondary label: another place that explains the diagnostic.
@@ -854,5 +894,25 @@ pub fn location<'a>(loc: Loc, sources: &'a Sources) -> JsonLocation<'a> {
         column,
         end_line,
         end_column,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`Code::by_number`] relies on it: no number is both an error's and a warning's.
+    #[test]
+    fn code_numbers_are_unique() {
+        let mut numbers: Vec<u32> = Code::ALL
+            .iter()
+            .map(|code| code_number(code.as_str()).unwrap())
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(numbers.len(), Code::ALL.len());
+        assert_eq!(Code::by_number("E026"), Some(Code::OtherRegionOrAccount));
+        assert_eq!(Code::by_number("E027"), None);
+        assert_eq!(Code::nearest("banana"), []);
     }
 }

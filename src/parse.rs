@@ -18,8 +18,11 @@ use pest::iterators::Pair;
 #[grammar = "../grammar/runner.pest"]
 struct RunnerParser;
 
-/// Parses one file. On failure returns every diagnostic found: one syntax error, or all the bad
-/// escapes.
+/// How many syntax errors one parse reports at most: recovery stops there, with a note.
+pub const MAX_SYNTAX_ERRORS: usize = 20;
+
+/// Parses one file. On failure returns every diagnostic found: its syntax errors (up to
+/// [`MAX_SYNTAX_ERRORS`]) and bad escapes.
 pub fn parse(text: &str, file: FileId) -> Result<SpecFile, Vec<Diagnostic>> {
     parse_at(text, file, 0)
 }
@@ -27,10 +30,38 @@ pub fn parse(text: &str, file: FileId) -> Result<SpecFile, Vec<Diagnostic>> {
 /// Parses a piece of a file that starts at byte `base` of it, such as one of its [`chunks`]:
 /// every span, a syntax error's included, is a span of the whole file.
 pub fn parse_at(text: &str, file: FileId, base: usize) -> Result<SpecFile, Vec<Diagnostic>> {
-    let mut pairs = match RunnerParser::parse(Rule::file, text) {
+    parse_reporting(text, file, base, MAX_SYNTAX_ERRORS)
+}
+
+/// [`parse_at`], reporting at most `max_syntax_errors` syntax errors; `1` stops at the first,
+/// for a caller that only needs to know whether the text parses.
+pub fn parse_reporting(
+    text: &str,
+    file: FileId,
+    base: usize,
+    max_syntax_errors: usize,
+) -> Result<SpecFile, Vec<Diagnostic>> {
+    let pairs = match RunnerParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
-        Err(error) => return Err(vec![syntax_error(text, file, &error).shifted(base)]),
+        Err(error) => {
+            let errors = syntax_errors(text, file, error, max_syntax_errors);
+            return Err(errors.into_iter().map(|e| e.shifted(base)).collect());
+        }
     };
+    let (runners, diagnostics) = walk(pairs, file, base);
+    if diagnostics.is_empty() {
+        Ok(SpecFile { runners })
+    } else {
+        Err(diagnostics)
+    }
+}
+
+/// The runners of a parsed text, and the bad escapes of its strings.
+fn walk(
+    mut pairs: pest::iterators::Pairs<'_, Rule>,
+    file: FileId,
+    base: usize,
+) -> (Vec<RunnerDecl>, Vec<Diagnostic>) {
     let mut walker = Walker {
         file,
         base,
@@ -44,11 +75,203 @@ pub fn parse_at(text: &str, file: FileId, base: usize) -> Result<SpecFile, Vec<D
             .collect(),
         None => Vec::new(),
     };
-    if walker.diagnostics.is_empty() {
-        Ok(SpecFile { runners })
-    } else {
-        Err(walker.diagnostics)
+    (runners, walker.diagnostics)
+}
+
+/// Every syntax error of a text, up to `max`, starting with pest's `first`. Pest stops at the
+/// first error, so recovery is at the statement: the statement the error stands in is blanked
+/// out (spaces, line breaks kept, so every offset holds) and the text parsed again, until it
+/// parses. The bad escapes of what then parses are reported too. Errors recovery cannot step
+/// over (a string never closed, a block open at the end) end the list.
+fn syntax_errors(
+    text: &str,
+    file: FileId,
+    first: pest::error::Error<Rule>,
+    max: usize,
+) -> Vec<Diagnostic> {
+    let mut blanked = text.to_owned();
+    let mut error = first;
+    let mut diagnostics = Vec::new();
+    loop {
+        let (diagnostic, statement) = syntax_error(&blanked, file, &error);
+        diagnostics.push(diagnostic);
+        let Some(statement) = statement.filter(|_| max > 1) else {
+            break;
+        };
+        if !blank(&mut blanked, statement) {
+            break;
+        }
+        match RunnerParser::parse(Rule::file, &blanked) {
+            Ok(pairs) => {
+                diagnostics.extend(walk(pairs, file, 0).1);
+                break;
+            }
+            Err(next) if diagnostics.len() < max => error = next,
+            Err(next) => {
+                let at = error_position(&next);
+                let last = diagnostics.pop().expect("one error at least");
+                diagnostics.push(last.with_secondary(
+                    Loc::new(file, Span::new(at, at)),
+                    format!("more syntax errors may follow: runnerc reports the first {max}; fix these and check again"),
+                ));
+                break;
+            }
+        }
     }
+    diagnostics
+}
+
+/// Where pest's error is.
+fn error_position(error: &pest::error::Error<Rule>) -> usize {
+    match error.location {
+        InputLocation::Pos(pos) => pos,
+        InputLocation::Span((start, _)) => start,
+    }
+}
+
+/// Blanks `range` of `text` with spaces, keeping line breaks, so every offset still holds.
+/// Returns whether it blanked anything but white space (whether parsing again can get further).
+fn blank(text: &mut String, range: std::ops::Range<usize>) -> bool {
+    let Some(piece) = text.get(range.clone()) else {
+        return false;
+    };
+    if piece.trim().is_empty() {
+        return false;
+    }
+    let spaces: String = piece
+        .chars()
+        .map(|c| match c {
+            '\n' => "\n".to_owned(),
+            other => " ".repeat(other.len_utf8()),
+        })
+        .collect();
+    text.replace_range(range, &spaces);
+    true
+}
+
+/// A token, as recovery sees the text: a string, a brace, or a run of other characters.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TokenKind {
+    Word,
+    String,
+    Open,
+    Close,
+}
+
+#[derive(Clone, Copy)]
+struct Token {
+    kind: TokenKind,
+    start: usize,
+    end: usize,
+}
+
+/// The tokens of a text, white space and comments skipped.
+fn tokens(text: &str) -> Vec<Token> {
+    let bytes = text.as_bytes();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        let kind = match bytes[i] {
+            b' ' | b'\n' | b'\t' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b'#' => {
+                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            _ if text[i..].starts_with('\u{feff}') => {
+                i += '\u{feff}'.len_utf8();
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None => break,
+                        Some(b'"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(b'\\') => i += 2,
+                        Some(_) => i += 1,
+                    }
+                }
+                i = i.min(bytes.len());
+                TokenKind::String
+            }
+            b'{' => {
+                i += 1;
+                TokenKind::Open
+            }
+            b'}' => {
+                i += 1;
+                TokenKind::Close
+            }
+            _ => {
+                while i < bytes.len() && !b" \n\t\r\"{}#".contains(&bytes[i]) {
+                    i += 1;
+                }
+                TokenKind::Word
+            }
+        };
+        tokens.push(Token {
+            kind,
+            start,
+            end: i,
+        });
+    }
+    tokens
+}
+
+/// The statement a syntax error at `position` stands in, to blank out before parsing again.
+/// Where a statement may start (the grammar would also take the `}` closing the block, or the
+/// end of the file), it is the word found there and the rest of its line, with any block it
+/// opens. Inside a statement, it starts at the statement's keyword; when the error is the first
+/// word of its line, the statement before it was left unfinished, and only that is blanked.
+fn statement_at(text: &str, position: usize, positives: &[Rule]) -> Option<std::ops::Range<usize>> {
+    let tokens = tokens(text);
+    let at = tokens.partition_point(|token| token.end <= position);
+    let at_statement_start = positives
+        .iter()
+        .any(|rule| matches!(rule, Rule::close_brace | Rule::EOI | Rule::runner));
+    if at_statement_start {
+        let end = statement_end(text, &tokens[at..], true)?;
+        return Some(position.min(tokens[at].start)..end);
+    }
+    let keyword = tokens[..at].iter().rposition(|token| {
+        token.kind == TokenKind::Word && STATEMENT_WORDS.contains(&&text[token.start..token.end])
+    })?;
+    let before = tokens[at - 1].end;
+    let first_on_its_line = text[before..position].contains('\n');
+    let end = match first_on_its_line {
+        true => before,
+        false => statement_end(text, &tokens[at..], false).unwrap_or(before),
+    };
+    Some(tokens[keyword].start..end)
+}
+
+/// Where the statement that goes on with `tokens` ends: at the end of its line, a block it
+/// opens included, or before the `}` that closes the block around it. `take_first` takes the
+/// first token whatever it is (a stray `}` is blanked too).
+fn statement_end(text: &str, tokens: &[Token], take_first: bool) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut end: Option<usize> = None;
+    for (index, token) in tokens.iter().enumerate() {
+        let taken = index == 0 && take_first;
+        let next_line = end.is_some_and(|end| text[end..token.start].contains('\n'));
+        if !taken && depth == 0 && (token.kind == TokenKind::Close || next_line) {
+            break;
+        }
+        match token.kind {
+            TokenKind::Open => depth += 1,
+            TokenKind::Close => depth = depth.saturating_sub(1),
+            TokenKind::Word | TokenKind::String => {}
+        }
+        end = Some(token.end);
+    }
+    end
 }
 
 /// The keywords the grammar accepts at `offset` of `text` (for completion): what pest expects
@@ -543,11 +766,14 @@ impl Walker {
     }
 }
 
-fn syntax_error(text: &str, file: FileId, error: &pest::error::Error<Rule>) -> Diagnostic {
-    let position = match error.location {
-        InputLocation::Pos(pos) => pos,
-        InputLocation::Span((start, _)) => start,
-    };
+/// The diagnostic of pest's error, and the statement to blank out to recover from it (`None`
+/// when recovery cannot step over it: a string never closed, a block open at the end).
+fn syntax_error(
+    text: &str,
+    file: FileId,
+    error: &pest::error::Error<Rule>,
+) -> (Diagnostic, Option<std::ops::Range<usize>>) {
+    let position = error_position(error);
     let loc = |start: usize, end: usize| Loc::new(file, Span::new(start, end));
 
     // A string left open on its line: strings may span lines, so its quote pairs with the next
@@ -574,14 +800,15 @@ fn syntax_error(text: &str, file: FileId, error: &pest::error::Error<Rule>) -> D
                 "so this quote closes it, and the quotes after it no longer pair up",
             ),
         };
-        return diagnostic.with_help(
+        let diagnostic = diagnostic.with_help(
             "add the closing `\"` on this line; a `\"` inside a string is written `\\\"`",
         );
+        return (diagnostic, None);
     }
 
     // A string that is never closed swallows the rest of the file: point at its opening quote.
     if let Some(open) = unclosed_string(text) {
-        return Diagnostic::new(
+        let diagnostic = Diagnostic::new(
             Code::Syntax,
             loc(open, open + 1),
             "this string is never closed",
@@ -589,6 +816,7 @@ fn syntax_error(text: &str, file: FileId, error: &pest::error::Error<Rule>) -> D
         .with_label("the string starts here")
         .with_secondary(loc(text.len(), text.len()), "the file ends inside it")
         .with_help("add the closing `\"`; a `\"` inside a string is written `\\\"`");
+        return (diagnostic, None);
     }
 
     let (found, found_len) = describe_found(text, position);
@@ -624,7 +852,7 @@ fn syntax_error(text: &str, file: FileId, error: &pest::error::Error<Rule>) -> D
                 vec![(word_loc, keyword.to_owned())],
             );
     }
-    diagnostic
+    (diagnostic, statement_at(text, position, positives))
 }
 
 /// A string literal: where it opens, closes, and where the line it opens on ends.
@@ -659,6 +887,9 @@ const STATEMENT_WORDS: &[&str] = &[
     "permissions-boundary",
     "max-session-duration",
     "managed-policy",
+    "image",
+    "logs",
+    "env",
     "tag",
 ];
 
@@ -935,6 +1166,89 @@ mod tests {
         }
         let errors = parse(r#"runner "a" { banana "x" }"#, 0).unwrap_err();
         assert_eq!(errors[0].help, None);
+    }
+
+    /// The text each syntax error points at, and its help line.
+    fn errors_at(text: &str) -> Vec<(String, String)> {
+        parse(text, 0)
+            .unwrap_err()
+            .iter()
+            .map(|d| {
+                let span = d.loc.span;
+                (
+                    text[span.start..span.end].to_owned(),
+                    d.help.clone().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_misspelt_keyword_of_a_runner_is_reported_in_one_parse() {
+        let text = "runner \"a\" {\n  acount \"123456789012\"\n  regin \"eu-west-1\"\n  secret \"db\"\n  destination s3 {\n    buckt \"b-1\"\n    prefix \"p/\"\n  }\n  tagg \"k\" \"v\"\n}\n";
+        assert_eq!(
+            errors_at(text),
+            [
+                ("acount".to_owned(), "did you mean `account`?".to_owned()),
+                ("regin".to_owned(), "did you mean `region`?".to_owned()),
+                ("buckt".to_owned(), "did you mean `bucket`?".to_owned()),
+                ("tagg".to_owned(), "did you mean `tag`?".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn recovery_steps_over_one_statement_at_a_time() {
+        // Several statements on one line: each error is its own.
+        let found: Vec<String> = errors_at(
+            "runner \"a\" { acount \"1\" }\nrunner \"b\" { task role { nme \"x\" } regin \"y\" }",
+        )
+        .into_iter()
+        .map(|(at, _)| at)
+        .collect();
+        assert_eq!(found, ["acount", "nme", "regin"]);
+        // A statement left unfinished: the one after it is not an error.
+        let text =
+            "runner \"a\" {\n  secret \"x\" kms\n  region \"eu-west-1\"\n  acount \"1\"\n}\n";
+        let found: Vec<String> = errors_at(text).into_iter().map(|(at, _)| at).collect();
+        assert_eq!(found, ["region", "acount"]);
+        // A value that is not a string: the statement goes, the next one is read.
+        let text = "runner \"a\" {\n  account 123\n  regin \"x\"\n}\n";
+        let found: Vec<String> = errors_at(text).into_iter().map(|(at, _)| at).collect();
+        assert_eq!(found, ["123", "regin"]);
+        // A bad escape after a syntax error is reported too.
+        let errors = parse("runner \"a\" {\n acount \"1\"\n tag \"k\\n\" \"v\"\n}", 0).unwrap_err();
+        let codes: Vec<Code> = errors.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::Syntax, Code::InvalidEscape]);
+        // What recovery cannot step over ends the list: a string never closed.
+        let errors = parse("runner \"a\" {\n acount \"1\"\n secret \"x\n}", 0).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+    }
+
+    #[test]
+    fn syntax_errors_are_capped_with_a_note() {
+        let mut text = "runner \"a\" {\n".to_owned();
+        for _ in 0..MAX_SYNTAX_ERRORS + 5 {
+            text.push_str("  acount \"1\"\n");
+        }
+        text.push_str("}\n");
+        let errors = parse(&text, 0).unwrap_err();
+        assert_eq!(errors.len(), MAX_SYNTAX_ERRORS);
+        let note = &errors.last().unwrap().secondary[0];
+        assert!(
+            note.message.contains("more syntax errors may follow"),
+            "{}",
+            note.message
+        );
+        // The note points at the next error, on the line after the last one reported.
+        let next_line = text
+            .match_indices("acount")
+            .nth(MAX_SYNTAX_ERRORS)
+            .unwrap()
+            .0;
+        assert_eq!(note.loc.span.start, next_line);
+        // One is enough when asked for one.
+        assert_eq!(parse_reporting(&text, 0, 0, 1).unwrap_err().len(), 1);
     }
 
     #[test]

@@ -860,6 +860,45 @@ fn a_renamed_spec_keeps_its_old_output_and_says_so() {
     assert!(!record.contains("old-cdc"), "{record}");
 }
 
+/// `explain` takes a code written with the wrong letter (or none) as the code of its number,
+/// and answers an unknown code with the nearest ones.
+#[test]
+fn explain_reads_a_wrong_letter_and_suggests_the_nearest_code() {
+    for text in ["E026", "e026", "26"] {
+        let output = runnerc(&["explain", text]);
+        assert_eq!(output.status.code(), Some(0), "{text}: {}", stderr(&output));
+        assert!(
+            stdout(&output).starts_with("## W026: ARN of another region or account"),
+            "{text}: {}",
+            stdout(&output)
+        );
+        assert!(
+            stderr(&output).contains("there is no") && stderr(&output).contains("W026, a warning"),
+            "{text}: {}",
+            stderr(&output)
+        );
+    }
+    // The right code says nothing on stderr.
+    assert_eq!(stderr(&runnerc(&["explain", "W026"])), "");
+    for (text, nearest) in [
+        ("E027", "the nearest is `W026`"),
+        ("E058", "the nearest are `W056` and `E060`"),
+        ("E999", "the nearest is `W117`"),
+    ] {
+        let output = runnerc(&["explain", text]);
+        assert_eq!(output.status.code(), Some(2), "{text}");
+        assert!(
+            stderr(&output).contains(nearest),
+            "{text}: {}",
+            stderr(&output)
+        );
+        assert_eq!(stdout(&output), "", "{text}");
+    }
+    let output = runnerc(&["explain", "banana"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!stderr(&output).contains("nearest"), "{}", stderr(&output));
+}
+
 /// A reader that goes away early (`runnerc explain E052 | head -1`) ends the output quietly:
 /// no panic, no "failed printing to stdout".
 #[test]

@@ -360,7 +360,7 @@ fn an_editor_session_end_to_end() {
     let expected = String::from_utf8(fmt.wait_with_output().unwrap().stdout).unwrap();
     assert_eq!(formatted, expected);
     // Hover on values: what each compiles to, and nothing else.
-    let every = "runner \"every\" {\n    account \"123456789012\"\n    region \"eu-west-1\"\n    secret * # all of them\n    destination s3 {\n        bucket \"acme-b\"\n        prefix \"in/\"\n        kms \"arn:aws:kms:eu-west-1:123456789012:key/k1\"\n    }\n}\n";
+    let every = "runner \"every\" {\n    account \"123456789012\"\n    region \"eu-west-1\"\n    secret * # all of them\n    destination s3 {\n        bucket \"acme-b\"\n        prefix \"in/\"\n        kms \"arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\"\n    }\n}\n";
     let every_uri = "file:///work/specs/every.runner";
     client.open(every_uri, every);
     let hover_text = |client: &mut Client, line: u32, character: u32| -> String {
@@ -394,7 +394,10 @@ fn an_editor_session_end_to_end() {
         "{prefix}"
     );
     let key = hover_text(&mut client, 7, 20);
-    assert!(key.contains("key/k1") && !key.contains(":s3:::"), "{key}");
+    assert!(
+        key.contains("key/1234abcd-12ab-34cd-56ef-1234567890ab") && !key.contains(":s3:::"),
+        "{key}"
+    );
     // A keyword in a comment outside any runner is not documented.
     let commented = "# the destination of orders\nrunner \"c\" {\n    account \"123456789012\"\n    region \"eu-west-1\"\n}\n";
     let commented_uri = "file:///work/specs/commented.runner";

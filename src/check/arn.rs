@@ -65,6 +65,24 @@ pub(super) const PERMISSIONS_BOUNDARY: ArnKind = ArnKind {
     ..MANAGED_POLICY
 };
 
+/// An ECR repository, what `image` pulls from.
+pub(super) const ECR_REPOSITORY: ArnKind = ArnKind {
+    what: "repository ARN",
+    service: "ecr",
+    code: Code::InvalidImage,
+    regional: true,
+    aws_account: false,
+    shape: "arn:{p}:ecr:REGION:ACCOUNT:repository/NAME",
+    alternative: "; its image URI (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME:TAG`) or a public registry's image (`public.ecr.aws/NAME:TAG`) works too",
+    own_account: false,
+};
+
+/// The repository of an ECR image URI, checked as the repository's ARN.
+pub(super) const ECR_IMAGE_URI: ArnKind = ArnKind {
+    what: "image URI's repository",
+    ..ECR_REPOSITORY
+};
+
 pub(super) const EXISTING_ROLE: ArnKind = ArnKind {
     what: "role ARN",
     service: "iam",
@@ -75,6 +93,52 @@ pub(super) const EXISTING_ROLE: ArnKind = ArnKind {
     alternative: "; a plain role name works too",
     own_account: true,
 };
+
+/// Where a resource belongs, for W026: the runner's region and account, or, for a KMS key, the
+/// place of the secret or bucket it encrypts. A key belongs with its resource, so the key of a
+/// bucket owned by another account is in that account: the ordinary cross-account setup, not a
+/// slip. A part that is not known (an error already) is `None` and not compared.
+pub(super) struct Home<'a> {
+    pub region: Option<&'a str>,
+    pub account: Option<&'a str>,
+    /// What is there, as the warning names it: "runner `orders`".
+    pub whose: String,
+    /// The same for the label: "the runner's".
+    pub possessive: &'static str,
+}
+
+impl<'a> Home<'a> {
+    /// The runner's own place.
+    pub fn runner(place: &Place<'a>, runner: &str) -> Self {
+        Home {
+            region: place.region,
+            account: place.account,
+            whose: format!("runner `{}`", shown(runner)),
+            possessive: "the runner's",
+        }
+    }
+
+    /// A destination's bucket, owned by `owner` (`None` when the written owner is invalid), in
+    /// the runner's region, where runnerc grants its key through S3.
+    pub fn bucket(place: &Place<'a>, owner: Option<&'a str>) -> Self {
+        Home {
+            region: place.region,
+            account: owner,
+            whose: "the bucket it encrypts".to_owned(),
+            possessive: "the bucket's owner",
+        }
+    }
+
+    /// A secret written as a full ARN, which names its own region and account.
+    pub fn secret(arn: &Arn<'a>) -> Self {
+        Home {
+            region: Some(arn.region),
+            account: Some(arn.account),
+            whose: "the secret it decrypts".to_owned(),
+            possessive: "the secret's",
+        }
+    }
+}
 
 impl RunnerChecker<'_> {
     /// Reports that `value` is not an ARN of `kind`, and why.
@@ -117,6 +181,18 @@ impl RunnerChecker<'_> {
         kind: &ArnKind,
         place: &Place<'_>,
     ) -> Option<Arn<'v>> {
+        self.arn_at_home(value, kind, place, None)
+    }
+
+    /// [`Self::arn`] for a resource that belongs with another (`home`, the runner when `None`):
+    /// W026 compares the ARN with that place.
+    pub(super) fn arn_at_home<'v>(
+        &mut self,
+        value: &'v Str,
+        kind: &ArnKind,
+        place: &Place<'_>,
+        home: Option<&Home<'_>>,
+    ) -> Option<Arn<'v>> {
         let Some(arn) = Arn::parse(&value.node) else {
             self.invalid_arn(
                 value,
@@ -158,6 +234,45 @@ impl RunnerChecker<'_> {
             self.report(diagnostic);
             return None;
         }
+        self.arn_region(value, &arn, kind, place)?;
+        if !(aws::is_account_id(arn.account) || kind.aws_account && arn.account == "aws") {
+            let expected = if kind.aws_account {
+                "neither a 12-digit account ID nor `aws`"
+            } else {
+                "not a 12-digit account ID"
+            };
+            let problem = format!("`{}` is {expected}", shown(arn.account));
+            self.invalid_arn(value, kind, place, problem);
+            return None;
+        }
+        if kind.own_account
+            && let Some(account) = place.account
+            && arn.account != account
+        {
+            let problem = format!(
+                "it names account `{}`, but runner `{}` is in account `{account}`",
+                arn.account,
+                shown(self.runner),
+            );
+            self.invalid_arn(value, kind, place, problem);
+            return None;
+        }
+        match home {
+            Some(home) => self.other_place(value, &arn, kind, home),
+            None => self.other_place(value, &arn, kind, &Home::runner(place, self.runner)),
+        }
+        Some(arn)
+    }
+
+    /// The region field of an ARN of `kind`: a region of the ARN's partition, or empty for
+    /// IAM. Reports the problem and returns `None` otherwise.
+    fn arn_region(
+        &mut self,
+        value: &Str,
+        arn: &Arn<'_>,
+        kind: &ArnKind,
+        place: &Place<'_>,
+    ) -> Option<()> {
         if kind.regional {
             if !aws::is_well_formed_region(arn.region) {
                 let problem = format!("`{}` is not a region", shown(arn.region));
@@ -193,39 +308,17 @@ impl RunnerChecker<'_> {
             self.invalid_arn(value, kind, place, "IAM ARNs have an empty region field");
             return None;
         }
-        if !(aws::is_account_id(arn.account) || kind.aws_account && arn.account == "aws") {
-            let expected = if kind.aws_account {
-                "neither a 12-digit account ID nor `aws`"
-            } else {
-                "not a 12-digit account ID"
-            };
-            let problem = format!("`{}` is {expected}", shown(arn.account));
-            self.invalid_arn(value, kind, place, problem);
-            return None;
-        }
-        if kind.own_account
-            && let Some(account) = place.account
-            && arn.account != account
-        {
-            let problem = format!(
-                "it names account `{}`, but runner `{}` is in account `{account}`",
-                arn.account,
-                shown(self.runner),
-            );
-            self.invalid_arn(value, kind, place, problem);
-            return None;
-        }
-        self.other_place(value, &arn, kind, place);
-        Some(arn)
+        Some(())
     }
 
-    /// Warns about an ARN of another region or account than the runner's (W026). A part of
-    /// the runner's place that is not known (an invalid `account` or `region`) is not compared.
-    fn other_place(&mut self, value: &Str, arn: &Arn<'_>, kind: &ArnKind, place: &Place<'_>) {
-        let other_region = place
+    /// Warns about an ARN of another region or account than its home's, the runner's unless a
+    /// key belongs with a resource elsewhere (W026). A part of the home that is not known (an
+    /// invalid `account`, `region` or `owner`) is not compared.
+    fn other_place(&mut self, value: &Str, arn: &Arn<'_>, kind: &ArnKind, home: &Home<'_>) {
+        let other_region = home
             .region
             .filter(|region| kind.regional && arn.region != *region);
-        let other_account = place
+        let other_account = home
             .account
             .filter(|account| aws::is_account_id(arn.account) && arn.account != *account);
         let (what, field) = match (other_region, other_account) {
@@ -237,12 +330,12 @@ impl RunnerChecker<'_> {
                 format!("region `{}` and account `{}`", arn.region, arn.account),
             ),
         };
-        // The runner's place as far as it is known; the ARN as the runner's would write it,
-        // keeping the ARN's own value where the runner's is not compared.
+        // The home's place as far as it is known; the ARN as the home would write it, keeping
+        // the ARN's own value where the home's is not compared.
         // (One of the two is known: the comparison above needed it.)
-        let runner_place = [
-            place.region.map(|region| format!("region `{region}`")),
-            place.account.map(|account| format!("account `{account}`")),
+        let home_place = [
+            home.region.map(|region| format!("region `{region}`")),
+            home.account.map(|account| format!("account `{account}`")),
         ]
         .into_iter()
         .flatten()
@@ -259,12 +352,11 @@ impl RunnerChecker<'_> {
             Code::OtherRegionOrAccount,
             self.loc(value.span),
             format!(
-                "this {} names {field}, but runner `{}` is in {runner_place}",
-                kind.what,
-                shown(self.runner),
+                "this {} names {field}, but {} is in {home_place}",
+                kind.what, home.whose,
             ),
         )
-        .with_label(format!("another {what} than the runner's"))
+        .with_label(format!("another {what} than {}", home.possessive))
         .with_help(format!(
             "right for a resource shared from another account or replicated from another region; if this is a slip, write `{prefix}{}`",
             shown(arn.resource)

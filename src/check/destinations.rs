@@ -1,5 +1,6 @@
 //! S3 destinations: `destination s3 { bucket prefix kms owner }`.
 
+use super::arn::Home;
 use super::{Once, Place, RunnerChecker, shown};
 use crate::ast::{DestinationField, Span, Spanned, Str};
 use crate::aws;
@@ -31,12 +32,19 @@ impl<'a> RunnerChecker<'a> {
                     DestinationField::Owner(v) => self.once(&mut owner, "owner", v, field.span),
                 }
             }
-            let kms_key = kms.value.and_then(|(key, _)| self.kms_key(key, place));
             // The bucket owner's account: the runner's unless `owner` names another. `None`
             // when it is not known (an invalid `owner` or `account`, reported already): then it
             // is compared with no other owner.
-            let owner = match owner.value {
-                Some((value, _)) => self.account_id(value).map(str::to_owned),
+            let written_owner = owner.value.map(|(value, _)| self.account_id(value));
+            // The bucket's key belongs in the owner's account: no W026 for that.
+            let key_home = written_owner
+                .filter(|owner| *owner != place.account)
+                .map(|owner| Home::bucket(place, owner));
+            let kms_key = kms
+                .value
+                .and_then(|(key, _)| self.kms_key(key, place, key_home.as_ref()));
+            let owner = match written_owner {
+                Some(owner) => owner.map(str::to_owned),
                 None => place.account.map(str::to_owned),
             };
             // Check every field before giving up on the destination, so all problems show.
@@ -63,28 +71,10 @@ impl<'a> RunnerChecker<'a> {
             else {
                 continue;
             };
-            if let Some(owner) = &owner {
-                match owners.get(&bucket_name) {
-                    Some((first_owner, first)) if first_owner != owner => {
-                        let first = self.loc(*first);
-                        let diagnostic = Diagnostic::new(
-                            Code::BucketOwnerConflict,
-                            self.loc(*span),
-                            format!(
-                                "bucket `{bucket_name}` is owned by account `{owner}` here and by `{first_owner}` in an earlier destination"
-                            ),
-                        )
-                        .with_label(format!("owner `{owner}`"))
-                        .with_secondary(first, format!("owner `{first_owner}`"))
-                        .with_help("a bucket has one owner: give every destination of this bucket the same `owner` (none means the runner's account)");
-                        self.report(diagnostic);
-                        continue;
-                    }
-                    Some(_) => {}
-                    None => {
-                        owners.insert(bucket_name.clone(), (owner.clone(), *span));
-                    }
-                }
+            if let Some(owner) = &owner
+                && self.owner_conflict(&mut owners, &bucket_name, owner, *span)
+            {
+                continue;
             }
             let key = (bucket_name.clone(), prefix.clone());
             if let Some(first) = seen.get(&key) {
@@ -120,6 +110,39 @@ impl<'a> RunnerChecker<'a> {
             });
         }
         result
+    }
+
+    /// Whether `bucket` was given another owner in an earlier destination (E055, reported);
+    /// otherwise records `owner` for it.
+    fn owner_conflict(
+        &mut self,
+        owners: &mut HashMap<String, (String, Span)>,
+        bucket: &str,
+        owner: &str,
+        span: Span,
+    ) -> bool {
+        match owners.get(bucket) {
+            Some((first_owner, first)) if first_owner != owner => {
+                let first = self.loc(*first);
+                let diagnostic = Diagnostic::new(
+                    Code::BucketOwnerConflict,
+                    self.loc(span),
+                    format!(
+                        "bucket `{bucket}` is owned by account `{owner}` here and by `{first_owner}` in an earlier destination"
+                    ),
+                )
+                .with_label(format!("owner `{owner}`"))
+                .with_secondary(first, format!("owner `{first_owner}`"))
+                .with_help("a bucket has one owner: give every destination of this bucket the same `owner` (none means the runner's account)");
+                self.report(diagnostic);
+                true
+            }
+            Some(_) => false,
+            None => {
+                owners.insert(bucket.to_owned(), (owner.to_owned(), span));
+                false
+            }
+        }
     }
 
     /// Warns that a destination without `prefix` opens the whole bucket (W056); `written` is

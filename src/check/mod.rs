@@ -858,6 +858,172 @@ mod tests {
         );
     }
 
+    /// The messages of one runner's diagnostics of `code`.
+    fn messages(body: &str, code: Code) -> Vec<String> {
+        let diagnostics = check_placed("123456789012", "eu-west-1", body);
+        diagnostics
+            .iter()
+            .filter(|d| d.code == code)
+            .map(|d| format!("{} | {}", d.message, d.help.as_deref().unwrap_or("")))
+            .collect()
+    }
+
+    const OWNER_KEY: &str =
+        "arn:aws:kms:eu-west-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const RUNNER_KEY: &str =
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    #[test]
+    fn a_buckets_key_in_its_owners_account_is_no_warning() {
+        let owned = |key: &str| {
+            format!(
+                "destination s3 {{ bucket \"b-1\" prefix \"p/\" owner \"210987654321\" kms \"{key}\" }}"
+            )
+        };
+        assert_eq!(
+            messages(&owned(OWNER_KEY), Code::OtherRegionOrAccount),
+            Vec::<String>::new()
+        );
+        // The runner's key on another account's bucket is the odd one: named against the bucket.
+        let warned = messages(&owned(RUNNER_KEY), Code::OtherRegionOrAccount);
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert!(
+            warned[0].starts_with("this KMS key ARN names account `123456789012`, but the bucket it encrypts is in region `eu-west-1`, account `210987654321`"),
+            "{}",
+            warned[0]
+        );
+        assert!(
+            warned[0].ends_with(&format!("write `{OWNER_KEY}`")),
+            "{}",
+            warned[0]
+        );
+        // Without `owner`, the bucket is the runner's, and so is its key.
+        let own = format!("destination s3 {{ bucket \"b-1\" prefix \"p/\" kms \"{OWNER_KEY}\" }}");
+        let warned = messages(&own, Code::OtherRegionOrAccount);
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert!(warned[0].contains("but runner `r` is in"), "{}", warned[0]);
+    }
+
+    #[test]
+    fn a_secrets_key_in_the_secrets_account_is_no_warning() {
+        let secret = "arn:aws:secretsmanager:us-east-1:210987654321:secret:shared/db-AbC123";
+        let shared_key =
+            "arn:aws:kms:us-east-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let warned = messages(
+            &format!("secret \"{secret}\" kms \"{shared_key}\""),
+            Code::OtherRegionOrAccount,
+        );
+        // The secret's own place is warned about once; its key, in the same place, is not.
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert!(warned[0].starts_with("this secret ARN"), "{}", warned[0]);
+        // The runner's key on that secret names the secret's place.
+        let warned = messages(
+            &format!("secret \"{secret}\" kms \"{RUNNER_KEY}\""),
+            Code::OtherRegionOrAccount,
+        );
+        assert_eq!(warned.len(), 2, "{warned:?}");
+        assert!(
+            warned[1].starts_with("this KMS key ARN names region `eu-west-1` and account `123456789012`, but the secret it decrypts is in region `us-east-1`, account `210987654321`"),
+            "{}",
+            warned[1]
+        );
+    }
+
+    #[test]
+    fn kms_key_ids_are_uuids_or_multi_region_ids() {
+        for id in [
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+            "mrk-1234abcd12ab34cd56ef1234567890ab",
+        ] {
+            let (_, codes) = check_body(&format!(
+                "secret \"a\" kms \"arn:aws:kms:eu-west-1:123456789012:key/{id}\""
+            ));
+            assert_eq!(codes, [], "{id}");
+        }
+        for id in ["k1", "1234ABCD-12AB-34CD-56EF-1234567890AB", "mrk-12"] {
+            let body = format!("secret \"a\" kms \"arn:aws:kms:eu-west-1:123456789012:key/{id}\"");
+            let (_, codes) = check_body(&body);
+            assert_eq!(codes, [Code::InvalidKmsKey], "{id}");
+        }
+        let (_, codes) =
+            check_body("secret \"a\" kms \"arn:aws:kms:eu-west-1:123456789012:alias/cdc\"");
+        assert_eq!(codes, [Code::KmsAlias]);
+    }
+
+    #[test]
+    fn an_image_is_checked_as_every_arn_is() {
+        let image = |value: &str| {
+            check_body(&format!(
+                "execution role {{ image \"{value}\" logs \"/ecs/x\" }}"
+            ))
+            .1
+        };
+        let cases = [
+            (
+                "arn:aws:ecr:eu-west-1:123456789012:repository/orders-agent",
+                vec![],
+            ),
+            (
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/orders-agent:1.2",
+                vec![],
+            ),
+            ("public.ecr.aws/acme/agent:latest", vec![]),
+            (
+                "arn:aws-cn:ecr:cn-north-1:123456789012:repository/orders-agent",
+                vec![Code::PartitionMismatch],
+            ),
+            (
+                "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/orders-agent:1",
+                vec![Code::PartitionMismatch],
+            ),
+            (
+                "123456789012.dkr.ecr.cn-north-1.amazonaws.com/orders-agent:1",
+                vec![Code::InvalidImage],
+            ),
+            (
+                "arn:aws:ecr:cn-north-1:123456789012:repository/orders-agent",
+                vec![Code::RegionOutsidePartition],
+            ),
+            (
+                "arn:aws:ecr:us-east-1:210987654321:repository/orders-agent",
+                vec![Code::OtherRegionOrAccount],
+            ),
+            (
+                "210987654321.dkr.ecr.us-east-1.amazonaws.com/orders-agent:1",
+                vec![Code::OtherRegionOrAccount],
+            ),
+            (
+                "arn:aws:ecr:eu-west-1:123456789012:repository/Orders",
+                vec![Code::InvalidImage],
+            ),
+            (
+                "arn:aws:ecr:eu-west-1:123456789012:repository/a--b",
+                vec![Code::InvalidImage],
+            ),
+            (
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/Orders:1",
+                vec![Code::InvalidImage],
+            ),
+            (
+                "arn:aws:ecr:eu-west:123456789012:repository/orders",
+                vec![Code::InvalidImage],
+            ),
+            ("arn:aws:s3:::orders", vec![Code::InvalidImage]),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(image(value), expected, "{value}");
+        }
+        // A URI's repository is granted as its ARN, in the partition of its region.
+        let (runner, _) = check_body(
+            "execution role { image \"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/a:1\" logs \"/ecs/x\" }",
+        );
+        let image = runner.unwrap().execution_role.image.unwrap();
+        assert_eq!(
+            image.repository.as_deref(),
+            Some("arn:aws:ecr:eu-west-1:123456789012:repository/team/a")
+        );
+    }
+
     #[test]
     fn every_problem_of_a_runner_is_reported_in_one_run() {
         let (runner, codes) = check_body(

@@ -1,7 +1,7 @@
 //! Secrets and their keys: `secret` (task role) and `agent secret` (execution role), each a
 //! name, an ARN or `*`, with an optional `kms` key.
 
-use super::arn::{KMS_KEY, SECRET};
+use super::arn::{Home, KMS_KEY, SECRET};
 use super::{Place, RunnerChecker, shown};
 use crate::access::wildcard::has_wildcard;
 use crate::ast::{SecretDecl, SecretReader, SecretTarget, Span, Spanned, Str};
@@ -21,8 +21,18 @@ impl RunnerChecker<'_> {
         let mut seen: HashMap<(SecretReader, SecretResource), Span> = HashMap::default();
         let mut env_seen: HashMap<String, Span> = HashMap::default();
         for &(decl, statement) in decls {
-            let kms_key = decl.kms.as_ref().and_then(|key| self.kms_key(key, place));
             let resource = self.secret_resource(&decl.target, decl.reader, place);
+            // A secret written as a full ARN names its own place, where its key belongs too.
+            let home = match (&decl.target.node, &resource) {
+                (SecretTarget::Named(text), Some(_)) if text.starts_with("arn:") => {
+                    aws::Arn::parse(text).map(|arn| Home::secret(&arn))
+                }
+                _ => None,
+            };
+            let kms_key = decl
+                .kms
+                .as_ref()
+                .and_then(|key| self.kms_key(key, place, home.as_ref()));
             let env = self.env_vars(decl, resource.as_ref(), &mut env_seen);
             let Some(resource) = resource else {
                 continue;
@@ -270,9 +280,16 @@ impl RunnerChecker<'_> {
         self.report(diagnostic);
     }
 
-    pub(super) fn kms_key(&mut self, key: &Str, place: &Place<'_>) -> Option<String> {
+    /// A customer managed key's ARN; `home` is the place of the secret or bucket it encrypts,
+    /// when that is not the runner's.
+    pub(super) fn kms_key(
+        &mut self,
+        key: &Str,
+        place: &Place<'_>,
+        home: Option<&Home<'_>>,
+    ) -> Option<String> {
         let text = key.node.as_str();
-        let arn = self.arn(key, &KMS_KEY, place)?;
+        let arn = self.arn_at_home(key, &KMS_KEY, place, home)?;
         if arn.resource.starts_with("alias/") {
             let diagnostic = Diagnostic::new(
                 Code::KmsAlias,
@@ -287,12 +304,15 @@ impl RunnerChecker<'_> {
             self.report(diagnostic);
             return None;
         }
-        match arn.resource.strip_prefix("key/") {
-            Some(id) if aws::is_kms_key_id(id) => Some(text.to_owned()),
-            _ => {
-                self.invalid_arn(key, &KMS_KEY, place, "its resource is not `key/KEY-ID`");
-                None
-            }
-        }
+        let problem = match arn.resource.strip_prefix("key/") {
+            Some(id) if aws::is_kms_key_id(id) => return Some(text.to_owned()),
+            Some(id) => format!(
+                "`{}` is not a key ID, which is a UUID in lower-case hex (`1234abcd-12ab-34cd-56ef-1234567890ab`) or, for a multi-Region key, `mrk-` and 32 hex digits",
+                shown(id)
+            ),
+            None => "its resource is not `key/KEY-ID`".to_owned(),
+        };
+        self.invalid_arn(key, &KMS_KEY, place, problem);
+        None
     }
 }
