@@ -64,7 +64,7 @@ impl From<Status> for ExitCode {
 #[derive(Debug, Parser)]
 #[command(
     name = "runnerc",
-    version,
+    version = env!("RUNNERC_VERSION"),
     about = "Compile .runner specs into least-privilege IAM documents for streaming runners on ECS Fargate",
     after_help = "Example:\n  runnerc build examples/orders.runner --out out --emit json,aws-cli"
 )]

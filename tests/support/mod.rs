@@ -12,6 +12,8 @@
 
 #![allow(dead_code)]
 
+pub mod action;
+pub mod hooks;
 pub mod iam;
 pub mod simulate;
 pub mod trust_cases;
