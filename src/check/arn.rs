@@ -97,10 +97,14 @@ pub(super) const EXISTING_ROLE: ArnKind = ArnKind {
 /// Where a resource belongs, for W026: the runner's region and account, or, for a KMS key, the
 /// place of the secret or bucket it encrypts. A key belongs with its resource, so the key of a
 /// bucket owned by another account is in that account: the ordinary cross-account setup, not a
-/// slip. A part that is not known (an error already) is `None` and not compared.
+/// slip. A key of the runner's own account is no slip either (a writer may encrypt with its own
+/// key), so a key's home names the runner's account too. A part that is not known (an error
+/// already) is `None` and not compared.
 pub(super) struct Home<'a> {
     pub region: Option<&'a str>,
     pub account: Option<&'a str>,
+    /// Another account where the resource is at home: for a key, the runner's.
+    pub also_account: Option<&'a str>,
     /// What is there, as the warning names it: "runner `orders`".
     pub whose: String,
     /// The same for the label: "the runner's".
@@ -113,6 +117,7 @@ impl<'a> Home<'a> {
         Home {
             region: place.region,
             account: place.account,
+            also_account: None,
             whose: format!("runner `{}`", shown(runner)),
             possessive: "the runner's",
         }
@@ -124,16 +129,19 @@ impl<'a> Home<'a> {
         Home {
             region: place.region,
             account: owner,
+            also_account: place.account,
             whose: "the bucket it encrypts".to_owned(),
             possessive: "the bucket's owner",
         }
     }
 
-    /// A secret written as a full ARN, which names its own region and account.
-    pub fn secret(arn: &Arn<'a>) -> Self {
+    /// A secret written as a full ARN, which names its own region and account, of a runner at
+    /// `place`.
+    pub fn secret(arn: &Arn<'a>, place: &Place<'a>) -> Self {
         Home {
             region: Some(arn.region),
             account: Some(arn.account),
+            also_account: place.account,
             whose: "the secret it decrypts".to_owned(),
             possessive: "the secret's",
         }
@@ -320,7 +328,8 @@ impl RunnerChecker<'_> {
             .filter(|region| kind.regional && arn.region != *region);
         let other_account = home
             .account
-            .filter(|account| aws::is_account_id(arn.account) && arn.account != *account);
+            .filter(|account| aws::is_account_id(arn.account) && arn.account != *account)
+            .filter(|_| home.also_account != Some(arn.account));
         let (what, field) = match (other_region, other_account) {
             (None, None) => return,
             (Some(_), None) => ("region", format!("region `{}`", arn.region)),

@@ -872,6 +872,8 @@ mod tests {
         "arn:aws:kms:eu-west-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     const RUNNER_KEY: &str =
         "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const THIRD_KEY: &str =
+        "arn:aws:kms:eu-west-1:333344445555:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
     #[test]
     fn a_buckets_key_in_its_owners_account_is_no_warning() {
@@ -884,11 +886,16 @@ mod tests {
             messages(&owned(OWNER_KEY), Code::OtherRegionOrAccount),
             Vec::<String>::new()
         );
-        // The runner's key on another account's bucket is the odd one: named against the bucket.
-        let warned = messages(&owned(RUNNER_KEY), Code::OtherRegionOrAccount);
+        // The runner's own key on another account's bucket is no slip either (the writer's key).
+        assert_eq!(
+            messages(&owned(RUNNER_KEY), Code::OtherRegionOrAccount),
+            Vec::<String>::new()
+        );
+        // A key of a third account is named against the bucket.
+        let warned = messages(&owned(THIRD_KEY), Code::OtherRegionOrAccount);
         assert_eq!(warned.len(), 1, "{warned:?}");
         assert!(
-            warned[0].starts_with("this KMS key ARN names account `123456789012`, but the bucket it encrypts is in region `eu-west-1`, account `210987654321`"),
+            warned[0].starts_with("this KMS key ARN names account `333344445555`, but the bucket it encrypts is in region `eu-west-1`, account `210987654321`"),
             "{}",
             warned[0]
         );
@@ -916,14 +923,15 @@ mod tests {
         // The secret's own place is warned about once; its key, in the same place, is not.
         assert_eq!(warned.len(), 1, "{warned:?}");
         assert!(warned[0].starts_with("this secret ARN"), "{}", warned[0]);
-        // The runner's key on that secret names the secret's place.
+        // The runner's key on that secret is in another region than the secret: KMS keys are
+        // regional, so that is named; its account, the runner's, is not.
         let warned = messages(
             &format!("secret \"{secret}\" kms \"{RUNNER_KEY}\""),
             Code::OtherRegionOrAccount,
         );
         assert_eq!(warned.len(), 2, "{warned:?}");
         assert!(
-            warned[1].starts_with("this KMS key ARN names region `eu-west-1` and account `123456789012`, but the secret it decrypts is in region `us-east-1`, account `210987654321`"),
+            warned[1].starts_with("this KMS key ARN names region `eu-west-1`, but the secret it decrypts is in region `us-east-1`, account `210987654321`"),
             "{}",
             warned[1]
         );

@@ -25,7 +25,7 @@ impl RunnerChecker<'_> {
             // A secret written as a full ARN names its own place, where its key belongs too.
             let home = match (&decl.target.node, &resource) {
                 (SecretTarget::Named(text), Some(_)) if text.starts_with("arn:") => {
-                    aws::Arn::parse(text).map(|arn| Home::secret(&arn))
+                    aws::Arn::parse(text).map(|arn| Home::secret(&arn, place))
                 }
                 _ => None,
             };
