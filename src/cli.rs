@@ -118,6 +118,9 @@ enum Command {
         /// How to print diagnostics: human (stderr), json or sarif (stdout)
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Exit 1 on a warning too (for CI)
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Compile specs and write each runner's documents to OUT/<runner>/
     #[command(
@@ -268,6 +271,10 @@ enum Command {
         /// How to print diagnostics: human (stderr), json or sarif (stdout)
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Exit 1 on a warning too (for CI: W117, a secret an existing execution role may not
+        /// read, is a warning)
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Write a spec for two hand-made roles of an account's export, and report every request
     /// adopting it would stop allowing
@@ -419,7 +426,11 @@ fn one_line(rendered: &str) -> String {
 fn run(cli: Cli) -> Status {
     let color = cli.color.for_stderr();
     match cli.command {
-        Command::Check { files, format } => {
+        Command::Check {
+            files,
+            format,
+            deny_warnings,
+        } => {
             let Inputs {
                 sources,
                 diagnostics,
@@ -434,7 +445,7 @@ fn run(cli: Cli) -> Status {
                 // Said on success too, so a pipeline's log shows what was checked.
                 errln!("{}", summary(&compilation, &sources));
             }
-            let status = status_of(&compilation);
+            let status = gated_status(&compilation, deny_warnings);
             // The process ends here: freeing every runner one by one would only cost time
             // (a tenth of `check` on a 10 MB spec), so the memory goes back with the process.
             std::mem::forget(compilation);
@@ -504,7 +515,17 @@ fn run(cli: Cli) -> Status {
             files,
             runner,
             format,
-        } => verify(&task_definition, &files, runner.as_deref(), format, color),
+            deny_warnings,
+        } => verify(
+            &task_definition,
+            &files,
+            &VerifyOptions {
+                only: runner.as_deref(),
+                format,
+                deny_warnings,
+            },
+            color,
+        ),
         Command::Import {
             live,
             task_role,
@@ -561,13 +582,21 @@ fn run(cli: Cli) -> Status {
 
 /// `runnerc verify`: the specs compiled, then the task definition read into the same sources
 /// (so a diagnostic can point at both) and checked.
-fn verify(
-    path: &Path,
-    files: &[PathBuf],
-    only: Option<&str>,
+/// What `verify` is asked besides its files.
+#[derive(Clone, Copy)]
+struct VerifyOptions<'a> {
+    /// `--runner`
+    only: Option<&'a str>,
     format: Format,
-    color: bool,
-) -> Status {
+    deny_warnings: bool,
+}
+
+fn verify(path: &Path, files: &[PathBuf], options: &VerifyOptions, color: bool) -> Status {
+    let VerifyOptions {
+        only,
+        format,
+        deny_warnings,
+    } = *options;
     let Inputs {
         mut sources,
         diagnostics,
@@ -632,7 +661,7 @@ fn verify(
         }
         _ => report(&result, &sources, format, color),
     }
-    status_of(&result)
+    gated_status(&result, deny_warnings)
 }
 
 /// `runnerc import`: the spec, then the fidelity report.
@@ -995,6 +1024,24 @@ fn status_of(compilation: &Compilation) -> Status {
     } else {
         Status::Ok
     }
+}
+
+/// [`status_of`], and with `--deny-warnings` a warning fails the run too, which is said on
+/// stderr (the diagnostics alone would read as a pass).
+fn gated_status(compilation: &Compilation, deny_warnings: bool) -> Status {
+    let warnings = compilation
+        .diagnostics
+        .iter()
+        .filter(|d| !d.is_error())
+        .count();
+    if compilation.has_errors() || !deny_warnings || warnings == 0 {
+        return status_of(compilation);
+    }
+    errln!(
+        "runnerc: failed: {} and --deny-warnings",
+        plural(warnings, "warning")
+    );
+    Status::Failed
 }
 
 fn build(inputs: Inputs, out: &Path, emit: &[Emit], color: bool) -> Status {

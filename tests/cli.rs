@@ -108,6 +108,47 @@ fn warnings_do_not_fail_the_build() {
 }
 
 #[test]
+fn check_deny_warnings_fails_on_a_warning_and_only_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let warned = write(
+        dir.path(),
+        "w.runner",
+        &GOOD.replace("\"prod/orders-db\"", "*"),
+    );
+    assert_eq!(runnerc(&["check", &warned]).status.code(), Some(0));
+    let denied = runnerc(&["check", "--deny-warnings", &warned]);
+    assert_eq!(denied.status.code(), Some(1), "{}", stderr(&denied));
+    assert!(stderr(&denied).contains("W034"), "{}", stderr(&denied));
+    assert!(
+        stderr(&denied).ends_with("runnerc: failed: 1 warning and --deny-warnings\n"),
+        "{}",
+        stderr(&denied)
+    );
+    // The JSON on stdout is the same array; the status says the rest.
+    let json = runnerc(&["check", "--deny-warnings", "--format", "json", &warned]);
+    assert_eq!(json.status.code(), Some(1));
+    assert!(stdout(&json).contains("\"W034\""), "{}", stdout(&json));
+    // A clean spec passes, and an error is still an error.
+    let good = write(dir.path(), "good.runner", GOOD);
+    assert_eq!(
+        runnerc(&["check", "--deny-warnings", &good]).status.code(),
+        Some(0)
+    );
+    let bad = write(
+        dir.path(),
+        "bad.runner",
+        &GOOD.replace("123456789012", "1234"),
+    );
+    let failed = runnerc(&["check", "--deny-warnings", &bad]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(
+        !stderr(&failed).contains("--deny-warnings"),
+        "{}",
+        stderr(&failed)
+    );
+}
+
+#[test]
 fn a_non_ascii_comment_does_not_shift_the_reported_column() {
     let dir = tempfile::tempdir().unwrap();
     let text = "# Überprüfung — ünïcödé 🚀\nrunner \"x\" { account \"1\" region \"eu-west-1\" }\n";
