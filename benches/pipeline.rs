@@ -64,6 +64,7 @@ fn stages(c: &mut Criterion) {
                     &compilation.runners,
                     &[runnerc::input::Origin::Stdin],
                     &[Emit::Json],
+                    &Default::default(),
                 )
                 .unwrap()
             })

@@ -370,14 +370,24 @@ pub fn has_secret_suffix(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || *b == b'?')
 }
 
-/// The secret a reference names, as `--secret-id` takes it: the name after `:secret:` (up to a
-/// JSON key's `:`), or the reference itself when it is a name.
+/// A secret name without Secrets Manager's random suffix (`prod/db-AbC123` is `prod/db`), or
+/// the name itself when it has none.
+pub fn without_secret_suffix(name: &str) -> &str {
+    if has_secret_suffix(name) {
+        &name[..name.len() - 7]
+    } else {
+        name
+    }
+}
+
+/// The secret a reference names, as `--secret-id` takes it: the name after `:secret:` in an
+/// ARN, or the reference itself when it is a name; either way without a `valueFrom`'s
+/// `:json-key:version-stage:version-id` selector (a secret name holds no `:`).
 pub fn secret_id(reference: &str) -> &str {
-    reference
+    let named = reference
         .split_once(":secret:")
-        .map_or(reference, |(_, rest)| {
-            rest.split(':').next().unwrap_or(rest)
-        })
+        .map_or(reference, |(_, rest)| rest);
+    named.split(':').next().unwrap_or(named)
 }
 
 /// The aws-cli command that prints the full ARN (random suffix included) of a secret reference.
@@ -486,6 +496,28 @@ mod tests {
     }
 
     #[test]
+    fn secret_id_drops_the_selector_of_a_name_and_of_an_arn() {
+        let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:matillion/agent";
+        for (reference, id) in [
+            ("matillion/agent", "matillion/agent"),
+            ("matillion/agent:client_id::", "matillion/agent"),
+            ("matillion/agent::AWSPREVIOUS:", "matillion/agent"),
+            (arn, "matillion/agent"),
+            (&format!("{arn}:client_id::"), "matillion/agent"),
+            (
+                &format!("{arn}-AbC123:client_id::"),
+                "matillion/agent-AbC123",
+            ),
+        ] {
+            assert_eq!(secret_id(reference), id, "{reference}");
+        }
+        assert_eq!(
+            full_arn_command("matillion/agent:client_id::"),
+            "aws secretsmanager describe-secret --secret-id matillion/agent --query ARN --output text"
+        );
+    }
+
+    #[test]
     fn regions_map_to_partitions() {
         assert_eq!(partition_of("eu-west-1"), Partition::Aws);
         assert_eq!(partition_of("cn-northwest-1"), Partition::AwsCn);
@@ -567,6 +599,9 @@ mod tests {
         assert!(!has_secret_suffix("prod/db-AbC12"));
         assert!(!has_secret_suffix("-AbC123"));
         assert!(!has_secret_suffix("prod/db_AbC123"));
+        assert_eq!(without_secret_suffix("prod/db-AbC123"), "prod/db");
+        assert_eq!(without_secret_suffix("prod/db-??????"), "prod/db");
+        assert_eq!(without_secret_suffix("prod/db"), "prod/db");
     }
 
     #[test]

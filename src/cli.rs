@@ -33,9 +33,10 @@ macro_rules! err {
 use crate::ast::RoleKind;
 use crate::audit::can;
 use crate::compile::{Compilation, compile};
-use crate::diag::{self, Code, Diagnostic, Severity, Sources};
+use crate::diag::{self, Code, Diagnostic, FileId, Severity, Sources};
 use crate::input::{self, Inputs, Origin};
 use crate::lower::Emit;
+use crate::model::Runner;
 use crate::output;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -118,6 +119,9 @@ enum Command {
         /// How to print diagnostics: human (stderr), json or sarif (stdout)
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Exit 1 on a warning too (for CI)
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Compile specs and write each runner's documents to OUT/<runner>/
     #[command(
@@ -134,6 +138,14 @@ enum Command {
         /// scripts), terraform (a module), cloudformation (a template), or all
         #[arg(long, value_delimiter = ',', default_value = "json", value_parser = emit_names())]
         emit: Vec<String>,
+        /// Your own task definition (`register-task-definition --cli-input-json` shape, or
+        /// `describe-task-definition` output): task-definition.json becomes it with the spec's
+        /// roles, container secrets, image and logs merged in, ready to register (one runner)
+        #[arg(long, value_name = "BASE.json")]
+        task_definition: Option<PathBuf>,
+        /// The agent's container in the base task definition (default: the runner's name)
+        #[arg(long, value_name = "NAME", requires = "task_definition")]
+        container: Option<String>,
     },
     /// Rewrite specs in the canonical layout, keeping every comment; `-` reads stdin
     #[command(
@@ -268,6 +280,10 @@ enum Command {
         /// How to print diagnostics: human (stderr), json or sarif (stdout)
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Exit 1 on a warning too (for CI: W117, a secret an existing execution role may not
+        /// read, is a warning)
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Write a spec for two hand-made roles of an account's export, and report every request
     /// adopting it would stop allowing
@@ -419,43 +435,24 @@ fn one_line(rendered: &str) -> String {
 fn run(cli: Cli) -> Status {
     let color = cli.color.for_stderr();
     match cli.command {
-        Command::Check { files, format } => {
-            let Inputs {
-                sources,
-                diagnostics,
-                ..
-            } = match read_inputs(&files) {
-                Ok(inputs) => inputs,
-                Err(status) => return status,
-            };
-            let compilation = compile_inputs(&sources, diagnostics);
-            report(&compilation, &sources, format, color);
-            if format == Format::Human && compilation.diagnostics.is_empty() {
-                // Said on success too, so a pipeline's log shows what was checked.
-                errln!("{}", summary(&compilation, &sources));
-            }
-            let status = status_of(&compilation);
-            // The process ends here: freeing every runner one by one would only cost time
-            // (a tenth of `check` on a 10 MB spec), so the memory goes back with the process.
-            std::mem::forget(compilation);
-            std::mem::forget(sources);
-            status
-        }
-        Command::Build { files, out, emit } => {
+        Command::Check {
+            files,
+            format,
+            deny_warnings,
+        } => check(&files, format, deny_warnings, color),
+        Command::Build {
+            files,
+            out,
+            emit,
+            task_definition,
+            container,
+        } => {
             let inputs = match read_inputs(&files) {
                 Ok(inputs) => inputs,
                 Err(status) => return status,
             };
-            let mut emit: Vec<Emit> = if emit.iter().any(|name| name == "all") {
-                Emit::ALL.to_vec()
-            } else {
-                emit.iter()
-                    .filter_map(|name| Emit::from_name(name))
-                    .collect()
-            };
-            emit.sort();
-            emit.dedup();
-            build(inputs, &out, &emit, color)
+            let base = task_definition.map(|path| (path, container));
+            build(inputs, &out, &emits(&emit), base, color)
         }
         Command::Fmt { files, check } => fmt(&files, check, color),
         Command::Can {
@@ -504,7 +501,17 @@ fn run(cli: Cli) -> Status {
             files,
             runner,
             format,
-        } => verify(&task_definition, &files, runner.as_deref(), format, color),
+            deny_warnings,
+        } => verify(
+            &task_definition,
+            &files,
+            &VerifyOptions {
+                only: runner.as_deref(),
+                format,
+                deny_warnings,
+            },
+            color,
+        ),
         Command::Import {
             live,
             task_role,
@@ -559,15 +566,62 @@ fn run(cli: Cli) -> Status {
     }
 }
 
+/// `runnerc check`.
+fn check(files: &[PathBuf], format: Format, deny_warnings: bool, color: bool) -> Status {
+    let Inputs {
+        sources,
+        diagnostics,
+        ..
+    } = match read_inputs(files) {
+        Ok(inputs) => inputs,
+        Err(status) => return status,
+    };
+    let compilation = compile_inputs(&sources, diagnostics);
+    report(&compilation, &sources, format, color);
+    if format == Format::Human && compilation.diagnostics.is_empty() {
+        // Said on success too, so a pipeline's log shows what was checked.
+        errln!("{}", summary(&compilation, &sources));
+    }
+    let status = gated_status(&compilation, deny_warnings);
+    // The process ends here: freeing every runner one by one would only cost time
+    // (a tenth of `check` on a 10 MB spec), so the memory goes back with the process.
+    std::mem::forget(compilation);
+    std::mem::forget(sources);
+    status
+}
+
+/// The backends `--emit` names, in their order, once each; `all` is every one.
+fn emits(names: &[String]) -> Vec<Emit> {
+    let mut emit: Vec<Emit> = if names.iter().any(|name| name == "all") {
+        Emit::ALL.to_vec()
+    } else {
+        names
+            .iter()
+            .filter_map(|name| Emit::from_name(name))
+            .collect()
+    };
+    emit.sort();
+    emit.dedup();
+    emit
+}
+
 /// `runnerc verify`: the specs compiled, then the task definition read into the same sources
 /// (so a diagnostic can point at both) and checked.
-fn verify(
-    path: &Path,
-    files: &[PathBuf],
-    only: Option<&str>,
+/// What `verify` is asked besides its files.
+#[derive(Clone, Copy)]
+struct VerifyOptions<'a> {
+    /// `--runner`
+    only: Option<&'a str>,
     format: Format,
-    color: bool,
-) -> Status {
+    deny_warnings: bool,
+}
+
+fn verify(path: &Path, files: &[PathBuf], options: &VerifyOptions, color: bool) -> Status {
+    let VerifyOptions {
+        only,
+        format,
+        deny_warnings,
+    } = *options;
     let Inputs {
         mut sources,
         diagnostics,
@@ -582,20 +636,10 @@ fn verify(
         errln!("runnerc: nothing verified: the specs have errors");
         return Status::Failed;
     }
-    let text = match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(_) => {
-                errln!("runnerc: `{}` is not UTF-8 text", path.display());
-                return Status::Usage;
-            }
-        },
-        Err(error) => {
-            errln!("runnerc: cannot read `{}`: {error}", path.display());
-            return Status::Usage;
-        }
+    let file = match read_task_definition(&mut sources, path) {
+        Ok(file) => file,
+        Err(status) => return status,
     };
-    let file = sources.add(path.display().to_string(), text);
     let definition = match crate::verify::TaskDefinition::read(file, &sources.get(file).text) {
         Ok(definition) => definition,
         Err(problem) => {
@@ -632,7 +676,7 @@ fn verify(
         }
         _ => report(&result, &sources, format, color),
     }
-    status_of(&result)
+    gated_status(&result, deny_warnings)
 }
 
 /// `runnerc import`: the spec, then the fidelity report.
@@ -1016,25 +1060,54 @@ fn status_of(compilation: &Compilation) -> Status {
     }
 }
 
-fn build(inputs: Inputs, out: &Path, emit: &[Emit], color: bool) -> Status {
+/// [`status_of`], and with `--deny-warnings` a warning fails the run too, which is said on
+/// stderr (the diagnostics alone would read as a pass).
+fn gated_status(compilation: &Compilation, deny_warnings: bool) -> Status {
+    let warnings = compilation
+        .diagnostics
+        .iter()
+        .filter(|d| !d.is_error())
+        .count();
+    if compilation.has_errors() || !deny_warnings || warnings == 0 {
+        return status_of(compilation);
+    }
+    errln!(
+        "runnerc: failed: {} and --deny-warnings",
+        plural(warnings, "warning")
+    );
+    Status::Failed
+}
+
+/// `build --task-definition BASE [--container NAME]`: the base file and the container's name.
+type Base = (PathBuf, Option<String>);
+
+fn build(inputs: Inputs, out: &Path, emit: &[Emit], base: Option<Base>, color: bool) -> Status {
     let Inputs {
-        sources,
+        mut sources,
         origins,
         diagnostics,
         ..
     } = inputs;
-    let sources = &sources;
     if out.exists() && !out.is_dir() {
         errln!("runnerc: `{}` is not a folder", out.display());
         return Status::Usage;
     }
-    let compilation = compile_inputs(sources, diagnostics);
-    report(&compilation, sources, Format::Human, color);
+    let compilation = compile_inputs(&sources, diagnostics);
+    report(&compilation, &sources, Format::Human, color);
     if compilation.has_errors() {
         errln!("runnerc: nothing written: the specs have errors");
         return Status::Failed;
     }
-    match output::write_runners(out, &compilation.runners, &origins, emit) {
+    let mut merged = std::collections::BTreeMap::new();
+    if let Some((path, container)) = base {
+        match merge_base(&mut sources, &compilation.runners, &path, container, color) {
+            Ok((runner, text)) => {
+                merged.insert(runner, text);
+            }
+            Err(status) => return status,
+        }
+    }
+    match output::write_runners(out, &compilation.runners, &origins, emit, &merged) {
         Ok(done) => {
             let mut stdout = std::io::stdout().lock();
             for path in &done.written {
@@ -1070,6 +1143,62 @@ fn build(inputs: Inputs, out: &Path, emit: &[Emit], color: bool) -> Status {
         Err(error) => {
             errln!("runnerc: cannot write to `{}`: {error}", out.display());
             Status::Usage
+        }
+    }
+}
+
+/// Reads a task definition file into `sources`; a file that cannot be read or is not UTF-8 is
+/// said on stderr and is a usage problem.
+fn read_task_definition(sources: &mut Sources, path: &Path) -> Result<FileId, Status> {
+    let text = match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+            errln!("runnerc: `{}` is not UTF-8 text", path.display());
+            Status::Usage
+        })?,
+        Err(error) => {
+            errln!("runnerc: cannot read `{}`: {error}", path.display());
+            return Err(Status::Usage);
+        }
+    };
+    Ok(sources.add(path.display().to_string(), text))
+}
+
+/// `build --task-definition`: the one runner's definition merged into the base, or, on a
+/// conflict, its diagnostics printed (nothing is written).
+fn merge_base(
+    sources: &mut Sources,
+    runners: &[Runner],
+    path: &Path,
+    container: Option<String>,
+    color: bool,
+) -> Result<(String, String), Status> {
+    let [runner] = runners else {
+        errln!(
+            "runnerc: --task-definition merges into one runner's task definition, and the specs define {}: build that runner's spec alone",
+            plural(runners.len(), "runner")
+        );
+        return Err(Status::Usage);
+    };
+    let file = read_task_definition(sources, path)?;
+    let base = match crate::verify::TaskDefinition::read(file, &sources.get(file).text) {
+        Ok(base) => base,
+        Err(problem) => {
+            errln!("runnerc: `{}`: {problem}", path.display());
+            return Err(Status::Usage);
+        }
+    };
+    let container = container.unwrap_or_else(|| runner.name.clone());
+    match crate::lower::ecs::merged_task_definition(runner, &base, &container) {
+        Ok(text) => Ok((runner.name.clone(), text)),
+        Err(mut found) => {
+            diag::sort(&mut found);
+            err!("{}", diag::render_human(&found, sources, color));
+            errln!(
+                "runnerc: nothing written: the base task definition `{}` conflicts with the spec ({})",
+                path.display(),
+                plural(found.len(), "error")
+            );
+            Err(Status::Failed)
         }
     }
 }

@@ -230,6 +230,8 @@ codes! {
     KeyNotUsable = "E115", Error, "the execution role cannot decrypt a secret with the customer managed key the spec gives it";
     SelectorNeedsPlatform = "E116", Error, "a JSON key or version selector on Fargate below platform version 1.4.0";
     SecretOnExistingRole = "W117", Warning, "the execution role is `existing` and runnerc's policy on it does not grant a secret the task definition injects; its other policies may";
+    BaseConflict = "E120", Error, "`build --task-definition`: the base task definition says otherwise than the spec: another role, another `valueFrom` for a variable, another image repository or log group";
+    BaseContainerMissing = "E121", Error, "`build --task-definition`: the base task definition has no container of the runner's name (or of `--container`'s)";
 }
 
 impl std::fmt::Display for Code {
@@ -252,6 +254,12 @@ impl Code {
                 | Code::SelectorNeedsPlatform
                 | Code::SecretOnExistingRole
         )
+    }
+
+    /// Whether the code is reported by `build --task-definition` about the base task
+    /// definition it merges the spec into.
+    pub fn is_base_task_definition(self) -> bool {
+        matches!(self, Code::BaseConflict | Code::BaseContainerMissing)
     }
 
     /// The code named by `text` (`E020`, `e020`).

@@ -98,6 +98,123 @@ fn at(sources: &Sources, loc: crate::diag::Loc) -> String {
     )
 }
 
+/// What to change for a denied `secret`, runner by runner: the documents to deploy when the
+/// spec grants it; else, when one of the runner's agent secrets looks like its sibling, that
+/// the task definition probably names the wrong secret (at that agent secret's line); then
+/// the `agent secret` to add.
+fn secret_denied(
+    secret: &str,
+    role: Option<&str>,
+    runners: &[Runner],
+    sources: &Sources,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    if !crate::aws::has_secret_suffix(crate::aws::secret_id(secret)) {
+        lines.push(format!(
+            "`{secret}` has no random suffix: the task definition names the secret without its full ARN, which ECS needs; print it with `{}`.",
+            crate::aws::full_arn_command(secret)
+        ));
+    }
+    for runner in runners_of(runners, role) {
+        let granted = runner.agent_secrets.iter().any(|g| match &g.resource {
+            SecretResource::Arn(pattern) => {
+                crate::access::wildcard::matches(pattern, secret, false)
+            }
+            SecretResource::Every => true,
+        });
+        if granted {
+            lines.push(format!(
+                "runner {} ({}) grants it: deploy the spec's documents (`runnerc build`, then apply), or check with `runnerc drift` that the live role holds them.",
+                runner.name,
+                at(sources, runner.name_loc)
+            ));
+            continue;
+        }
+        match sibling_agent_secret(runner, secret) {
+            Some((granted, line)) => {
+                let line = at(sources, line);
+                lines.push(format!(
+                    "runner {}: the task definition probably names the wrong secret: the spec's agent secret is `{granted}` ({line}); name that one in the container's `valueFrom` (`runnerc verify` checks the task definition before it is registered).",
+                    runner.name
+                ));
+                lines.push(add_agent_secret(runner, line, Some(secret), true));
+            }
+            None => lines.push(add_agent_secret(
+                runner,
+                at(sources, runner.name_loc),
+                Some(secret),
+                false,
+            )),
+        }
+    }
+    lines
+}
+
+/// `runner R (FILE:LINE): add `agent secret "SECRET"``, as the second way out (`or, ...`) when
+/// the task definition probably names the wrong secret.
+fn add_agent_secret(runner: &Runner, line: String, secret: Option<&str>, second: bool) -> String {
+    format!(
+        "runner {} ({line}): {}add `agent secret \"{}\"` (with `kms` if a customer managed key encrypts it).",
+        runner.name,
+        if second {
+            "or, if the task is meant to read that secret, "
+        } else {
+            ""
+        },
+        secret.unwrap_or("FULL-SECRET-ARN")
+    )
+}
+
+/// Where a secret name splits into parts: folders, and words within a name.
+const NAME_SEPARATORS: [char; 4] = ['/', '-', '_', '.'];
+
+/// How many leading characters two secret names share, counted in whole parts (`prod/db` and
+/// `prod/db2` share `prod/`, 5).
+fn shared_parts(a: &str, b: &str) -> usize {
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let ends_a_part = |name: &str| {
+        name[common..]
+            .chars()
+            .next()
+            .is_none_or(|c| NAME_SEPARATORS.contains(&c))
+    };
+    if ends_a_part(a) && ends_a_part(b) {
+        return common;
+    }
+    a[..common].rfind(NAME_SEPARATORS).map_or(0, |i| i + 1)
+}
+
+/// The runner's agent secret that `denied` (a secret ARN of the same account) looks like a
+/// sibling of: the same name with another random suffix, or a name that shares its leading
+/// parts (`shared/agent` and `shared/other`); the one sharing most, and its `agent secret` line.
+fn sibling_agent_secret<'r>(
+    runner: &'r Runner,
+    denied: &str,
+) -> Option<(&'r str, crate::diag::Loc)> {
+    let denied_arn = crate::aws::Arn::parse(denied)?;
+    let denied_name = crate::aws::without_secret_suffix(crate::aws::secret_id(denied));
+    runner
+        .agent_secrets
+        .iter()
+        .rev() // the first of equals wins: max_by_key keeps the last
+        .filter_map(|grant| {
+            let SecretResource::Arn(granted) = &grant.resource else {
+                return None;
+            };
+            let granted_arn = crate::aws::Arn::parse(granted)?;
+            if (granted_arn.partition, granted_arn.account)
+                != (denied_arn.partition, denied_arn.account)
+            {
+                return None;
+            }
+            let name = crate::aws::without_secret_suffix(crate::aws::secret_id(granted));
+            let shared = shared_parts(name, denied_name);
+            (shared > 0).then_some((shared, granted.as_str(), grant.written))
+        })
+        .max_by_key(|(shared, _, _)| *shared)
+        .map(|(_, granted, line)| (granted, line))
+}
+
 /// The explanation, in lines: what the reason means, then what to change in the specs.
 pub fn explain(reason: &Reason, runners: &[Runner], sources: &Sources) -> Vec<String> {
     let mut lines = Vec::new();
@@ -108,33 +225,15 @@ pub fn explain(reason: &Reason, runners: &[Runner], sources: &Sources) -> Vec<St
                 role.as_deref().map(|r| format!(" `{r}`")).unwrap_or_default(),
                 secret.as_deref().map(|s| format!(" `{s}`")).unwrap_or_default(),
             ));
-            if let Some(secret) = secret
-                && !crate::aws::has_secret_suffix(crate::aws::secret_id(secret))
-            {
-                lines.push(format!(
-                    "`{secret}` has no random suffix: the task definition names the secret without its full ARN, which ECS needs; print it with `{}`.",
-                    crate::aws::full_arn_command(secret)
-                ));
-            }
-            for runner in runners_of(runners, role.as_deref()) {
-                let granted = secret.as_deref().is_some_and(|secret| {
-                    runner.agent_secrets.iter().any(|g| match &g.resource {
-                        SecretResource::Arn(pattern) => crate::access::wildcard::matches(pattern, secret, false),
-                        SecretResource::Every => true,
-                    })
-                });
-                if granted {
-                    lines.push(format!(
-                        "runner {} ({}) grants it: deploy the spec's documents (`runnerc build`, then apply), or check with `runnerc drift` that the live role holds them.",
-                        runner.name,
-                        at(sources, runner.name_loc)
-                    ));
-                } else {
-                    lines.push(format!(
-                        "runner {} ({}): add `agent secret \"{}\"` (with `kms` if a customer managed key encrypts it).",
-                        runner.name,
+            if let Some(secret) = secret {
+                lines.extend(secret_denied(secret, role.as_deref(), runners, sources));
+            } else {
+                for runner in runners_of(runners, role.as_deref()) {
+                    lines.push(add_agent_secret(
+                        runner,
                         at(sources, runner.name_loc),
-                        secret.as_deref().unwrap_or("FULL-SECRET-ARN")
+                        None,
+                        false,
                     ));
                 }
             }

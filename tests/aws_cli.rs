@@ -146,7 +146,10 @@ fn create_twice_then_delete_twice(
         if !role.is_existing() {
             let name = &role.name;
             assert!(first.contains(&format!("created role {name}")), "{first}");
-            assert!(second.contains(&format!("updated role {name}")), "{second}");
+            assert!(
+                second.contains(&format!("role {name} is up to date")),
+                "{second}"
+            );
         }
     }
     let export = account.export();
@@ -428,6 +431,124 @@ fn a_tag_update_never_holds_more_than_fifty_tags() {
         keys.iter()
             .all(|k| k.starts_with('b') || *k == OWNER_TAG_KEY)
     );
+}
+
+/// A wrapper around the real `aws` that logs each call's first two words (`iam get-role`) to
+/// `calls.log` beside its `bin` folder.
+fn call_log_wrapper(dir: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let script = format!(
+        "#!/usr/bin/env bash\necho \"$1 $2\" >>\"{log}\"\nexec \"{real}\" \"$@\"\n",
+        log = dir.join("calls.log").display(),
+        real = real_aws()
+    );
+    install_aws_wrapper(&bin, &script);
+    bin
+}
+
+/// The calls of `calls.log` that change something in IAM.
+fn write_calls(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|call| {
+            let verb = call.split(' ').nth(1).unwrap_or("");
+            !["get-", "list-"].iter().any(|read| verb.starts_with(read))
+                && verb != "get-caller-identity"
+        })
+        .collect()
+}
+
+/// A runner with every setting a second run must compare: boundary, description, session
+/// duration, tags (one not ASCII), managed policies, an inline policy on both roles.
+const SETTLED_SPEC: &str = r#"
+runner "settled" {
+    account "777700000027"
+    region  "eu-west-1"
+    secret "prod/db"
+    agent secret "agent/creds"
+    destination s3 { bucket "acme-settled" prefix "cdc/" }
+    trust service "ec2.amazonaws.com"
+    task role {
+        description "Settled agent: `quoted` and 'single'"
+        max-session-duration 7200
+        permissions-boundary "arn:aws:iam::777700000027:policy/streaming-boundary"
+    }
+    execution role {
+        managed-policy default
+        managed-policy "arn:aws:iam::777700000027:policy/streaming-log-groups"
+    }
+    tag "team" "data-platform"
+    tag "équipe" "plateforme"
+}
+"#;
+
+#[test]
+fn a_second_run_with_nothing_changed_writes_nothing() {
+    if !tools_present("aws-cli second run") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let folder = build_spec(dir.path(), "settled", SETTLED_SPEC);
+    let compiled = compile_files(&[dir.path().join("settled.runner")]).remove(0);
+    let account = account_for("777700000027", "eu-west-1");
+    create_customer_policies(&account, &compiled);
+    let create = folder.join("create-roles.sh");
+    account.run_script(&create, dir.path(), &[]);
+    let before = account.export();
+    let bin = call_log_wrapper(dir.path());
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let run_logged = || {
+        let _ = fs::remove_file(dir.path().join("calls.log"));
+        let mut command = Command::new("bash");
+        command.arg(&create);
+        account.env(&mut command, dir.path());
+        command.env("PATH", &path);
+        let output = command.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let log = fs::read_to_string(dir.path().join("calls.log")).unwrap();
+        (String::from_utf8(output.stdout).unwrap(), log)
+    };
+    let (second, log) = run_logged();
+    assert!(write_calls(&log).is_empty(), "write calls:\n{log}");
+    assert!(
+        log.contains("iam get-role"),
+        "the wrapper saw the calls: {log}"
+    );
+    for line in [
+        "role settled-task-role is up to date",
+        "inline policy runnerc-policy on settled-task-role is up to date",
+        "role settled-execution-role is up to date",
+        "inline policy runnerc-policy on settled-execution-role is up to date",
+        "managed policies on settled-execution-role are up to date",
+    ] {
+        assert!(second.contains(line), "{line}:\n{second}");
+    }
+    assert!(!second.contains("updated"), "{second}");
+    assert_eq!(account.export(), before, "the account changed");
+    // A change made behind the spec's back is put right, and only it is written.
+    account.aws_json(&[
+        "iam",
+        "tag-role",
+        "--role-name",
+        "settled-task-role",
+        "--tags",
+        "Key=team,Value=someone-else",
+    ]);
+    let (third, log) = run_logged();
+    assert!(
+        third.contains("updated role settled-task-role: tags"),
+        "{third}"
+    );
+    assert!(
+        third.contains("role settled-execution-role is up to date"),
+        "{third}"
+    );
+    assert_eq!(write_calls(&log), ["iam tag-role"], "{log}");
+    assert_eq!(account.export(), before, "the tag was not put back");
 }
 
 #[test]
@@ -1348,6 +1469,128 @@ fn the_task_definition_fragment_registers_with_ecs() {
     );
     assert!(String::from_utf8_lossy(&verified.stderr).contains("0 errors, 0 warnings"));
     account.run_script(&folder.join("delete-roles.sh"), dir.path(), &[]);
+}
+
+/// Whether `held` (what ECS returns) holds everything `written` has: objects key by key,
+/// lists element by element (ECS adds defaults, such as a container's `cpu`, but drops nothing).
+fn holds(held: &Value, written: &Value) -> bool {
+    match (held, written) {
+        (Value::Object(h), Value::Object(w)) => w
+            .iter()
+            .all(|(key, value)| h.get(key).is_some_and(|hv| holds(hv, value))),
+        (Value::Array(h), Value::Array(w)) => {
+            h.len() == w.len() && h.iter().zip(w).all(|(hv, wv)| holds(hv, wv))
+        }
+        _ => held == written,
+    }
+}
+
+#[test]
+fn a_merged_task_definition_registers_with_ecs_and_reads_back() {
+    if !tools_present("a_merged_task_definition_registers_with_ecs_and_reads_back") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("wiring.runner");
+    fs::write(&spec, wiring_spec().replace("777700000021", "777700000028")).unwrap();
+    let account = account_for("777700000028", "eu-west-1");
+    let base = dir.path().join("base.json");
+    fs::write(
+        &base,
+        r#"{
+  "family": "invoices",
+  "networkMode": "awsvpc",
+  "requiresCompatibilities": ["FARGATE"],
+  "cpu": "512",
+  "memory": "1024",
+  "containerDefinitions": [
+    {
+      "name": "agent",
+      "image": "777700000028.dkr.ecr.eu-west-1.amazonaws.com/matillion/streaming-agent:2.4.1",
+      "essential": true,
+      "environment": [{"name": "LOG_LEVEL", "value": "info"}],
+      "secrets": [{"name": "OAUTH_CLIENT_ID", "valueFrom": "arn:aws:secretsmanager:eu-west-1:777700000028:secret:matillion/agent-AbC123:client_id::"}]
+    },
+    {"name": "sidecar", "image": "public.ecr.aws/docker/library/busybox:latest", "essential": false}
+  ]
+}"#,
+    )
+    .unwrap();
+    let build_from = |base: &Path, out: &Path| {
+        let output = Command::new(env!("CARGO_BIN_EXE_runnerc"))
+            .args(["build", "--emit", "json,aws-cli", "--container", "agent"])
+            .arg("--task-definition")
+            .arg(base)
+            .arg("--out")
+            .arg(out)
+            .arg(&spec)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = fs::read_to_string(out.join("invoices-cdc/task-definition.json")).unwrap();
+        serde_json::from_str::<Value>(&text).unwrap()
+    };
+    let out = dir.path().join("out");
+    let written = build_from(&base, &out);
+    account.run_script(&out.join("invoices-cdc/create-roles.sh"), dir.path(), &[]);
+    let register_and_describe = |definition: &Path| {
+        account.aws_json(&[
+            "ecs",
+            "register-task-definition",
+            "--cli-input-json",
+            &format!("file://{}", definition.display()),
+        ]);
+        account.aws_json(&[
+            "ecs",
+            "describe-task-definition",
+            "--task-definition",
+            "invoices",
+        ])
+    };
+    let described = register_and_describe(&out.join("invoices-cdc/task-definition.json"));
+    let held = &described["taskDefinition"];
+    assert!(
+        holds(held, &written),
+        "ECS holds\n{held:#}\nnot\n{written:#}"
+    );
+    // The base's settings and its second container are kept; the spec's part is in.
+    assert_eq!(held["cpu"], "512");
+    assert_eq!(held["containerDefinitions"][1]["name"], "sidecar");
+    let agent = &held["containerDefinitions"][0];
+    assert_eq!(agent["environment"][0]["name"], "LOG_LEVEL");
+    let secrets: Vec<&str> = agent["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(secrets, ["OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET"]);
+    assert_eq!(
+        agent["logConfiguration"]["options"]["awslogs-group"],
+        "/ecs/invoices-cdc"
+    );
+    assert_eq!(
+        held["executionRoleArn"],
+        "arn:aws:iam::777700000028:role/invoices-cdc-execution-role"
+    );
+    // ECS's own answer is a base too: what describe adds is dropped, and it registers again.
+    let described_file = dir.path().join("described.json");
+    fs::write(
+        &described_file,
+        serde_json::to_string_pretty(&described).unwrap(),
+    )
+    .unwrap();
+    let again_out = dir.path().join("again");
+    let again = build_from(&described_file, &again_out);
+    assert!(again.get("revision").is_none() && again.get("taskDefinitionArn").is_none());
+    let second = register_and_describe(&again_out.join("invoices-cdc/task-definition.json"));
+    assert_eq!(second["taskDefinition"]["revision"], 2);
+    assert!(holds(&second["taskDefinition"], &written));
+    account.run_script(&out.join("invoices-cdc/delete-roles.sh"), dir.path(), &[]);
 }
 
 /// The README's worked migration, against moto: the source page's hand-made roles

@@ -108,6 +108,47 @@ fn warnings_do_not_fail_the_build() {
 }
 
 #[test]
+fn check_deny_warnings_fails_on_a_warning_and_only_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let warned = write(
+        dir.path(),
+        "w.runner",
+        &GOOD.replace("\"prod/orders-db\"", "*"),
+    );
+    assert_eq!(runnerc(&["check", &warned]).status.code(), Some(0));
+    let denied = runnerc(&["check", "--deny-warnings", &warned]);
+    assert_eq!(denied.status.code(), Some(1), "{}", stderr(&denied));
+    assert!(stderr(&denied).contains("W034"), "{}", stderr(&denied));
+    assert!(
+        stderr(&denied).ends_with("runnerc: failed: 1 warning and --deny-warnings\n"),
+        "{}",
+        stderr(&denied)
+    );
+    // The JSON on stdout is the same array; the status says the rest.
+    let json = runnerc(&["check", "--deny-warnings", "--format", "json", &warned]);
+    assert_eq!(json.status.code(), Some(1));
+    assert!(stdout(&json).contains("\"W034\""), "{}", stdout(&json));
+    // A clean spec passes, and an error is still an error.
+    let good = write(dir.path(), "good.runner", GOOD);
+    assert_eq!(
+        runnerc(&["check", "--deny-warnings", &good]).status.code(),
+        Some(0)
+    );
+    let bad = write(
+        dir.path(),
+        "bad.runner",
+        &GOOD.replace("123456789012", "1234"),
+    );
+    let failed = runnerc(&["check", "--deny-warnings", &bad]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(
+        !stderr(&failed).contains("--deny-warnings"),
+        "{}",
+        stderr(&failed)
+    );
+}
+
+#[test]
 fn a_non_ascii_comment_does_not_shift_the_reported_column() {
     let dir = tempfile::tempdir().unwrap();
     let text = "# Überprüfung — ünïcödé 🚀\nrunner \"x\" { account \"1\" region \"eu-west-1\" }\n";
@@ -930,4 +971,141 @@ fn a_closed_stdout_is_no_panic() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         assert_ne!(output.status.code(), Some(101), "{args:?}: {stderr}");
     }
+}
+
+/// A user's own task definition for `build --task-definition`: line 3 holds `taskRoleArn`,
+/// line 11 the `valueFrom` of OAUTH_CLIENT_ID.
+const BASE_TASK_DEFINITION: &str = r#"{
+  "family": "invoices",
+  "taskRoleArn": "arn:aws:iam::123456789012:role/invoices-cdc-task-role",
+  "cpu": "512",
+  "containerDefinitions": [
+    {
+      "name": "invoices-cdc",
+      "image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/matillion/streaming-agent:2.4.1",
+      "environment": [{"name": "LOG_LEVEL", "value": "info"}],
+      "secrets": [
+        {"name": "OAUTH_CLIENT_ID", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:matillion/agent-AbC123:client_id::"}
+      ]
+    },
+    {"name": "sidecar", "image": "busybox"}
+  ]
+}
+"#;
+
+fn build_with_base(dir: &Path, base: &str, extra: &[&str]) -> (Output, std::path::PathBuf) {
+    let base = write(dir, "base.json", base);
+    let out = dir.join("out");
+    let mut args = vec![
+        "build",
+        "examples/agent-wiring.runner",
+        "--out",
+        out.to_str().unwrap(),
+        "--task-definition",
+        &base,
+    ];
+    args.extend(extra);
+    let output = runnerc(&args);
+    (output, out.join("invoices-cdc/task-definition.json"))
+}
+
+#[test]
+fn build_merges_the_spec_into_a_base_task_definition_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, written) = build_with_base(dir.path(), BASE_TASK_DEFINITION, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let merged: serde_json::Value = serde_json::from_slice(&fs::read(&written).unwrap()).unwrap();
+    // Kept: the base's family, settings, tagged image, environment and second container.
+    assert_eq!(merged["family"], "invoices");
+    assert_eq!(merged["cpu"], "512");
+    let agent = &merged["containerDefinitions"][0];
+    assert_eq!(
+        agent["image"],
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/matillion/streaming-agent:2.4.1"
+    );
+    assert_eq!(agent["environment"][0]["name"], "LOG_LEVEL");
+    assert_eq!(merged["containerDefinitions"][1]["name"], "sidecar");
+    // Merged: the execution role, the second variable, the logs.
+    assert_eq!(
+        merged["executionRoleArn"],
+        "arn:aws:iam::123456789012:role/invoices-cdc-execution-role"
+    );
+    assert_eq!(agent["secrets"].as_array().unwrap().len(), 2);
+    assert_eq!(agent["secrets"][1]["name"], "OAUTH_CLIENT_SECRET");
+    assert_eq!(
+        agent["logConfiguration"]["options"]["awslogs-group"],
+        "/ecs/invoices-cdc"
+    );
+    // The result passes verify.
+    let verified = runnerc(&[
+        "verify",
+        written.to_str().unwrap(),
+        "examples/agent-wiring.runner",
+    ]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+    // Another container by --container; a name the base does not hold is E121, listing them.
+    let renamed = BASE_TASK_DEFINITION.replace("\"invoices-cdc\"", "\"agent\"");
+    let dir = tempfile::tempdir().unwrap();
+    let (output, _) = build_with_base(dir.path(), &renamed, &["--container", "agent"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let (missing, written) = build_with_base(dir.path(), &renamed, &[]);
+    assert_eq!(missing.status.code(), Some(1));
+    let text = stderr(&missing);
+    assert!(text.contains("[E121]"), "{text}");
+    assert!(
+        text.contains("no container named `invoices-cdc` (it has `agent`, `sidecar`)"),
+        "{text}"
+    );
+    assert!(text.contains("base.json:5:"), "{text}");
+    // The first build's file is still the first build's: nothing was written.
+    let kept: serde_json::Value = serde_json::from_slice(&fs::read(&written).unwrap()).unwrap();
+    assert_eq!(kept["containerDefinitions"][0]["name"], "agent");
+}
+
+#[test]
+fn a_base_that_contradicts_the_spec_is_an_error_located_in_it() {
+    let contradicting = BASE_TASK_DEFINITION
+        .replace("role/invoices-cdc-task-role", "role/someone-else")
+        .replace(":client_id::", ":other_key::");
+    let dir = tempfile::tempdir().unwrap();
+    let (output, written) = build_with_base(dir.path(), &contradicting, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    let base = dir.path().join("base.json").display().to_string();
+    assert_eq!(text.matches("[E120]").count(), 2, "{text}");
+    assert!(text.contains(&format!("{base}:3:18")), "{text}");
+    assert!(text.contains(&format!("{base}:11:50")), "{text}");
+    assert!(
+        text.contains("the base sets `OAUTH_CLIENT_ID` from another secret than the spec"),
+        "{text}"
+    );
+    // The spec's line is shown beside it.
+    assert!(text.contains("examples/agent-wiring.runner:15:"), "{text}");
+    assert!(text.contains("nothing written"), "{text}");
+    assert!(!written.exists());
+    // Several runners: which one is meant is not guessed.
+    let two = runnerc(&[
+        "build",
+        "examples/fleet.runner",
+        "--out",
+        dir.path().join("fleet").to_str().unwrap(),
+        "--task-definition",
+        &base,
+    ]);
+    assert_eq!(two.status.code(), Some(2));
+    assert!(
+        stderr(&two).contains("build that runner's spec alone"),
+        "{}",
+        stderr(&two)
+    );
+    // --container needs --task-definition.
+    let lone = runnerc(&[
+        "build",
+        "examples/orders.runner",
+        "--out",
+        "x",
+        "--container",
+        "a",
+    ]);
+    assert_eq!(lone.status.code(), Some(2));
 }

@@ -61,7 +61,8 @@ fn every_code_is_explained_with_examples_that_hold() {
             // Size and count limits need long inputs: their cases live in tests/fail only.
             assert!(
                 text.contains("tests/fail/")
-                    || (code.is_task_definition() && text.contains("tests/verify/")),
+                    || (code.is_task_definition() && text.contains("tests/verify/"))
+                    || (code.is_base_task_definition() && text.contains("tests/cli.rs")),
                 "{code} has neither examples nor a pointer to tests/fail (tests/verify for a task-definition code)"
             );
             continue;

@@ -25,24 +25,72 @@ const SPECS: &str = "tests/verify/specs.runner";
 
 #[test]
 fn a_denied_secret_names_the_runner_and_the_line_to_add() {
-    let reason = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/other-XyZ123 from secrets manager: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/invoices-cdc-execution-role/0a1b2c3d is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/other-XyZ123 because no identity-based policy allows the secretsmanager:GetSecretValue action status code: 400";
+    let reason = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:billing/other-XyZ123 from secrets manager: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/invoices-cdc-execution-role/0a1b2c3d is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:eu-west-1:123456789012:secret:billing/other-XyZ123 because no identity-based policy allows the secretsmanager:GetSecretValue action status code: 400";
     let text = stdout(&explain(reason, &[SPECS]));
-    assert!(text.contains("execution role `invoices-cdc-execution-role` may not read the secret `arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/other-XyZ123`"), "{text}");
-    assert!(text.contains("runner invoices-cdc (tests/verify/specs.runner:2): add `agent secret \"arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/other-XyZ123\"`"), "{text}");
+    assert!(text.contains("execution role `invoices-cdc-execution-role` may not read the secret `arn:aws:secretsmanager:eu-west-1:123456789012:secret:billing/other-XyZ123`"), "{text}");
+    assert!(text.contains("runner invoices-cdc (tests/verify/specs.runner:2): add `agent secret \"arn:aws:secretsmanager:eu-west-1:123456789012:secret:billing/other-XyZ123\"`"), "{text}");
     assert!(!text.contains("shared-cdc"), "{text}");
+    // A secret unlike any of the runner's: no guess about the task definition.
+    assert!(!text.contains("wrong secret"), "{text}");
     // A secret the spec grants: the documents are not deployed.
-    let granted = reason.replace("prod/other-XyZ123", "matillion/agent-AbC123");
+    let granted = reason.replace("billing/other-XyZ123", "matillion/agent-AbC123");
     let text = stdout(&explain(&granted, &[SPECS]));
     assert!(
         text.contains("runner invoices-cdc (tests/verify/specs.runner:2) grants it"),
         "{text}"
     );
     // A partial ARN in the task definition.
-    let partial = reason.replace("prod/other-XyZ123", "prod/other");
+    let partial = reason.replace("billing/other-XyZ123", "prod/other");
     let text = stdout(&explain(&partial, &[]));
     assert!(text.contains("has no random suffix"), "{text}");
     assert!(
         text.contains("describe-secret --secret-id prod/other"),
+        "{text}"
+    );
+}
+
+const SHARED_ROLE_DENIED: &str = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/other-AbC123 from secrets manager: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/ecsTaskExecutionRole/0a1b2c3d is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/other-AbC123 because no identity-based policy allows the secretsmanager:GetSecretValue action status code: 400";
+
+#[test]
+fn a_sibling_of_the_agent_secret_is_first_a_wrong_task_definition() {
+    // shared-cdc's agent secret is shared/agent-XyZ789, at specs.runner:20; the task asked for
+    // shared/other-AbC123 (another name in the same folder).
+    let text = stdout(&explain(SHARED_ROLE_DENIED, &[SPECS]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(
+        lines[1],
+        "runner shared-cdc: the task definition probably names the wrong secret: the spec's agent secret is `arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/agent-XyZ789` (tests/verify/specs.runner:20); name that one in the container's `valueFrom` (`runnerc verify` checks the task definition before it is registered)."
+    );
+    assert_eq!(
+        lines[2],
+        "runner shared-cdc (tests/verify/specs.runner:20): or, if the task is meant to read that secret, add `agent secret \"arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/other-AbC123\"` (with `kms` if a customer managed key encrypts it)."
+    );
+    // The same name with another random suffix (the secret was deleted and made again).
+    let resuffixed = SHARED_ROLE_DENIED.replace("shared/other-AbC123", "shared/agent-Old000");
+    let text = stdout(&explain(&resuffixed, &[SPECS]));
+    assert!(
+        text.contains("probably names the wrong secret: the spec's agent secret is `arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/agent-XyZ789` (tests/verify/specs.runner:20)"),
+        "{text}"
+    );
+    // Of two agent secrets, the one sharing more of the name: prod/keyed, not matillion/agent.
+    let invoices = SHARED_ROLE_DENIED
+        .replace("ecsTaskExecutionRole", "invoices-cdc-execution-role")
+        .replace("shared/other-AbC123", "prod/keyed-v2-AbC123");
+    let text = stdout(&explain(&invoices, &[SPECS]));
+    assert!(
+        text.contains("agent secret is `arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/keyed-AbC123` (tests/verify/specs.runner:13)"),
+        "{text}"
+    );
+    // Another account's secret of the same name is no sibling.
+    let foreign = SHARED_ROLE_DENIED.replace(
+        "123456789012:secret:shared/other",
+        "210987654321:secret:shared/other",
+    );
+    let text = stdout(&explain(&foreign, &[SPECS]));
+    assert!(!text.contains("wrong secret"), "{text}");
+    assert!(
+        text.contains("runner shared-cdc (tests/verify/specs.runner:16): add"),
         "{text}"
     );
 }

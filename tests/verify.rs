@@ -125,6 +125,42 @@ fn every_task_definition_code_has_a_case() {
 }
 
 #[test]
+fn deny_warnings_fails_on_w117_and_passes_a_clean_definition() {
+    let warned = "tests/verify/W117-existing-execution-role.json";
+    assert_eq!(runnerc(&["verify", warned, SPECS]).status.code(), Some(0));
+    for format in ["human", "json", "sarif"] {
+        let denied = runnerc(&[
+            "verify",
+            warned,
+            SPECS,
+            "--deny-warnings",
+            "--format",
+            format,
+        ]);
+        let stderr = String::from_utf8_lossy(&denied.stderr);
+        assert_eq!(denied.status.code(), Some(1), "{format}: {stderr}");
+        assert!(
+            stderr.ends_with("runnerc: failed: 1 warning and --deny-warnings\n"),
+            "{format}: {stderr}"
+        );
+    }
+    let clean = runnerc(&[
+        "verify",
+        "tests/verify/ok-register-shape.json",
+        SPECS,
+        "--deny-warnings",
+    ]);
+    assert_eq!(clean.status.code(), Some(0));
+    let error = runnerc(&[
+        "verify",
+        "tests/verify/E111-unreadable-secret.json",
+        SPECS,
+        "--deny-warnings",
+    ]);
+    assert_eq!(error.status.code(), Some(1));
+}
+
+#[test]
 fn the_line_and_column_are_those_of_the_offending_value() {
     let case = "tests/verify/E111-unreadable-secret.json";
     let text = fs::read_to_string(case).unwrap();

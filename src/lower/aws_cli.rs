@@ -240,10 +240,7 @@ pub fn create_script(runner: &Runner, documents: &RoleDocuments) -> String {
             }
         }
         if !role.is_existing() {
-            let mut attach = format!(
-                "attach_managed_policies {name} {}",
-                sh_quote(&json(&role.managed_policies))
-            );
+            let mut attach = format!("attach_managed_policies {name}");
             for arn in &role.managed_policies {
                 let _ = write!(attach, " \\\n    {}", sh_quote(arn));
             }

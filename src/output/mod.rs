@@ -14,7 +14,7 @@ pub mod manifest;
 
 use crate::input::Origin;
 use crate::lower::iam;
-use crate::lower::{Emit, OutputFile, all_file_names, output_files};
+use crate::lower::{Emit, OutputFile, TASK_DEFINITION_FILE, all_file_names, output_files};
 use crate::model::Runner;
 use crate::parallel::parallel_map;
 use manifest::{Journal, Manifest, Spec};
@@ -145,12 +145,14 @@ const UNRECORDED: &str = "no record that runnerc wrote it";
 /// they are written (so only the documents being written are in memory), on every core; then
 /// what earlier builds of the same spec files wrote and this one does not is removed, as far as
 /// the record proves it. `origins` are the inputs, indexed by each runner's file. Returns what
-/// was done, or the first error.
+/// was done, or the first error. A runner of `task_definitions` (by name) gets that text as its
+/// `task-definition.json` (`build --task-definition`), whatever `emit` says.
 pub fn write_runners(
     out: &Path,
     runners: &[Runner],
     origins: &[Origin],
     emit: &[Emit],
+    task_definitions: &BTreeMap<String, String>,
 ) -> io::Result<Written> {
     let dir = OutputDir::open(out)?;
     let resolved_out = fs::canonicalize(out)?;
@@ -163,7 +165,16 @@ pub fn write_runners(
     let results = parallel_map(runners, |runner| {
         let spec = specs.get(runner.name_loc.file).unwrap_or(&Spec::Stdin);
         let documents = iam::documents(runner);
-        let files = output_files(runner, &documents, emit);
+        let mut files = output_files(runner, &documents, emit);
+        if let Some(merged) = task_definitions.get(&runner.name) {
+            files.retain(|file| file.name != TASK_DEFINITION_FILE);
+            files.push(OutputFile {
+                runner: runner.name.clone(),
+                name: TASK_DEFINITION_FILE.to_owned(),
+                contents: merged.clone(),
+                executable: false,
+            });
+        }
         let entries: Vec<(String, String)> = files
             .iter()
             .map(|file| {

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 /// A step of a path into the JSON document.
 #[derive(Debug, Clone)]
-enum Step {
+pub(crate) enum Step {
     Key(&'static str),
     Index(usize),
 }
@@ -72,7 +72,13 @@ impl<'t> TaskDefinition<'t> {
         })
     }
 
-    fn definition(&self) -> &Value {
+    /// Whether the file is `describe-task-definition` output (`{"taskDefinition": {...}}`).
+    pub(crate) fn is_describe_output(&self) -> bool {
+        !self.base.is_empty()
+    }
+
+    /// The definition itself (inside `taskDefinition` for `describe-task-definition` output).
+    pub(crate) fn definition(&self) -> &Value {
         match self.base.first() {
             Some(_) => &self.value["taskDefinition"],
             None => &self.value,
@@ -81,7 +87,7 @@ impl<'t> TaskDefinition<'t> {
 
     /// Where the value at `path` (below the definition) is written; the whole file when it
     /// cannot be found.
-    fn loc(&self, path: &[Step]) -> Loc {
+    pub(crate) fn loc(&self, path: &[Step]) -> Loc {
         let mut node = self.ast.as_ref();
         for step in self.base.iter().chain(path) {
             node = node.and_then(|value| match (value, step) {
@@ -141,7 +147,7 @@ pub fn runner_for<'r>(
 }
 
 /// Whether a role reference (an ARN or, for the task role, a name) is the runner's role.
-fn names_role(runner: &Runner, kind: RoleKind, given: &str) -> bool {
+pub(crate) fn names_role(runner: &Runner, kind: RoleKind, given: &str) -> bool {
     let role = runner.role(kind);
     match role.ownership {
         // The path is unknown: any path of the runner's account and partition.

@@ -473,28 +473,67 @@ end_preflight() {
     fi
 }
 
+# jmes_literal JSON: JSON as the inside of a JMESPath literal (`...`): backticks escaped.
+jmes_literal() {
+    printf '%s' "${1//\`/\\\`}"
+}
+
+# role_is_current NAME DURATION DESCRIPTION_JSON BOUNDARY TAGS_JSON TRUST: reads the role and
+# compares it with what ensure_role would write, with aws-cli's JMESPath: documents by meaning
+# (key order and white space aside), tags as a set. Into "$output", tab-separated, True where
+# the role already holds it: trust policy, description and session duration, boundary, tags.
+role_is_current() {
+    local name=$1 duration=$2 description=$3 boundary=$4 tags=$5 trust=$6
+    aws iam get-role --role-name="$name" --output text --query "Role.[
+        AssumeRolePolicyDocument == \`$(jmes_literal "$trust")\`,
+        {Description: Description || ''} == \`$(jmes_literal "$description")\` && MaxSessionDuration == \`$duration\`,
+        (PermissionsBoundary.PermissionsBoundaryArn || '') == \`$(jmes_literal "\"$boundary\"")\`,
+        sort_by(Tags || \`[]\`, &Key) == sort_by(\`$(jmes_literal "$tags")\`, &Key)]" >"$output"
+}
+
 # ensure_role NAME PATH MAX_SESSION_DURATION DESCRIPTION_JSON BOUNDARY TAGS_JSON TAG_KEYS_JSON TRUST
 #   Creates the role, or updates one the preflight found to be this runner's, in place: trust
 #   policy, description, session duration, permissions boundary (BOUNDARY, or '' for none) and
-#   tags. DESCRIPTION_JSON goes to --cli-input-json, where aws-cli never reads file:// values.
+#   tags, each only when the role does not hold it already (role_is_current); a role that
+#   holds them all is "up to date" and nothing is written. DESCRIPTION_JSON goes to
+#   --cli-input-json, where aws-cli never reads file:// values.
 ensure_role() {
     local name=$1 path=$2 duration=$3 description=$4 boundary=$5 tags=$6 tag_keys=$7 trust=$8
-    local stale
+    local stale same_trust same_settings same_boundary same_tags
+    local -a changed=()
     if [ "${role_exists[$name]}" = 1 ]; then
-        aws iam update-assume-role-policy --role-name="$name" --policy-document "$trust"
-        aws iam update-role --role-name="$name" --max-session-duration "$duration" --cli-input-json "$description"
-        if [ -n "$boundary" ]; then
-            aws iam put-role-permissions-boundary --role-name="$name" --permissions-boundary "$boundary"
+        role_is_current "$name" "$duration" "$description" "$boundary" "$tags" "$trust"
+        IFS=$'\t' read -r same_trust same_settings same_boundary same_tags <"$output" || true
+        if [ "$same_trust" != True ]; then
+            aws iam update-assume-role-policy --role-name="$name" --policy-document "$trust"
+            changed+=("trust policy")
+        fi
+        if [ "$same_settings" != True ]; then
+            aws iam update-role --role-name="$name" --max-session-duration "$duration" --cli-input-json "$description"
+            changed+=("description and session duration")
+        fi
+        if [ "$same_boundary" != True ]; then
+            if [ -n "$boundary" ]; then
+                aws iam put-role-permissions-boundary --role-name="$name" --permissions-boundary "$boundary"
+            else
+                aws_unless_missing iam delete-role-permissions-boundary --role-name="$name" || true
+            fi
+            changed+=("permissions boundary")
+        fi
+        if [ "$same_tags" != True ]; then
+            # Stale tags go first, so the role never holds more than IAM's 50 on the way.
+            stale=$(aws iam list-role-tags --role-name="$name" --query "Tags[?!contains(\`$tag_keys\`, Key)].Key" --output json)
+            if [ "$(printf '%s' "$stale" | tr -d ' \n')" != '[]' ]; then
+                aws iam untag-role --role-name="$name" --tag-keys "$stale"
+            fi
+            aws iam tag-role --role-name="$name" --tags "$tags"
+            changed+=("tags")
+        fi
+        if [ "${#changed[@]}" -eq 0 ]; then
+            echo "role $name is up to date"
         else
-            aws_unless_missing iam delete-role-permissions-boundary --role-name="$name" || true
+            echo "updated role $name: $(printf '%s, ' "${changed[@]}" | sed 's/, $//')"
         fi
-        # Stale tags go first, so the role never holds more than IAM's 50 on the way.
-        stale=$(aws iam list-role-tags --role-name="$name" --query "Tags[?!contains(\`$tag_keys\`, Key)].Key" --output json)
-        if [ "$(printf '%s' "$stale" | tr -d ' \n')" != '[]' ]; then
-            aws iam untag-role --role-name="$name" --tag-keys "$stale"
-        fi
-        aws iam tag-role --role-name="$name" --tags "$tags"
-        echo "updated role $name"
     else
         local create=(iam create-role --role-name="$name" --path "$path"
             --max-session-duration "$duration" --assume-role-policy-document "$trust"
@@ -542,24 +581,36 @@ remove_inline_policy() {
     fi
 }
 
-# attach_managed_policies NAME KEEP_JSON ARN...: detaches managed policies the spec no longer
-# lists (KEEP_JSON is the list of ARNs), then attaches each ARN (attaching twice is harmless).
+# attach_managed_policies NAME ARN...: detaches the managed policies the spec no longer lists,
+# then attaches each ARN the role does not hold yet; a role that holds exactly these is told
+# "up to date" and nothing is written.
 attach_managed_policies() {
-    local name=$1 keep=$2 arn listing
-    local -a stale=()
-    shift 2
+    local name=$1 arn listing held wanted changes=0
+    local -a attached=()
+    shift
     listing=$(aws iam list-attached-role-policies --role-name="$name" \
-        --query "AttachedPolicies[?!contains(\`$keep\`, PolicyArn)].PolicyArn" --output text)
+        --query "AttachedPolicies[].PolicyArn" --output text)
     # Into an array, one ARN a field: no ARN is split or read as a glob pattern.
-    read -r -d '' -a stale <<<"$listing" || true
-    for arn in "${stale[@]}"; do
-        aws iam detach-role-policy --role-name="$name" --policy-arn="$arn"
-        echo "detached $arn from $name"
+    read -r -d '' -a attached <<<"$listing" || true
+    for held in "${attached[@]}"; do
+        for wanted in "$@"; do
+            [ "$held" = "$wanted" ] && continue 2
+        done
+        aws iam detach-role-policy --role-name="$name" --policy-arn="$held"
+        echo "detached $held from $name"
+        changes=$((changes + 1))
     done
     for arn in "$@"; do
+        for held in "${attached[@]}"; do
+            [ "$held" = "$arn" ] && continue 2
+        done
         aws iam attach-role-policy --role-name="$name" --policy-arn="$arn"
         echo "attached $arn to $name"
+        changes=$((changes + 1))
     done
+    if [ "$changes" = 0 ] && [ "$#" -gt 0 ]; then
+        echo "managed policies on $name are up to date"
+    fi
 }
 
 # delete_role NAME ARN...: removes the inline policy and the managed attachments that
