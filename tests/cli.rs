@@ -924,7 +924,7 @@ fn explain_reads_a_wrong_letter_and_suggests_the_nearest_code() {
     for (text, nearest) in [
         ("E027", "the nearest is `W026`"),
         ("E058", "the nearest are `W056` and `E060`"),
-        ("E999", "the nearest is `W117`"),
+        ("E999", "the nearest is `E121`"),
     ] {
         let output = runnerc(&["explain", text]);
         assert_eq!(output.status.code(), Some(2), "{text}");
