@@ -438,6 +438,29 @@ runner "orders-cdc" {
             changes: vec![],
         },
         Case {
+            name: "another account's secret added",
+            old: BASE.to_owned(),
+            new: edit(
+                "    agent secret",
+                "    secret \"arn:aws:secretsmanager:eu-west-1:444455556666:secret:shared/db-AbC123\" kms \"arn:aws:kms:eu-west-1:444455556666:key/11111111-2222-3333-4444-555555555555\"\n    agent secret",
+            ),
+            verdicts: ["broader", "unchanged"],
+            changes: vec![
+                (
+                    "task",
+                    "policy",
+                    "gains",
+                    "gains secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-west-1:444455556666:secret:shared/db-AbC123; account 444455556666's secret policy changes too: re-apply `secret-policy-shared-db-AbC123.json` there (new.runner:7)",
+                ),
+                (
+                    "task",
+                    "policy",
+                    "gains",
+                    "account 444455556666's key policy changes too: re-apply `key-policy-11111111-2222-3333-4444-555555555555.json` there (new.runner:7)",
+                ),
+            ],
+        },
+        Case {
             name: "another account's bucket widened",
             old: edit(
                 "        prefix \"orders/\"\n",

@@ -49,13 +49,12 @@ impl Foreign {
         }
     }
 
-    /// What the other account's policy is called: `bucket policy`, `key policy`, `secret's
-    /// resource policy`.
+    /// What the other account's policy is called: `bucket policy`, `key policy`, `secret policy`.
     pub fn policy_words(&self) -> &'static str {
         match self {
             Foreign::Bucket(_) => "bucket policy",
             Foreign::Key(_) => "key policy",
-            Foreign::Secret(_) => "secret's resource policy",
+            Foreign::Secret(_) => "secret policy",
         }
     }
 }

@@ -70,7 +70,7 @@ pub struct ConditionText {
 pub struct OtherAccountPolicy {
     pub account: String,
     pub file: String,
-    /// `bucket policy`, `key policy`, `secret's resource policy`.
+    /// `bucket policy`, `key policy`, `secret policy`.
     #[serde(skip)]
     pub words: &'static str,
 }
