@@ -154,8 +154,14 @@ fn any_resource_of(service: &str) -> String {
 /// service. Each template names a resource AWS could be asked about.
 fn templates(action_pattern: &str) -> Vec<(String, String)> {
     if has_wildcard(action_pattern) {
+        let every = crate::aws::ACTIONS_ON_EVERY_RESOURCE.map(|action| (action, "*"));
         return TYPICAL
             .iter()
+            .chain(
+                every
+                    .iter()
+                    .filter(|(a, _)| !TYPICAL.iter().any(|(t, _)| t == a)),
+            )
             .filter(|(action, _)| matches(action_pattern, action, true))
             .map(|(action, template)| ((*action).to_owned(), (*template).to_owned()))
             .collect();
@@ -312,30 +318,50 @@ fn filled_resources(
     if crate::aws::takes_only_every_resource(action) {
         return vec!["*".to_owned()];
     }
-    let template = match crate::aws::Arn::parse(resource_pattern) {
-        _ if resource_pattern == "*" => {
-            any_resource_of(action.split(':').next().unwrap_or_default())
+    let template = if resource_pattern == "*" {
+        any_resource_of(action.split(':').next().unwrap_or_default())
+    } else {
+        match arn_template(resource_pattern, star, mark) {
+            Some(template) => template,
+            None => return vec![concrete(resource_pattern, star, mark)],
         }
-        Some(arn) => {
-            let field = |value: &str, placeholder: &str| {
-                if value == "*" {
-                    placeholder.to_owned()
-                } else {
-                    concrete(value, star, mark)
-                }
-            };
-            format!(
-                "arn:{}:{}:{}:{}:{}",
-                field(arn.partition, "{p}"),
-                concrete(arn.service, star, mark),
-                field(arn.region, "{r}"),
-                field(arn.account, "{a}"),
-                concrete(arn.resource, star, mark)
-            )
-        }
-        None => return vec![concrete(resource_pattern, star, mark)],
     };
     placed(&template, &home())
+}
+
+/// An ARN pattern as a template for [`placed`]: its partition, region and account written as
+/// `*` become `{p}`, `{r}`, `{a}`; every other wildcard is filled. `None` for what is not an ARN.
+fn arn_template(pattern: &str, star: &str, mark: char) -> Option<String> {
+    let arn = crate::aws::Arn::parse(pattern)?;
+    let field = |value: &str, placeholder: &str| {
+        if value == "*" {
+            placeholder.to_owned()
+        } else {
+            concrete(value, star, mark)
+        }
+    };
+    Some(format!(
+        "arn:{}:{}:{}:{}:{}",
+        field(arn.partition, "{p}"),
+        concrete(arn.service, star, mark),
+        field(arn.region, "{r}"),
+        field(arn.account, "{a}"),
+        concrete(arn.resource, star, mark)
+    ))
+}
+
+/// The caller of a trust request for a principal pattern: anyone (`AWS: *`) is a role of another
+/// account; an ARN pattern is filled as a resource is ([`arn_template`]), in the home account;
+/// a service or anything else has its wildcards filled.
+fn caller_value(kind: &str, who: &str, home: &dyn Fn() -> Home, star: &str, mark: char) -> String {
+    if kind == "AWS" && who == "*" {
+        let outsider = placed("arn:{p}:iam::{a}:role/{w}", &home());
+        return outsider.last().cloned().unwrap_or_default();
+    }
+    match arn_template(who, star, mark).filter(|_| has_wildcard(who)) {
+        Some(template) => placed(&template, &home()).swap_remove(0),
+        None => concrete(who, star, mark),
+    }
 }
 
 /// A request `allowing` allows and `denying` denies that exercises `grant`. For a grant to a
@@ -425,7 +451,8 @@ pub fn find_given(
     for (action, resource, star, mark) in typical.into_iter().chain(filled) {
         for mut context in contexts(grant.conditions, &denying_keys, star, mark) {
             if let Some((kind, who)) = caller {
-                context.insert(caller_key(kind).to_owned(), vec![concrete(who, star, mark)]);
+                let value = caller_value(kind, who, home, star, mark);
+                context.insert(caller_key(kind).to_owned(), vec![value]);
             }
             if let Some(fixed) = facts.of(&resource) {
                 for (key, values) in fixed {
@@ -717,6 +744,47 @@ mod tests {
         assert_eq!(
             witness.resource,
             "arn:aws:dynamodb:us-west-2:111122223333:table/orders"
+        );
+    }
+
+    #[test]
+    fn a_principal_pattern_is_proven_by_a_caller_arn() {
+        let open = policy(
+            r#"{"Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"*"}}}"#,
+        );
+        let account = policy(
+            r#"{"Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"arn:aws:iam::*:role/ci-*"}}}"#,
+        );
+        let none = BTreeSet::new();
+        let role = "arn:aws:iam::111122223333:role/r";
+        let caller = |who, allowing: &Policy| {
+            let grant = Grant {
+                action: "sts:AssumeRole",
+                target: Target::Principal("AWS", who),
+                conditions: &none,
+            };
+            let empty = policy(r#"{"Statement":[]}"#);
+            find(&grant, role, &[allowing], &[&empty]).unwrap().context["aws:PrincipalArn"][0]
+                .clone()
+        };
+        assert_eq!(
+            caller("*", &open),
+            "arn:aws:iam::444455556666:role/runnerc-witness"
+        );
+        assert_eq!(
+            caller("arn:aws:iam::*:role/ci-*", &account),
+            "arn:aws:iam::111122223333:role/ci-runnerc-witness"
+        );
+    }
+
+    #[test]
+    fn an_action_pattern_is_proven_by_an_action_of_its_service() {
+        let live = policy(r#"{"Statement":{"Effect":"Allow","Action":"sts:Get*","Resource":"*"}}"#);
+        let spec = policy(r#"{"Statement":[]}"#);
+        let witness = find(&grant_of(&live.statements[0], "*"), "", &[&live], &[&spec]).unwrap();
+        assert_eq!(
+            (witness.action.as_str(), witness.resource.as_str()),
+            ("sts:GetCallerIdentity", "*")
         );
     }
 
