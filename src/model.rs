@@ -13,6 +13,9 @@ pub struct Runner {
     pub name_loc: Loc,
     pub account: String,
     pub region: String,
+    /// The `account` and `region` lines.
+    pub account_written: Loc,
+    pub region_written: Loc,
     pub partition: Partition,
     /// Pipeline secrets, read through the task role, in the order written.
     pub pipeline_secrets: Vec<SecretGrant>,

@@ -438,6 +438,50 @@ runner "orders-cdc" {
             changes: vec![],
         },
         Case {
+            name: "the region changed",
+            old: BASE.to_owned(),
+            new: edit("region  \"eu-west-1\"", "region  \"eu-central-1\""),
+            verdicts: ["broader and narrower", "broader and narrower"],
+            changes: vec![
+                (
+                    "task",
+                    "trust",
+                    "gains",
+                    "may be assumed by Service `ecs-tasks.amazonaws.com` under other conditions: aws:SourceArn like arn:aws:ecs:eu-central-1:123456789012:*; aws:SourceAccount = 123456789012 (new.runner:3)",
+                ),
+                (
+                    "task",
+                    "trust",
+                    "loses",
+                    "may be assumed by Service `ecs-tasks.amazonaws.com` only under other conditions than aws:SourceArn like arn:aws:ecs:eu-west-1:123456789012:*; aws:SourceAccount = 123456789012 (old old.runner:3)",
+                ),
+                (
+                    "task",
+                    "policy",
+                    "gains",
+                    "gains secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod/orders-db-?????? (new.runner:5)",
+                ),
+                (
+                    "task",
+                    "policy",
+                    "loses",
+                    "loses secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders-db-?????? (old old.runner:5)",
+                ),
+                (
+                    "execution",
+                    "policy",
+                    "gains",
+                    "matillion/agent-credentials-?????? (new.runner:7)",
+                ),
+                (
+                    "execution",
+                    "policy",
+                    "loses",
+                    "matillion/agent-credentials-?????? (old old.runner:7)",
+                ),
+            ],
+        },
+        Case {
             name: "another account's secret added",
             old: BASE.to_owned(),
             new: edit(

@@ -475,8 +475,22 @@ impl Pair<'_> {
             let old_trust = old.and_then(RoleAccess::trust).unwrap_or(&empty);
             let new_trust = new.and_then(RoleAccess::trust).unwrap_or(&empty);
             let arn = new.or(old).map(|a| a.arn.clone()).unwrap_or_default();
-            self.trust(Way::Gained, new_trust, old_trust, &arn, new.or(old), out);
-            self.trust(Way::Lost, old_trust, new_trust, &arn, old.or(new), out);
+            self.trust(
+                Way::Gained,
+                new_trust,
+                old_trust,
+                &arn,
+                (new.or(old), old),
+                out,
+            );
+            self.trust(
+                Way::Lost,
+                old_trust,
+                new_trust,
+                &arn,
+                (old.or(new), new),
+                out,
+            );
         }
         // The same documents and managed policies grant the same: nothing to search.
         let same_grants = old.zip(new).is_some_and(|(o, n)| {
@@ -671,16 +685,17 @@ impl Pair<'_> {
     }
 
     /// Who may assume the role: each principal of `from` that `to` does not admit as widely.
+    /// `sides` are the role of `from`'s side and the other side's.
     fn trust(
         &self,
         way: Way,
         from: &Policy,
         to: &Policy,
         arn: &str,
-        access: Option<&RoleAccess<'_>>,
+        sides: (Option<&RoleAccess<'_>>, Option<&RoleAccess<'_>>),
         out: &mut Vec<Change>,
     ) {
-        let Some(access) = access else { return };
+        let (Some(access), other) = sides else { return };
         let (allowing, denying) = (from, to);
         for statement in &from.statements {
             if statement.effect != Effect::Allow {
@@ -707,11 +722,23 @@ impl Pair<'_> {
                         )
                     });
                     let Some(found) = found else { continue };
-                    let had = to
+                    let admitting: Vec<&Statement> = to
                         .statements
                         .iter()
-                        .any(|s| target_covered(s, Target::Principal(kind, who)));
-                    let loc = trust_line(access, who);
+                        .filter(|s| target_covered(s, Target::Principal(kind, who)))
+                        .collect();
+                    let had = !admitting.is_empty();
+                    // Weaker (stronger) when the other side's conditions hold all of these and
+                    // more; otherwise other conditions (another region, say).
+                    let (weaker, stronger) = if admitting
+                        .iter()
+                        .all(|s| statement.conditions.is_subset(&s.conditions))
+                    {
+                        ("weaker", "stronger")
+                    } else {
+                        ("other", "other")
+                    };
+                    let loc = trust_line(access, other, who);
                     let place = self.place(way, loc);
                     let conditions = texts(&statement.conditions);
                     let text = match (way, had) {
@@ -722,7 +749,7 @@ impl Pair<'_> {
                             self.at(way, &place)
                         ),
                         (Way::Gained, true) => format!(
-                            "{} may be assumed by {kind} `{who}` under weaker conditions: {} {}",
+                            "{} may be assumed by {kind} `{who}` under {weaker} conditions: {} {}",
                             self.subject(),
                             condition_words(&conditions, "no condition"),
                             self.at(way, &place)
@@ -733,7 +760,7 @@ impl Pair<'_> {
                             self.at(way, &place)
                         ),
                         (Way::Lost, true) => format!(
-                            "{} may be assumed by {kind} `{who}` only under stronger conditions than {} {}",
+                            "{} may be assumed by {kind} `{who}` only under {stronger} conditions than {} {}",
                             self.subject(),
                             condition_words(&conditions, "none"),
                             self.at(way, &place)
@@ -982,9 +1009,20 @@ impl Pair<'_> {
 }
 
 /// The spec line of a trust principal: its `trust service` line, the `trust conditions off`
-/// line for the ECS statement when the conditions are off, else the runner's name.
-fn trust_line(access: &RoleAccess<'_>, who: &str) -> Loc {
-    let trust = &access.runner.trust;
+/// line for the ECS statement when the conditions are off, else the line its conditions' values
+/// come from when it differs from the other side's (`region`, then `account`), else the
+/// runner's name.
+fn trust_line(access: &RoleAccess<'_>, other: Option<&RoleAccess<'_>>, who: &str) -> Loc {
+    let (runner, trust) = (access.runner, &access.runner.trust);
+    let conditions_from = other.and_then(|other| {
+        if other.runner.region != runner.region {
+            Some(runner.region_written)
+        } else if other.runner.account != runner.account {
+            Some(runner.account_written)
+        } else {
+            None
+        }
+    });
     trust
         .extra_services
         .iter()
@@ -992,7 +1030,8 @@ fn trust_line(access: &RoleAccess<'_>, who: &str) -> Loc {
         .find(|(service, _)| *service == who)
         .map(|(_, loc)| *loc)
         .or(trust.conditions_off_written)
-        .unwrap_or(access.runner.name_loc)
+        .or(conditions_from)
+        .unwrap_or(runner.name_loc)
 }
 
 /// The line of a role that stands in place of the default managed policy (which the other side
