@@ -143,6 +143,28 @@ impl<'a> Arn<'a> {
     }
 }
 
+/// Actions that support no resource-level permission: the Service Authorization Reference lists
+/// no resource type for them, so a policy grants them on `"*"` and IAM asks them of `*`
+/// (`secretsmanager:ListSecrets`, `ecr:GetAuthorizationToken`: aws-facts.md section 3; the
+/// others are list or caller actions of the same kind).
+pub const ACTIONS_ON_EVERY_RESOURCE: [&str; 8] = [
+    "ecr:GetAuthorizationToken",
+    "secretsmanager:ListSecrets",
+    "secretsmanager:GetRandomPassword",
+    "s3:ListAllMyBuckets",
+    "kms:ListKeys",
+    "kms:ListAliases",
+    "kms:CreateKey",
+    "sts:GetCallerIdentity",
+];
+
+/// Whether `action` is asked only of every resource (`*`): [`ACTIONS_ON_EVERY_RESOURCE`].
+pub fn takes_only_every_resource(action: &str) -> bool {
+    ACTIONS_ON_EVERY_RESOURCE
+        .iter()
+        .any(|known| known.eq_ignore_ascii_case(action))
+}
+
 /// The partition names an ARN may carry.
 pub fn is_partition_name(text: &str) -> bool {
     matches!(

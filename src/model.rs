@@ -13,6 +13,9 @@ pub struct Runner {
     pub name_loc: Loc,
     pub account: String,
     pub region: String,
+    /// The `account` and `region` lines.
+    pub account_written: Loc,
+    pub region_written: Loc,
     pub partition: Partition,
     /// Pipeline secrets, read through the task role, in the order written.
     pub pipeline_secrets: Vec<SecretGrant>,
@@ -116,12 +119,23 @@ pub struct Role {
     /// Where each of `managed_policies` was written: its `managed-policy` line, or the runner's
     /// name for the default policy of an execution role that names none.
     pub managed_policies_written: Vec<Loc>,
+    /// Where its other settings were written.
+    pub lines: RoleLines,
     /// Who owns the role.
     pub ownership: Ownership,
     /// `image` (execution role): what the task pulls.
     pub image: Option<Image>,
     /// `logs` (execution role): the CloudWatch Logs group the task writes to.
     pub logs: Option<LogGroup>,
+}
+
+/// The lines of a role's settings, each `None` when the spec does not write it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RoleLines {
+    pub path: Option<Loc>,
+    pub description: Option<Loc>,
+    pub permissions_boundary: Option<Loc>,
+    pub max_session_duration: Option<Loc>,
 }
 
 /// The image an execution role pulls.
@@ -166,6 +180,8 @@ pub const OWN_ROLE_POLICY_NAME: &str = "runnerc-policy";
 pub struct Tag {
     pub key: String,
     pub value: String,
+    /// Its `tag` line; the runner's name for runnerc's ownership tag.
+    pub written: Loc,
 }
 
 /// The tag runnerc puts on every role it creates, with the runner's name as its value. Apply
@@ -219,6 +235,7 @@ impl Runner {
         tags.push(Tag {
             key: OWNER_TAG_KEY.to_owned(),
             value: self.name.clone(),
+            written: self.name_loc,
         });
         tags
     }

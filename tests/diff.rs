@@ -215,7 +215,7 @@ runner "orders-cdc" {
                 before_tag,
                 "    execution role {\n        managed-policy \"arn:aws:iam::123456789012:policy/pull-only\"\n    }\n    tag \"team\"",
             ),
-            verdicts: ["unchanged", "both"],
+            verdicts: ["unchanged", "broader and narrower"],
             changes: vec![
                 (
                     "execution",
@@ -227,7 +227,7 @@ runner "orders-cdc" {
                     "execution",
                     "managed",
                     "loses",
-                    "loses ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, ecr:GetAuthorizationToken, ecr:GetDownloadUrlForLayer, logs:CreateLogStream, logs:PutLogEvents on * (old old.runner:1)",
+                    "loses ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, ecr:GetAuthorizationToken, ecr:GetDownloadUrlForLayer, logs:CreateLogStream, logs:PutLogEvents on * (new.runner:14)",
                 ),
             ],
         },
@@ -268,7 +268,7 @@ runner "orders-cdc" {
                 before_tag,
                 "    execution role existing \"ecsTaskExecutionRole\"\n    tag \"team\"",
             ),
-            verdicts: ["unchanged", "both"],
+            verdicts: ["unchanged", "broader and narrower"],
             changes: vec![
                 (
                     "execution",
@@ -294,13 +294,239 @@ runner "orders-cdc" {
                     "task",
                     "settings",
                     "changed",
-                    "orders-cdc task role tags: `team=streaming, runnerc:runner=orders-cdc` (was `team=data-platform, runnerc:runner=orders-cdc`)",
+                    "orders-cdc task role tag `team`: `streaming` (was `data-platform`) (new.runner:13)",
                 ),
                 (
                     "execution",
                     "settings",
                     "changed",
-                    "execution role tags: `team=streaming",
+                    "orders-cdc execution role tag `team`: `streaming` (was `data-platform`) (new.runner:13)",
+                ),
+            ],
+        },
+        Case {
+            name: "a tag added and one removed",
+            old: edit(
+                before_tag,
+                "    tag \"cost-centre\" \"42\"\n    tag \"team\"",
+            ),
+            new: edit(
+                "    tag \"team\" \"data-platform\"\n",
+                "    tag \"owner\" \"data\"\n",
+            ),
+            verdicts: ["unchanged", "unchanged"],
+            changes: vec![
+                (
+                    "task",
+                    "settings",
+                    "changed",
+                    "orders-cdc task role tag `cost-centre` removed (was `42`) (old old.runner:13)",
+                ),
+                (
+                    "task",
+                    "settings",
+                    "changed",
+                    "orders-cdc task role tag `team` removed (was `data-platform`) (old old.runner:14)",
+                ),
+                (
+                    "task",
+                    "settings",
+                    "changed",
+                    "orders-cdc task role tag `owner` added: `data` (new.runner:13)",
+                ),
+                (
+                    "execution",
+                    "settings",
+                    "changed",
+                    "orders-cdc execution role tag `cost-centre` removed",
+                ),
+                (
+                    "execution",
+                    "settings",
+                    "changed",
+                    "orders-cdc execution role tag `team` removed",
+                ),
+                (
+                    "execution",
+                    "settings",
+                    "changed",
+                    "orders-cdc execution role tag `owner` added",
+                ),
+            ],
+        },
+        Case {
+            name: "a description and a session duration",
+            old: edit(
+                before_tag,
+                "    task role {\n        description \"old words\"\n    }\n    tag \"team\"",
+            ),
+            new: edit(
+                before_tag,
+                "    task role {\n        max-session-duration 7200\n        description \"new words\"\n    }\n    tag \"team\"",
+            ),
+            verdicts: ["unchanged", "unchanged"],
+            changes: vec![
+                (
+                    "task",
+                    "settings",
+                    "changed",
+                    "orders-cdc task role description: `new words` (was `old words`) (new.runner:15)",
+                ),
+                (
+                    "task",
+                    "settings",
+                    "changed",
+                    "orders-cdc task role maximum session duration: `7200 s` (was none) (new.runner:14)",
+                ),
+            ],
+        },
+        Case {
+            name: "image and logs replace the default managed policy",
+            old: BASE.to_owned(),
+            new: edit(
+                before_tag,
+                "    execution role {\n        image \"arn:aws:ecr:eu-west-1:123456789012:repository/agent\"\n        logs \"/ecs/orders-cdc\"\n    }\n    tag \"team\"",
+            ),
+            verdicts: ["unchanged", "narrower"],
+            changes: vec![(
+                "execution",
+                "managed",
+                "loses",
+                "loses ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, logs:CreateLogStream, logs:PutLogEvents on * (new.runner:14)",
+            )],
+        },
+        Case {
+            name: "the pipeline secrets removed",
+            old: BASE.to_owned(),
+            new: edit(
+                "    secret \"prod/orders-db\"\n    secret \"arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/replica-AbC123\"\n",
+                "",
+            ),
+            verdicts: ["narrower", "unchanged"],
+            changes: vec![
+                (
+                    "task",
+                    "policy",
+                    "loses",
+                    "loses secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders-db-?????? (old old.runner:5)",
+                ),
+                (
+                    "task",
+                    "policy",
+                    "loses",
+                    "loses secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/replica-AbC123 (old old.runner:6)",
+                ),
+                (
+                    "task",
+                    "policy",
+                    "loses",
+                    "loses secretsmanager:ListSecrets on * (old old.runner:5)",
+                ),
+            ],
+        },
+        Case {
+            name: "an existing role named by name, then by the ARN with its path",
+            old: edit(
+                before_tag,
+                "    execution role existing \"shared-agent\"\n    tag \"team\"",
+            ),
+            new: edit(
+                before_tag,
+                "    execution role existing \"arn:aws:iam::123456789012:role/team/shared-agent\"\n    tag \"team\"",
+            ),
+            verdicts: ["unchanged", "unchanged"],
+            changes: vec![],
+        },
+        Case {
+            name: "the region changed",
+            old: BASE.to_owned(),
+            new: edit("region  \"eu-west-1\"", "region  \"eu-central-1\""),
+            verdicts: ["broader and narrower", "broader and narrower"],
+            changes: vec![
+                (
+                    "task",
+                    "trust",
+                    "gains",
+                    "may be assumed by Service `ecs-tasks.amazonaws.com` under other conditions: aws:SourceArn like arn:aws:ecs:eu-central-1:123456789012:*; aws:SourceAccount = 123456789012 (new.runner:3)",
+                ),
+                (
+                    "task",
+                    "trust",
+                    "loses",
+                    "may be assumed by Service `ecs-tasks.amazonaws.com` only under other conditions than aws:SourceArn like arn:aws:ecs:eu-west-1:123456789012:*; aws:SourceAccount = 123456789012 (old old.runner:3)",
+                ),
+                (
+                    "task",
+                    "policy",
+                    "gains",
+                    "gains secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod/orders-db-?????? (new.runner:5)",
+                ),
+                (
+                    "task",
+                    "policy",
+                    "loses",
+                    "loses secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders-db-?????? (old old.runner:5)",
+                ),
+                (
+                    "execution",
+                    "policy",
+                    "gains",
+                    "matillion/agent-credentials-?????? (new.runner:7)",
+                ),
+                (
+                    "execution",
+                    "policy",
+                    "loses",
+                    "matillion/agent-credentials-?????? (old old.runner:7)",
+                ),
+            ],
+        },
+        Case {
+            name: "another account's secret added",
+            old: BASE.to_owned(),
+            new: edit(
+                "    agent secret",
+                "    secret \"arn:aws:secretsmanager:eu-west-1:444455556666:secret:shared/db-AbC123\" kms \"arn:aws:kms:eu-west-1:444455556666:key/11111111-2222-3333-4444-555555555555\"\n    agent secret",
+            ),
+            verdicts: ["broader", "unchanged"],
+            changes: vec![
+                (
+                    "task",
+                    "policy",
+                    "gains",
+                    "gains secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-west-1:444455556666:secret:shared/db-AbC123; account 444455556666's secret policy changes too: re-apply `secret-policy-shared-db-AbC123.json` there (new.runner:7)",
+                ),
+                (
+                    "task",
+                    "policy",
+                    "gains",
+                    "account 444455556666's key policy changes too: re-apply `key-policy-11111111-2222-3333-4444-555555555555.json` there (new.runner:7)",
+                ),
+            ],
+        },
+        Case {
+            name: "another account's bucket widened",
+            old: edit(
+                "        prefix \"orders/\"\n",
+                "        prefix \"orders/\"\n        owner \"444455556666\"\n",
+            ),
+            new: edit(
+                "        prefix \"orders/\"\n",
+                "        owner \"444455556666\"\n",
+            ),
+            verdicts: ["broader", "unchanged"],
+            changes: vec![
+                (
+                    "task",
+                    "policy",
+                    "gains",
+                    "gains s3:ListBucket on acme-cdc-landing when s3:ResourceAccount = 444455556666 (without the condition on `s3:prefix` it had); account 444455556666's bucket policy changes too: re-apply `bucket-policy-acme-cdc-landing.json` there (new.runner:10)",
+                ),
+                (
+                    "task",
+                    "policy",
+                    "gains",
+                    "on acme-cdc-landing/* when s3:ResourceAccount = 444455556666; account 444455556666's bucket policy changes too: re-apply `bucket-policy-acme-cdc-landing.json` there (new.runner:10)",
                 ),
             ],
         },
@@ -391,6 +617,27 @@ fn every_row_of_the_contract_gives_its_changes() {
             if known && change["witness"].is_null() {
                 wrong.push(format!("{}: no witness for {}", case.name, change["text"]));
             }
+            // A witness is one request AWS could evaluate: no wildcard in its action, nor in
+            // its resource but for the actions that take only `*`.
+            if let Some(witness) = change.get("witness").filter(|w| !w.is_null()) {
+                let action = witness["action"].as_str().unwrap();
+                let resource = witness["resource"].as_str().unwrap();
+                let only_every =
+                    ["ecr:GetAuthorizationToken", "secretsmanager:ListSecrets"].contains(&action);
+                let wild = |text: &str| text.contains(['*', '?']);
+                let concrete = !wild(action)
+                    && if only_every {
+                        resource == "*"
+                    } else {
+                        !wild(resource) && resource.starts_with("arn:")
+                    };
+                if !concrete {
+                    wrong.push(format!(
+                        "{}: the witness `{action} on {resource}` of {} is not a concrete request",
+                        case.name, change["text"]
+                    ));
+                }
+            }
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
@@ -448,6 +695,41 @@ fn roles_of(dir: &Path, spec: &str) -> BTreeMap<(String, String), (String, Value
     roles
 }
 
+/// Per runner and file, the other accounts' policies `build` writes (`bucket-policy-*.json`,
+/// ...).
+fn other_account_policies(dir: &Path, spec: &str) -> BTreeMap<(String, String), Value> {
+    let out = dir.join(format!("{spec}.json-out"));
+    let status = runnerc()
+        .current_dir(dir)
+        .args(["build", spec, "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut policies = BTreeMap::new();
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let folder = entry.unwrap().path();
+        if !folder.is_dir() {
+            continue;
+        }
+        let runner = folder.file_name().unwrap().to_string_lossy().into_owned();
+        for file in std::fs::read_dir(&folder).unwrap() {
+            let file = file.unwrap().path();
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            if ["bucket-policy-", "key-policy-", "secret-policy-"]
+                .iter()
+                .any(|p| name.starts_with(p))
+            {
+                let text = std::fs::read_to_string(&file).unwrap();
+                policies.insert((runner.clone(), name), serde_json::from_str(&text).unwrap());
+            }
+        }
+    }
+    policies
+}
+
 /// A trust policy's statements that admit a service, as identity statements on the role.
 fn trust_as_identity(trust: &Value, service: &str, role_arn: &str) -> Value {
     let statements: Vec<Value> = trust["Statement"]
@@ -493,6 +775,8 @@ fn every_witness_agrees_with_the_independent_evaluator() {
         ));
         let old = roles_of(dir.path(), "old.runner");
         let new = roles_of(dir.path(), "new.runner");
+        let old_foreign = other_account_policies(dir.path(), "old.runner");
+        let new_foreign = other_account_policies(dir.path(), "new.runner");
         for change in report["changes"].as_array().unwrap() {
             let Some(witness) = change.get("witness").filter(|w| !w.is_null()) else {
                 continue;
@@ -502,7 +786,40 @@ fn every_witness_agrees_with_the_independent_evaluator() {
                 change["role"].as_str().unwrap().to_owned(),
             );
             let gains = change["change"] == "gains";
-            for (side, roles) in [("old", &old), ("new", &new)] {
+            // The other account's policy of the change's resource, on each side: a request to
+            // another account's resource is allowed only when that policy lets the role in.
+            let file = change["other_account_policies"][0]["file"].as_str();
+            let foreign = |policies: &BTreeMap<(String, String), Value>| {
+                file.and_then(|f| policies.get(&(key.0.clone(), f.to_owned())).cloned())
+            };
+            let sides = [
+                ("old", &old, foreign(&old_foreign)),
+                ("new", &new, foreign(&new_foreign)),
+            ];
+            if file.is_some() {
+                // The witness of a gain needs the new side's copy of that policy: with the
+                // old one still in place, the request stays denied.
+                let (allowing, stale) = if gains { (1, 0) } else { (0, 1) };
+                let (name, _, policies) = sides[allowing].1[&key].clone();
+                let mut request = json!({
+                    "id": format!("{}: the {} side with the other account's policy not re-applied: {}", case.name, sides[allowing].0, change["text"]),
+                    "principal": format!("arn:aws:iam::123456789012:role/{name}"),
+                    "policies": policies,
+                    "action": witness["action"],
+                    "resource": witness["resource"],
+                    "context": witness["context"],
+                });
+                match &sides[stale].2 {
+                    Some(policy) => request["resourcePolicy"] = policy.clone(),
+                    None => {
+                        request["resourcePolicy"] =
+                            json!({"Version": "2012-10-17", "Statement": []})
+                    }
+                }
+                requests.push(request);
+                expected.push("denied");
+            }
+            for (side, roles, resource_policy) in sides {
                 let (name, trust, policies) = roles[&key].clone();
                 let arn = format!("arn:aws:iam::123456789012:role/{name}");
                 let policies = if change["part"] == "trust" {
@@ -517,14 +834,18 @@ fn every_witness_agrees_with_the_independent_evaluator() {
                 } else {
                     policies
                 };
-                requests.push(json!({
+                let mut request = json!({
                     "id": format!("{}: {side}: {}", case.name, change["text"]),
                     "principal": arn,
                     "policies": policies,
                     "action": witness["action"],
                     "resource": witness["resource"],
                     "context": witness["context"],
-                }));
+                });
+                if let Some(policy) = resource_policy {
+                    request["resourcePolicy"] = policy;
+                }
+                requests.push(request);
                 let allowed = (side == "new") == gains;
                 expected.push(if allowed { "allowed" } else { "denied" });
             }
@@ -566,6 +887,21 @@ fn the_gate_decides_the_exit_status() {
     assert_eq!(status(BASE, &narrower, &["--fail-on", "any"]), Some(3));
     assert_eq!(status(BASE, &setting, &["--fail-on", "any"]), Some(0));
     assert_eq!(status(BASE, BASE, &["--fail-on", "any"]), Some(0));
+    // One role named by name on one side, by the ARN `import` writes on the other.
+    let by_name = edit(
+        "    tag \"team\"",
+        "    execution role existing \"shared-agent\"\n    tag \"team\"",
+    );
+    let by_arn = edit(
+        "    tag \"team\"",
+        "    execution role existing \"arn:aws:iam::123456789012:role/team/shared-agent\"\n    tag \"team\"",
+    );
+    assert_eq!(status(&by_name, &by_arn, &["--fail-on", "any"]), Some(0));
+    let renamed = by_arn.replace("/shared-agent", "/other-agent");
+    assert_eq!(
+        status(&by_name, &renamed, &["--fail-on", "broadening"]),
+        Some(3)
+    );
     let output = diff_pair(dir.path(), BASE, &wider, &["--fail-on", "broadening"]);
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("--fail-on broadening tripped"),

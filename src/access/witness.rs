@@ -90,8 +90,9 @@ impl Facts {
 
 /// Requests a reviewer recognises, tried before the wildcards are filled with made-up words:
 /// an action of the service and a resource of the type it acts on (`{p}`, `{r}`, `{a}` and
-/// `{w}` are the partition, region, account and a made-up name).
-const TYPICAL: [(&str, &str); 16] = [
+/// `{w}` are the partition, region, account and a made-up name; `*` for an action that takes
+/// only `*`, [`crate::aws::ACTIONS_ON_EVERY_RESOURCE`]).
+const TYPICAL: [(&str, &str); 21] = [
     ("s3:GetObject", "arn:{p}:s3:::{w}/x"),
     ("s3:PutObject", "arn:{p}:s3:::{w}/x"),
     ("s3:DeleteObject", "arn:{p}:s3:::{w}/x"),
@@ -110,6 +111,7 @@ const TYPICAL: [(&str, &str); 16] = [
         "secretsmanager:DeleteSecret",
         "arn:{p}:secretsmanager:{r}:{a}:secret:{w}-AbCdEf",
     ),
+    ("secretsmanager:ListSecrets", "*"),
     (
         "kms:Decrypt",
         "arn:{p}:kms:{r}:{a}:key/00000000-0000-0000-0000-000000000000",
@@ -121,12 +123,75 @@ const TYPICAL: [(&str, &str); 16] = [
     ("ecr:BatchGetImage", "arn:{p}:ecr:{r}:{a}:repository/{w}"),
     ("ecr:PutImage", "arn:{p}:ecr:{r}:{a}:repository/{w}"),
     (
+        "ecr:BatchCheckLayerAvailability",
+        "arn:{p}:ecr:{r}:{a}:repository/{w}",
+    ),
+    (
+        "ecr:GetDownloadUrlForLayer",
+        "arn:{p}:ecr:{r}:{a}:repository/{w}",
+    ),
+    ("ecr:GetAuthorizationToken", "*"),
+    (
         "logs:PutLogEvents",
+        "arn:{p}:logs:{r}:{a}:log-group:{w}:log-stream:x",
+    ),
+    (
+        "logs:CreateLogStream",
         "arn:{p}:logs:{r}:{a}:log-group:{w}:log-stream:x",
     ),
     ("logs:DeleteLogGroup", "arn:{p}:logs:{r}:{a}:log-group:{w}"),
     ("iam:PassRole", "arn:{p}:iam::{a}:role/{w}"),
 ];
+
+/// A resource of a service runnerc knows no resource type of: `arn:{p}:SERVICE:{r}:{a}:{w}`.
+fn any_resource_of(service: &str) -> String {
+    format!("arn:{{p}}:{service}:{{r}}:{{a}}:{{w}}")
+}
+
+/// The requests to try for an action pattern, as (action, resource template): the typical ones
+/// of a pattern with wildcards; `*` for an action that takes only `*`; else the action on its
+/// typical resource, or on a resource of a type of its service, or on a made-up resource of its
+/// service. Each template names a resource AWS could be asked about.
+fn templates(action_pattern: &str) -> Vec<(String, String)> {
+    if has_wildcard(action_pattern) {
+        let every = crate::aws::ACTIONS_ON_EVERY_RESOURCE.map(|action| (action, "*"));
+        return TYPICAL
+            .iter()
+            .chain(
+                every
+                    .iter()
+                    .filter(|(a, _)| !TYPICAL.iter().any(|(t, _)| t == a)),
+            )
+            .filter(|(action, _)| matches(action_pattern, action, true))
+            .map(|(action, template)| ((*action).to_owned(), (*template).to_owned()))
+            .collect();
+    }
+    let own = |template: &str| (action_pattern.to_owned(), template.to_owned());
+    if crate::aws::takes_only_every_resource(action_pattern) {
+        return vec![own("*")];
+    }
+    let exact: Vec<_> = TYPICAL
+        .iter()
+        .filter(|(action, _)| action.eq_ignore_ascii_case(action_pattern))
+        .map(|(_, template)| own(template))
+        .collect();
+    if !exact.is_empty() {
+        return exact;
+    }
+    let service = action_pattern.split(':').next().unwrap_or_default();
+    let mut of_service: Vec<(String, String)> = Vec::new();
+    for (action, template) in TYPICAL {
+        let same = action
+            .split(':')
+            .next()
+            .is_some_and(|s| s.eq_ignore_ascii_case(service));
+        if same && template != "*" && !of_service.iter().any(|(_, t)| t == template) {
+            of_service.push(own(template));
+        }
+    }
+    of_service.push(own(&any_resource_of(service)));
+    of_service
+}
 
 /// The made-up resource `template` in `home`, then in another region, then in another account.
 fn placed(template: &str, home: &Home) -> Vec<String> {
@@ -184,14 +249,33 @@ fn home_of<'a>(arns: impl IntoIterator<Item = &'a str>) -> Home {
     }
 }
 
+/// Where the resource pattern and the policies' listed resources place their resources
+/// ([`home_of`]).
+fn home_of_policies<'a>(
+    resource_pattern: &'a str,
+    policies: impl Iterator<Item = &'a &'a Policy>,
+) -> Home {
+    home_of(
+        std::iter::once(resource_pattern).chain(
+            policies
+                .flat_map(|p| &p.statements)
+                .flat_map(|s| match &s.resources {
+                    Some(super::policy::Patterns::Listed(listed)) => listed.iter().collect(),
+                    _ => Vec::new(),
+                })
+                .map(String::as_str),
+        ),
+    )
+}
+
 /// A request to try: its action and resource, and the fills for its conditions' wildcards.
 type Candidate = (String, String, &'static str, char);
 
-/// The typical requests that fit the patterns ([`TYPICAL`]), to try before filling them.
+/// The typical requests that fit the patterns ([`templates`]), to try before filling them.
 fn typical(
     action_pattern: &str,
     resource_pattern: &str,
-    home_fn: impl Fn() -> Home,
+    home: &dyn Fn() -> Home,
     marks: &[char],
 ) -> Vec<Candidate> {
     let mut out = Vec::new();
@@ -199,40 +283,85 @@ fn typical(
         // A resource without wildcards is its own witness.
         return out;
     }
-    let typical_action = has_wildcard(action_pattern);
-    let home = std::cell::OnceCell::new();
-    for (action, template) in TYPICAL {
-        let action_fits = if typical_action {
-            matches(action_pattern, action, true)
-        } else {
-            action_pattern.eq_ignore_ascii_case(action)
-        };
+    for (action, template) in templates(action_pattern) {
         // The template's service (`arn:{p}:s3:`) must be one the resource pattern can name.
         let service = template.split(':').nth(2).unwrap_or_default();
-        let service_fits = !resource_pattern.starts_with("arn:")
+        let service_fits = template == "*"
+            || !resource_pattern.starts_with("arn:")
             || resource_pattern
                 .split(':')
                 .nth(2)
                 .is_some_and(|s| has_wildcard(s) || s == service);
-        if !action_fits || !service_fits {
+        if !service_fits {
             continue;
         }
-        let home = home.get_or_init(&home_fn);
-        let action = if typical_action {
-            action.to_owned()
-        } else {
-            action_pattern.to_owned()
-        };
-        for resource in placed(template, home) {
+        for resource in placed(&template, &home()) {
             if matches(resource_pattern, &resource, false) {
                 out.push((action.clone(), resource, STAR_FILLS[0], marks[0]));
             }
         }
-        if resource_pattern == "*" {
-            out.push((action.clone(), "*".to_owned(), STAR_FILLS[0], marks[0]));
-        }
     }
     out
+}
+
+/// The resource pattern filled: an ARN's partition, region and account that are only `*` are
+/// the home's (then another region, then another account, as [`placed`] does), every other
+/// wildcard is filled with `star` and `mark`. An action that takes only `*` is asked of `*`;
+/// any other on `*`, of a made-up resource of its service.
+fn filled_resources(
+    action: &str,
+    resource_pattern: &str,
+    home: &dyn Fn() -> Home,
+    star: &str,
+    mark: char,
+) -> Vec<String> {
+    if crate::aws::takes_only_every_resource(action) {
+        return vec!["*".to_owned()];
+    }
+    let template = if resource_pattern == "*" {
+        any_resource_of(action.split(':').next().unwrap_or_default())
+    } else {
+        match arn_template(resource_pattern, star, mark) {
+            Some(template) => template,
+            None => return vec![concrete(resource_pattern, star, mark)],
+        }
+    };
+    placed(&template, &home())
+}
+
+/// An ARN pattern as a template for [`placed`]: its partition, region and account written as
+/// `*` become `{p}`, `{r}`, `{a}`; every other wildcard is filled. `None` for what is not an ARN.
+fn arn_template(pattern: &str, star: &str, mark: char) -> Option<String> {
+    let arn = crate::aws::Arn::parse(pattern)?;
+    let field = |value: &str, placeholder: &str| {
+        if value == "*" {
+            placeholder.to_owned()
+        } else {
+            concrete(value, star, mark)
+        }
+    };
+    Some(format!(
+        "arn:{}:{}:{}:{}:{}",
+        field(arn.partition, "{p}"),
+        concrete(arn.service, star, mark),
+        field(arn.region, "{r}"),
+        field(arn.account, "{a}"),
+        concrete(arn.resource, star, mark)
+    ))
+}
+
+/// The caller of a trust request for a principal pattern: anyone (`AWS: *`) is a role of another
+/// account; an ARN pattern is filled as a resource is ([`arn_template`]), in the home account;
+/// a service or anything else has its wildcards filled.
+fn caller_value(kind: &str, who: &str, home: &dyn Fn() -> Home, star: &str, mark: char) -> String {
+    if kind == "AWS" && who == "*" {
+        let outsider = placed("arn:{p}:iam::{a}:role/{w}", &home());
+        return outsider.last().cloned().unwrap_or_default();
+    }
+    match arn_template(who, star, mark).filter(|_| has_wildcard(who)) {
+        Some(template) => placed(&template, &home()).swap_remove(0),
+        None => concrete(who, star, mark),
+    }
 }
 
 /// A request `allowing` allows and `denying` denies that exercises `grant`. For a grant to a
@@ -289,45 +418,41 @@ pub fn find_given(
     } else {
         &MARK_FILLS[..1]
     };
+    let home_cell = std::cell::OnceCell::new();
     let home = || {
-        facts.home.clone().unwrap_or_else(|| {
-            home_of(
-                std::iter::once(resource_pattern).chain(
-                    allowing
-                        .iter()
-                        .chain(&denying)
-                        .flat_map(|p| &p.statements)
-                        .flat_map(|s| match &s.resources {
-                            Some(super::policy::Patterns::Listed(listed)) => {
-                                listed.iter().collect()
-                            }
-                            _ => Vec::new(),
-                        })
-                        .map(String::as_str),
-                ),
-            )
-        })
+        home_cell
+            .get_or_init(|| {
+                let policies = allowing.iter().chain(&denying);
+                facts
+                    .home
+                    .clone()
+                    .unwrap_or_else(|| home_of_policies(resource_pattern, policies))
+            })
+            .clone()
     };
     // Typical requests first; then the patterns filled, made one at a time as they are tried.
     let typical = match caller {
         Some(_) => Vec::new(),
-        None => typical(grant.action, resource_pattern, home, marks),
+        None => typical(grant.action, resource_pattern, &home, marks),
     };
+    let home = &home;
     let filled = STAR_FILLS.iter().flat_map(|&star| {
-        marks.iter().map(move |&mark| {
-            let resource = match caller {
-                Some(_) => role_arn.to_owned(),
-                // An action on every resource is asked on `*`, as IAM asks `ecr:GetAuthorizationToken`.
-                None if resource_pattern == "*" => "*".to_owned(),
-                None => concrete(resource_pattern, star, mark),
+        marks.iter().flat_map(move |&mark| {
+            let action = concrete(grant.action, star, mark);
+            let resources = match caller {
+                Some(_) => vec![role_arn.to_owned()],
+                None => filled_resources(&action, resource_pattern, home, star, mark),
             };
-            (concrete(grant.action, star, mark), resource, star, mark)
+            resources
+                .into_iter()
+                .map(move |resource| (action.clone(), resource, star, mark))
         })
     });
     for (action, resource, star, mark) in typical.into_iter().chain(filled) {
         for mut context in contexts(grant.conditions, &denying_keys, star, mark) {
             if let Some((kind, who)) = caller {
-                context.insert(caller_key(kind).to_owned(), vec![concrete(who, star, mark)]);
+                let value = caller_value(kind, who, home, star, mark);
+                context.insert(caller_key(kind).to_owned(), vec![value]);
             }
             if let Some(fixed) = facts.of(&resource) {
                 for (key, values) in fixed {
@@ -568,6 +693,99 @@ mod tests {
             home: None,
         };
         assert!(find_given(&grant, "", &[&live], &[&spec], &facts).is_none());
+    }
+
+    #[test]
+    fn a_loss_on_every_resource_is_proven_by_a_resource_of_its_type() {
+        // `image` in place of AmazonECSTaskExecutionRolePolicy: the pulls on `*` are lost,
+        // proven by a repository the new role does not name; the token, asked of `*`, is kept.
+        let managed = policy(
+            r#"{"Statement":{"Effect":"Allow","Action":["ecr:GetAuthorizationToken","ecr:BatchGetImage","logs:CreateLogStream","sts:GetCallerIdentity"],"Resource":"*"}}"#,
+        );
+        let image = policy(
+            r#"{"Statement":[{"Effect":"Allow","Action":"ecr:GetAuthorizationToken","Resource":"*"},{"Effect":"Allow","Action":"ecr:BatchGetImage","Resource":"arn:aws:ecr:eu-west-1:111122223333:repository/agent"}]}"#,
+        );
+        let none = BTreeSet::new();
+        let lost = |action| {
+            let grant = Grant {
+                action,
+                target: Target::Resource("*"),
+                conditions: &none,
+            };
+            find(&grant, "", &[&managed], &[&image]).map(|w| w.resource)
+        };
+        assert_eq!(
+            lost("ecr:BatchGetImage").as_deref(),
+            Some("arn:aws:ecr:eu-west-1:111122223333:repository/runnerc-witness")
+        );
+        assert_eq!(
+            lost("logs:CreateLogStream").as_deref(),
+            Some("arn:aws:logs:eu-west-1:111122223333:log-group:runnerc-witness:log-stream:x")
+        );
+        assert_eq!(lost("ecr:GetAuthorizationToken"), None);
+        assert_eq!(lost("sts:GetCallerIdentity").as_deref(), Some("*"));
+    }
+
+    #[test]
+    fn wildcard_fields_of_an_arn_are_filled_with_a_region_and_an_account() {
+        let live = policy(
+            r#"{"Statement":{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"arn:aws:dynamodb:*:*:table/orders"}}"#,
+        );
+        let spec = policy(
+            r#"{"Statement":{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"arn:aws:dynamodb:eu-west-1:111122223333:table/orders"}}"#,
+        );
+        let witness = find(
+            &grant_of(&live.statements[0], "arn:aws:dynamodb:*:*:table/orders"),
+            "",
+            &[&live],
+            &[&spec],
+        )
+        .unwrap();
+        assert_eq!(
+            witness.resource,
+            "arn:aws:dynamodb:us-west-2:111122223333:table/orders"
+        );
+    }
+
+    #[test]
+    fn a_principal_pattern_is_proven_by_a_caller_arn() {
+        let open = policy(
+            r#"{"Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"*"}}}"#,
+        );
+        let account = policy(
+            r#"{"Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"arn:aws:iam::*:role/ci-*"}}}"#,
+        );
+        let none = BTreeSet::new();
+        let role = "arn:aws:iam::111122223333:role/r";
+        let caller = |who, allowing: &Policy| {
+            let grant = Grant {
+                action: "sts:AssumeRole",
+                target: Target::Principal("AWS", who),
+                conditions: &none,
+            };
+            let empty = policy(r#"{"Statement":[]}"#);
+            find(&grant, role, &[allowing], &[&empty]).unwrap().context["aws:PrincipalArn"][0]
+                .clone()
+        };
+        assert_eq!(
+            caller("*", &open),
+            "arn:aws:iam::444455556666:role/runnerc-witness"
+        );
+        assert_eq!(
+            caller("arn:aws:iam::*:role/ci-*", &account),
+            "arn:aws:iam::111122223333:role/ci-runnerc-witness"
+        );
+    }
+
+    #[test]
+    fn an_action_pattern_is_proven_by_an_action_of_its_service() {
+        let live = policy(r#"{"Statement":{"Effect":"Allow","Action":"sts:Get*","Resource":"*"}}"#);
+        let spec = policy(r#"{"Statement":[]}"#);
+        let witness = find(&grant_of(&live.statements[0], "*"), "", &[&live], &[&spec]).unwrap();
+        assert_eq!(
+            (witness.action.as_str(), witness.resource.as_str()),
+            ("sts:GetCallerIdentity", "*")
+        );
     }
 
     #[test]

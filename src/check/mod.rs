@@ -270,6 +270,8 @@ impl<'a> RunnerChecker<'a> {
             }
         }
 
+        let written = [account.value.map(|v| v.1), region.value.map(|v| v.1)]
+            .map(|span| self.loc(span.unwrap_or(decl.name.span)));
         let account = self.account(account.value.map(|(v, _)| v), &decl.name);
         let (region, partition) = self.region(region.value.map(|(v, _)| v), &decl.name);
         let place = Place {
@@ -325,6 +327,8 @@ impl<'a> RunnerChecker<'a> {
             name_loc: self.loc(decl.name.span),
             account: account?.to_owned(),
             region: region?.to_owned(),
+            account_written: written[0],
+            region_written: written[1],
             partition: partition?,
             pipeline_secrets,
             agent_secrets,

@@ -7,7 +7,8 @@ use crate::ast::{ManagedPolicy, RoleDecl, RoleField, RoleKind, RunnerDecl, Span,
 use crate::aws;
 use crate::diag::{Code, Diagnostic, Loc};
 use crate::model::{
-    OWN_ROLE_POLICY_NAME, Ownership, Role, default_execution_policy, is_default_execution_policy,
+    OWN_ROLE_POLICY_NAME, Ownership, Role, RoleLines, default_execution_policy,
+    is_default_execution_policy,
 };
 use rustc_hash::FxHashMap as HashMap;
 
@@ -143,6 +144,7 @@ impl<'a> RunnerChecker<'a> {
             max_session_duration: None,
             managed_policies: Vec::new(),
             managed_policies_written: Vec::new(),
+            lines: RoleLines::default(),
             ownership: Ownership::Existing { path_known },
             image: None,
             logs: None,
@@ -391,9 +393,27 @@ impl<'a> RunnerChecker<'a> {
             max_session_duration,
             managed_policies,
             managed_policies_written,
+            lines: self.role_lines(&path, &description, &boundary, &duration),
             ownership: Ownership::Created,
             image,
             logs,
+        }
+    }
+
+    /// Where a role's settings were written.
+    fn role_lines<A, B, C, D>(
+        &self,
+        path: &Once<'_, A>,
+        description: &Once<'_, B>,
+        boundary: &Once<'_, C>,
+        duration: &Once<'_, D>,
+    ) -> RoleLines {
+        let line = |span: Option<Span>| span.map(|span| self.loc(span));
+        RoleLines {
+            path: line(path.value.map(|(_, span)| span)),
+            description: line(description.value.map(|(_, span)| span)),
+            permissions_boundary: line(boundary.value.map(|(_, span)| span)),
+            max_session_duration: line(duration.value.map(|(_, span)| span)),
         }
     }
 

@@ -29,7 +29,7 @@ impl RunnerChecker<'_> {
         }
         let mut result = Vec::new();
         let mut seen: HashMap<String, Span> = HashMap::default();
-        for (key, value, _) in tags {
+        for (key, value, span) in tags {
             let mut ok = true;
             let problem = aws::tag_key_problem(&key.node).or_else(|| {
                 reserved_by_runnerc(&key.node).then(|| {
@@ -77,6 +77,7 @@ impl RunnerChecker<'_> {
                 result.push(Tag {
                     key: key.node.clone(),
                     value: value.node.clone(),
+                    written: self.loc(*span),
                 });
             }
         }

@@ -48,10 +48,24 @@ impl Foreign {
             Foreign::Secret(name) => format!("secret-policy-{}.json", safe(name)),
         }
     }
+
+    /// What the other account's policy is called: `bucket policy`, `key policy`, `secret policy`.
+    pub fn policy_words(&self) -> &'static str {
+        match self {
+            Foreign::Bucket(_) => "bucket policy",
+            Foreign::Key(_) => "key policy",
+            Foreign::Secret(_) => "secret policy",
+        }
+    }
 }
 
 /// The other account's resource a resource of a statement names, if it is another account's.
 pub fn foreign(runner: &Runner, resource: &str) -> Option<Foreign> {
+    foreign_with_owner(runner, resource).map(|(what, _)| what)
+}
+
+/// [`foreign`], with the account that owns the resource (a bucket's `owner`, else the ARN's).
+pub fn foreign_with_owner<'r>(runner: &'r Runner, resource: &'r str) -> Option<(Foreign, &'r str)> {
     let crate::aws::Arn {
         service,
         account,
@@ -66,15 +80,15 @@ pub fn foreign(runner: &Runner, resource: &str) -> Option<Foreign> {
                 .iter()
                 .find(|d| d.bucket == bucket)?
                 .owner;
-            (owner != &runner.account).then(|| Foreign::Bucket(bucket.to_owned()))
+            (owner != &runner.account).then(|| (Foreign::Bucket(bucket.to_owned()), owner.as_str()))
         }
         "kms" if account != runner.account => {
-            Some(Foreign::Key(rest.strip_prefix("key/")?.to_owned()))
+            Some((Foreign::Key(rest.strip_prefix("key/")?.to_owned()), account))
         }
         "secretsmanager" if account != runner.account => {
             let name = rest.strip_prefix("secret:")?;
             let name = name.strip_suffix("-??????").unwrap_or(name);
-            Some(Foreign::Secret(name.to_owned()))
+            Some((Foreign::Secret(name.to_owned()), account))
         }
         _ => None,
     }

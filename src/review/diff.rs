@@ -17,7 +17,8 @@ use crate::audit::managed;
 use crate::diag::{Loc, Sources};
 use crate::lower::iam::RoleDocuments;
 use crate::lower::iam::{self, PolicyDocument};
-use crate::model::{Role, Runner};
+use crate::lower::other_accounts;
+use crate::model::{Ownership, Role, Runner, Tag};
 use crate::parallel::parallel_map;
 use serde::Serialize;
 use std::cell::OnceCell;
@@ -64,6 +65,16 @@ pub struct ConditionText {
     pub values: Vec<String>,
 }
 
+/// A policy `build` writes for another account (a bucket, key or secret policy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OtherAccountPolicy {
+    pub account: String,
+    pub file: String,
+    /// `bucket policy`, `key policy`, `secret policy`.
+    #[serde(skip)]
+    pub words: &'static str,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
     pub runner: String,
@@ -74,6 +85,9 @@ pub struct Change {
     pub resources: Vec<String>,
     pub conditions: Vec<ConditionText>,
     pub witness: Option<Witness>,
+    /// The other accounts' resource policies that change with it: `build` writes each for its
+    /// account to apply.
+    pub other_account_policies: Vec<OtherAccountPolicy>,
     pub old: Option<Place>,
     pub new: Option<Place>,
     pub text: String,
@@ -102,7 +116,9 @@ pub enum VerdictKind {
     Unchanged,
     Narrower,
     Broader,
-    Both,
+    /// Gains and losses both.
+    #[serde(rename = "broader and narrower")]
+    BroaderAndNarrower,
     Added,
     Removed,
 }
@@ -113,7 +129,7 @@ impl VerdictKind {
             VerdictKind::Unchanged => "unchanged",
             VerdictKind::Narrower => "narrower",
             VerdictKind::Broader => "broader",
-            VerdictKind::Both => "both",
+            VerdictKind::BroaderAndNarrower => "broader and narrower",
             VerdictKind::Added => "added",
             VerdictKind::Removed => "removed",
         }
@@ -183,7 +199,7 @@ pub fn compare(old: &Side<'_>, new: &Side<'_>) -> Report {
                     let broader = changes.iter().any(Change::may_broaden);
                     let narrower = changes.iter().any(Change::may_narrow);
                     match (broader, narrower) {
-                        (true, true) => VerdictKind::Both,
+                        (true, true) => VerdictKind::BroaderAndNarrower,
                         (true, false) => VerdictKind::Broader,
                         (false, true) => VerdictKind::Narrower,
                         (false, false) => VerdictKind::Unchanged,
@@ -327,6 +343,18 @@ fn same_document(a: Option<&PolicyDocument>, b: Option<&PolicyDocument>) -> bool
     }
 }
 
+/// A setting on one side: its value, and the line that writes it.
+struct Setting {
+    value: Option<String>,
+    line: Option<Loc>,
+}
+
+impl Setting {
+    fn new(value: Option<String>, line: Option<Loc>) -> Self {
+        Setting { value, line }
+    }
+}
+
 /// The comparison of one role of one runner.
 struct Pair<'s> {
     runner: &'s str,
@@ -342,6 +370,23 @@ enum Way {
     Gained,
     /// On the old side only.
     Lost,
+}
+
+impl Way {
+    fn other(self) -> Way {
+        match self {
+            Way::Gained => Way::Lost,
+            Way::Lost => Way::Gained,
+        }
+    }
+}
+
+/// A grant of one side proven by a witness: its statement, actions and proven resources.
+struct Proof<'a> {
+    statement: &'a Statement,
+    actions: &'a [&'a str],
+    resources: &'a [&'a str],
+    found: Witness,
 }
 
 impl Pair<'_> {
@@ -385,6 +430,7 @@ impl Pair<'_> {
             resources: Vec::new(),
             conditions: Vec::new(),
             witness: None,
+            other_account_policies: Vec::new(),
             old,
             new,
             text,
@@ -429,8 +475,22 @@ impl Pair<'_> {
             let old_trust = old.and_then(RoleAccess::trust).unwrap_or(&empty);
             let new_trust = new.and_then(RoleAccess::trust).unwrap_or(&empty);
             let arn = new.or(old).map(|a| a.arn.clone()).unwrap_or_default();
-            self.trust(Way::Gained, new_trust, old_trust, &arn, new.or(old), out);
-            self.trust(Way::Lost, old_trust, new_trust, &arn, old.or(new), out);
+            self.trust(
+                Way::Gained,
+                new_trust,
+                old_trust,
+                &arn,
+                (new.or(old), old),
+                out,
+            );
+            self.trust(
+                Way::Lost,
+                old_trust,
+                new_trust,
+                &arn,
+                (old.or(new), new),
+                out,
+            );
         }
         // The same documents and managed policies grant the same: nothing to search.
         let same_grants = old.zip(new).is_some_and(|(o, n)| {
@@ -441,131 +501,201 @@ impl Pair<'_> {
         if !same_grants {
             let old_all = old.map_or(&empty, |a| &a.grants().all);
             let new_all = new.map_or(&empty, |a| &a.grants().all);
-            if let Some(new) = new {
-                self.grants(Way::Gained, new, new_all, old_all, out);
+            if let Some(after) = new {
+                self.grants(Way::Gained, after, old, (new_all, old_all), out);
             }
-            if let Some(old) = old {
-                self.grants(Way::Lost, old, old_all, new_all, out);
+            if let Some(before) = old {
+                self.grants(Way::Lost, before, new, (old_all, new_all), out);
             }
         }
         self.unknown_managed(old, new, out);
         self.boundary(old, new, out);
     }
 
-    /// Owned versus `existing`, and the role's name.
+    /// Owned versus `existing`, and which IAM role it is: the partition, the account and the
+    /// name, whatever its case and path (IAM role names are unique in an account whatever the
+    /// path), so `existing "shared-agent"` and its ARN with a path name one role.
     fn role_itself(&self, old: &RoleAccess<'_>, new: &RoleAccess<'_>, out: &mut Vec<Change>) {
         let (was, is) = (old.role.is_existing(), new.role.is_existing());
         let old_at = self.place(Way::Lost, old.role.name_loc);
         let new_at = self.place(Way::Gained, new.role.name_loc);
-        if was != is {
-            let text = if is {
-                format!(
-                    "{} is now the existing role `{}`, no longer runnerc's: its trust and its other policies are its owner's, unknown to runnerc {}",
-                    self.subject(),
-                    new.role.name,
-                    self.at(Way::Gained, &new_at)
-                )
-            } else {
-                format!(
-                    "{} is now runnerc's own role `{}`, no longer the existing role `{}`: runnerc writes its trust, and the existing role's other policies no longer apply {}",
-                    self.subject(),
-                    new.role.name,
-                    old.role.name,
-                    self.at(Way::Gained, &new_at)
-                )
-            };
-            out.push(self.change(
-                Part::Role,
-                ChangeKind::Changed,
-                Some(old_at),
-                Some(new_at),
-                text,
-            ));
-        } else if !old.role.name.eq_ignore_ascii_case(&new.role.name) || old.arn != new.arn {
-            let text = format!(
+        let text = if was != is && is {
+            format!(
+                "{} is now the existing role `{}`, no longer runnerc's: its trust and its other policies are its owner's, unknown to runnerc {}",
+                self.subject(),
+                new.role.name,
+                self.at(Way::Gained, &new_at)
+            )
+        } else if was != is {
+            format!(
+                "{} is now runnerc's own role `{}`, no longer the existing role `{}`: runnerc writes its trust, and the existing role's other policies no longer apply {}",
+                self.subject(),
+                new.role.name,
+                old.role.name,
+                self.at(Way::Gained, &new_at)
+            )
+        } else if old.runner.role_identity(self.kind) != new.runner.role_identity(self.kind) {
+            format!(
                 "{} is now `{}` (was `{}`): another IAM role {}",
                 self.subject(),
                 new.arn,
                 old.arn,
                 self.at(Way::Gained, &new_at)
-            );
-            out.push(self.change(
-                Part::Role,
-                ChangeKind::Changed,
-                Some(old_at),
-                Some(new_at),
-                text,
-            ));
-        }
+            )
+        } else {
+            return;
+        };
+        out.push(self.change(
+            Part::Role,
+            ChangeKind::Changed,
+            Some(old_at),
+            Some(new_at),
+            text,
+        ));
     }
 
-    /// Description, session duration and tags: settings, not access.
+    /// Name (its case), path, description, session duration and tags: settings, not access,
+    /// each at the line that writes it.
     fn settings(&self, old: &RoleAccess<'_>, new: &RoleAccess<'_>, out: &mut Vec<Change>) {
-        let show =
-            |value: Option<String>| value.map_or_else(|| "none".to_owned(), |v| format!("`{v}`"));
-        let mut settings: Vec<(&str, Option<String>, Option<String>)> = vec![
+        let (before, after) = (old.role, new.role);
+        // A path is compared where both sides know it (an `existing` role named without its
+        // ARN has a stand-in path).
+        let path = |role: &Role| match role.ownership {
+            Ownership::Existing { path_known: false } => None,
+            _ => Some(role.path.clone()),
+        };
+        let known = path(before).is_some() && path(after).is_some();
+        let seconds = |s: u32| format!("{s} s");
+        let settings = [
+            (
+                "name",
+                Setting::new(Some(before.name.clone()), Some(before.name_loc)),
+                Setting::new(Some(after.name.clone()), Some(after.name_loc)),
+            ),
+            (
+                "path",
+                Setting::new(path(before).filter(|_| known), before.lines.path),
+                Setting::new(path(after).filter(|_| known), after.lines.path),
+            ),
             (
                 "description",
-                old.role.description.clone(),
-                new.role.description.clone(),
+                Setting::new(before.description.clone(), before.lines.description),
+                Setting::new(after.description.clone(), after.lines.description),
             ),
             (
                 "maximum session duration",
-                old.role.max_session_duration.map(|s| format!("{s} s")),
-                new.role.max_session_duration.map(|s| format!("{s} s")),
+                Setting::new(
+                    before.max_session_duration.map(seconds),
+                    before.lines.max_session_duration,
+                ),
+                Setting::new(
+                    after.max_session_duration.map(seconds),
+                    after.lines.max_session_duration,
+                ),
             ),
         ];
-        let tags = |runner: &Runner, role: &Role| {
-            if role.is_existing() {
-                None
-            } else {
-                Some(
-                    runner
-                        .role_tags()
-                        .iter()
-                        .map(|t| format!("{}={}", t.key, t.value))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                )
-            }
-        };
-        settings.push((
-            "tags",
-            tags(old.runner, old.role),
-            tags(new.runner, new.role),
-        ));
-        let at = self.place(Way::Gained, new.role.name_loc);
+        // Another role altogether is the `role` change; its name and path are not settings.
+        let same_role = old.runner.role_identity(self.kind) == new.runner.role_identity(self.kind);
         for (what, before, after) in settings {
-            if before != after {
-                let text = format!(
-                    "{} {what}: {} (was {}) {}",
-                    self.subject(),
-                    show(after),
-                    show(before),
-                    self.at(Way::Gained, &at)
-                );
-                out.push(self.change(
-                    Part::Settings,
-                    ChangeKind::Changed,
-                    Some(self.place(Way::Lost, old.role.name_loc)),
-                    Some(at.clone()),
-                    text,
-                ));
+            let of_identity = matches!(what, "name" | "path");
+            if before.value != after.value && (same_role || !of_identity) {
+                out.push(self.setting(what, before, after, new));
             }
+        }
+        if !before.is_existing() && !after.is_existing() {
+            self.tags(&old.runner.role_tags(), &new.runner.role_tags(), out);
+        }
+    }
+
+    /// A setting that differs, cited where the new side writes it, else where the old side did
+    /// (it is removed), else at the role's name.
+    fn setting(&self, what: &str, before: Setting, after: Setting, new: &RoleAccess<'_>) -> Change {
+        let show = |value: &Option<String>| {
+            value
+                .as_ref()
+                .map_or_else(|| "none".to_owned(), |v| format!("`{v}`"))
+        };
+        let old_at = before.line.map(|loc| self.place(Way::Lost, loc));
+        let new_at = after.line.map(|loc| self.place(Way::Gained, loc));
+        let cited = match (&new_at, &old_at) {
+            (Some(at), _) => self.at(Way::Gained, at),
+            (None, Some(at)) => self.at(Way::Lost, at),
+            (None, None) => self.at(Way::Gained, &self.place(Way::Gained, new.role.name_loc)),
+        };
+        let text = format!(
+            "{} {what}: {} (was {}) {cited}",
+            self.subject(),
+            show(&after.value),
+            show(&before.value),
+        );
+        self.change(Part::Settings, ChangeKind::Changed, old_at, new_at, text)
+    }
+
+    /// The tags of a role runnerc creates, key by key (IAM tells keys apart ignoring case), each
+    /// at its `tag` line.
+    fn tags(&self, before: &[Tag], after: &[Tag], out: &mut Vec<Change>) {
+        let find = |tags: &'_ [Tag], key: &str| -> Option<usize> {
+            tags.iter().position(|t| t.key.eq_ignore_ascii_case(key))
+        };
+        for tag in before {
+            if find(after, &tag.key).is_none() {
+                let at = self.place(Way::Lost, tag.written);
+                let text = format!(
+                    "{} tag `{}` removed (was `{}`) {}",
+                    self.subject(),
+                    tag.key,
+                    tag.value,
+                    self.at(Way::Lost, &at)
+                );
+                out.push(self.change(Part::Settings, ChangeKind::Changed, Some(at), None, text));
+            }
+        }
+        for tag in after {
+            let at = self.place(Way::Gained, tag.written);
+            let text = match find(before, &tag.key).map(|i| &before[i]) {
+                None => format!(
+                    "{} tag `{}` added: `{}` {}",
+                    self.subject(),
+                    tag.key,
+                    tag.value,
+                    self.at(Way::Gained, &at)
+                ),
+                Some(was) if was.key == tag.key && was.value == tag.value => continue,
+                Some(was) if was.key == tag.key => format!(
+                    "{} tag `{}`: `{}` (was `{}`) {}",
+                    self.subject(),
+                    tag.key,
+                    tag.value,
+                    was.value,
+                    self.at(Way::Gained, &at)
+                ),
+                Some(was) => format!(
+                    "{} tag `{}`: `{}` (was `{}`: `{}`) {}",
+                    self.subject(),
+                    tag.key,
+                    tag.value,
+                    was.key,
+                    was.value,
+                    self.at(Way::Gained, &at)
+                ),
+            };
+            let was_at = find(before, &tag.key).map(|i| self.place(Way::Lost, before[i].written));
+            out.push(self.change(Part::Settings, ChangeKind::Changed, was_at, Some(at), text));
         }
     }
 
     /// Who may assume the role: each principal of `from` that `to` does not admit as widely.
+    /// `sides` are the role of `from`'s side and the other side's.
     fn trust(
         &self,
         way: Way,
         from: &Policy,
         to: &Policy,
         arn: &str,
-        access: Option<&RoleAccess<'_>>,
+        sides: (Option<&RoleAccess<'_>>, Option<&RoleAccess<'_>>),
         out: &mut Vec<Change>,
     ) {
-        let Some(access) = access else { return };
+        let (Some(access), other) = sides else { return };
         let (allowing, denying) = (from, to);
         for statement in &from.statements {
             if statement.effect != Effect::Allow {
@@ -592,11 +722,23 @@ impl Pair<'_> {
                         )
                     });
                     let Some(found) = found else { continue };
-                    let had = to
+                    let admitting: Vec<&Statement> = to
                         .statements
                         .iter()
-                        .any(|s| target_covered(s, Target::Principal(kind, who)));
-                    let loc = trust_line(access, who);
+                        .filter(|s| target_covered(s, Target::Principal(kind, who)))
+                        .collect();
+                    let had = !admitting.is_empty();
+                    // Weaker (stronger) when the other side's conditions hold all of these and
+                    // more; otherwise other conditions (another region, say).
+                    let (weaker, stronger) = if admitting
+                        .iter()
+                        .all(|s| statement.conditions.is_subset(&s.conditions))
+                    {
+                        ("weaker", "stronger")
+                    } else {
+                        ("other", "other")
+                    };
+                    let loc = trust_line(access, other, who);
                     let place = self.place(way, loc);
                     let conditions = texts(&statement.conditions);
                     let text = match (way, had) {
@@ -607,7 +749,7 @@ impl Pair<'_> {
                             self.at(way, &place)
                         ),
                         (Way::Gained, true) => format!(
-                            "{} may be assumed by {kind} `{who}` under weaker conditions: {} {}",
+                            "{} may be assumed by {kind} `{who}` under {weaker} conditions: {} {}",
                             self.subject(),
                             condition_words(&conditions, "no condition"),
                             self.at(way, &place)
@@ -618,7 +760,7 @@ impl Pair<'_> {
                             self.at(way, &place)
                         ),
                         (Way::Lost, true) => format!(
-                            "{} may be assumed by {kind} `{who}` only under stronger conditions than {} {}",
+                            "{} may be assumed by {kind} `{who}` only under {stronger} conditions than {} {}",
                             self.subject(),
                             condition_words(&conditions, "none"),
                             self.at(way, &place)
@@ -635,13 +777,14 @@ impl Pair<'_> {
         }
     }
 
-    /// The requests of `from`'s known policies that `to`'s do not allow.
+    /// The requests of `from`'s known policies that `to`'s do not allow. `other` is the
+    /// other side's role, where the line that dropped an implicit default policy is.
     fn grants(
         &self,
         way: Way,
         access: &RoleAccess<'_>,
-        from: &Policy,
-        to: &Policy,
+        other: Option<&RoleAccess<'_>>,
+        (from, to): (&Policy, &Policy),
         out: &mut Vec<Change>,
     ) {
         let grants = access.grants();
@@ -688,41 +831,86 @@ impl Pair<'_> {
                             }
                         }
                         let Some(found) = first else { continue };
-                        let place = self.place(way, loc);
-                        let part = match source {
-                            From::Inline(_) => Part::Policy,
-                            From::Managed(_) => Part::Managed,
+                        let proof = Proof {
+                            statement,
+                            actions: &actions,
+                            resources: &proven,
+                            found,
                         };
-                        let conditions = texts(&statement.conditions);
-                        let actions: Vec<String> =
-                            actions.iter().map(|a| (*a).to_owned()).collect();
-                        let verb = if way == Way::Gained { "gains" } else { "loses" };
-                        let small = small_gain(way, &proven, to);
-                        let weaker = condition_change(way, statement, &found.action, proven[0], to);
-                        let text = format!(
-                            "{} {verb} {} on {}{}{}{} {}",
-                            self.subject(),
-                            actions.join(", "),
-                            proven
-                                .iter()
-                                .map(|r| short(r))
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                            when(&conditions),
-                            weaker,
-                            small,
-                            self.at(way, &place)
-                        );
-                        let mut change = self.directed(way, part, place, text);
-                        change.actions = actions;
-                        change.resources = proven.iter().map(|r| (*r).to_owned()).collect();
-                        change.conditions = conditions;
-                        change.witness = Some(found);
-                        out.push(change);
+                        out.push(self.grant_change(way, access, other, source, loc, proof, to));
                     }
                 }
             }
         }
+    }
+
+    /// The change of a proven grant, at the spec line that causes it: its own side's line, or,
+    /// for a default managed policy the spec does not write, the other side's line that
+    /// replaced it (its `managed-policy`, `image` or `logs` line, or its `existing` role).
+    #[allow(clippy::too_many_arguments)]
+    fn grant_change(
+        &self,
+        way: Way,
+        access: &RoleAccess<'_>,
+        other: Option<&RoleAccess<'_>>,
+        source: &From<'_>,
+        loc: Loc,
+        proof: Proof<'_>,
+        to: &Policy,
+    ) -> Change {
+        let Proof {
+            statement,
+            actions,
+            resources: proven,
+            found,
+        } = proof;
+        let own_place = self.place(way, loc);
+        let replaced_by = match source {
+            From::Managed(_) if loc == access.runner.name_loc => other.and_then(replacing_line),
+            _ => None,
+        };
+        let (cited_way, cited) = match replaced_by {
+            Some(line) => (way.other(), self.place(way.other(), line)),
+            None => (way, own_place.clone()),
+        };
+        let part = match source {
+            From::Inline(_) => Part::Policy,
+            From::Managed(_) => Part::Managed,
+        };
+        let conditions = texts(&statement.conditions);
+        let actions: Vec<String> = actions.iter().map(|a| (*a).to_owned()).collect();
+        let verb = if way == Way::Gained { "gains" } else { "loses" };
+        let small = small_gain(way, proven, to);
+        let weaker = condition_change(way, statement, &found.action, proven[0], to);
+        let others = other_account_policies(access.runner, proven);
+        let text = format!(
+            "{} {verb} {} on {}{}{}{}{} {}",
+            self.subject(),
+            actions.join(", "),
+            proven
+                .iter()
+                .map(|r| short(r))
+                .collect::<Vec<_>>()
+                .join(", "),
+            when(&conditions),
+            weaker,
+            small,
+            other_account_words(way, &others),
+            self.at(cited_way, &cited)
+        );
+        let mut change = self.directed(way, part, own_place, text);
+        if replaced_by.is_some() {
+            match cited_way {
+                Way::Gained => change.new = Some(cited),
+                Way::Lost => change.old = Some(cited),
+            }
+        }
+        change.actions = actions;
+        change.resources = proven.iter().map(|r| (*r).to_owned()).collect();
+        change.conditions = conditions;
+        change.witness = Some(found);
+        change.other_account_policies = others;
+        change
     }
 
     /// Managed policies runnerc cannot read: compared by ARN.
@@ -777,8 +965,16 @@ impl Pair<'_> {
         if before == after {
             return;
         }
-        let old_at = self.place(Way::Lost, old.role.name_loc);
-        let new_at = self.place(Way::Gained, new.role.name_loc);
+        // Each side's `permissions-boundary` line, else its role's name.
+        let line = |access: &RoleAccess<'_>| {
+            access
+                .role
+                .lines
+                .permissions_boundary
+                .unwrap_or(access.role.name_loc)
+        };
+        let old_at = self.place(Way::Lost, line(old));
+        let new_at = self.place(Way::Gained, line(new));
         let (kind, text) = match (before, after) {
             (Some(was), None) => (
                 ChangeKind::Gains,
@@ -813,9 +1009,20 @@ impl Pair<'_> {
 }
 
 /// The spec line of a trust principal: its `trust service` line, the `trust conditions off`
-/// line for the ECS statement when the conditions are off, else the runner's name.
-fn trust_line(access: &RoleAccess<'_>, who: &str) -> Loc {
-    let trust = &access.runner.trust;
+/// line for the ECS statement when the conditions are off, else the line its conditions' values
+/// come from when it differs from the other side's (`region`, then `account`), else the
+/// runner's name.
+fn trust_line(access: &RoleAccess<'_>, other: Option<&RoleAccess<'_>>, who: &str) -> Loc {
+    let (runner, trust) = (access.runner, &access.runner.trust);
+    let conditions_from = other.and_then(|other| {
+        if other.runner.region != runner.region {
+            Some(runner.region_written)
+        } else if other.runner.account != runner.account {
+            Some(runner.account_written)
+        } else {
+            None
+        }
+    });
     trust
         .extra_services
         .iter()
@@ -823,7 +1030,60 @@ fn trust_line(access: &RoleAccess<'_>, who: &str) -> Loc {
         .find(|(service, _)| *service == who)
         .map(|(_, loc)| *loc)
         .or(trust.conditions_off_written)
-        .unwrap_or(access.runner.name_loc)
+        .or(conditions_from)
+        .unwrap_or(runner.name_loc)
+}
+
+/// The line of a role that stands in place of the default managed policy (which the other side
+/// attaches without writing it): the `existing` role, else its first `managed-policy`, `image`
+/// or `logs` line.
+fn replacing_line(access: &RoleAccess<'_>) -> Option<Loc> {
+    let role = access.role;
+    if role.is_existing() {
+        return Some(role.name_loc);
+    }
+    role.managed_policies_written
+        .iter()
+        .copied()
+        .find(|loc| *loc != access.runner.name_loc)
+        .or(role.image.as_ref().map(|image| image.written))
+        .or(role.logs.as_ref().map(|logs| logs.written))
+}
+
+/// The policies of other accounts (`build`'s `bucket-policy-*.json`, ...) that name the
+/// resources, each once.
+fn other_account_policies(runner: &Runner, resources: &[&str]) -> Vec<OtherAccountPolicy> {
+    let mut out: Vec<OtherAccountPolicy> = Vec::new();
+    for resource in resources {
+        if let Some((what, account)) = other_accounts::foreign_with_owner(runner, resource) {
+            let policy = OtherAccountPolicy {
+                account: account.to_owned(),
+                file: what.file(),
+                words: what.policy_words(),
+            };
+            if !out.contains(&policy) {
+                out.push(policy);
+            }
+        }
+    }
+    out
+}
+
+/// `; account 444455556666's bucket policy changes too: re-apply ... there`, or nothing.
+fn other_account_words(way: Way, policies: &[OtherAccountPolicy]) -> String {
+    let what = match way {
+        Way::Gained => "",
+        Way::Lost => " to drop the grant",
+    };
+    policies
+        .iter()
+        .map(|p| {
+            format!(
+                "; account {}'s {} changes too: re-apply `{}` there{what}",
+                p.account, p.words, p.file
+            )
+        })
+        .collect()
 }
 
 /// The spec line that put `resource` in the statement at `position` of a source.

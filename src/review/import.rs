@@ -784,6 +784,7 @@ fn loss(
         resources: vec![resource.to_owned()],
         conditions: Vec::new(),
         witness: Some(found),
+        other_account_policies: Vec::new(),
         old: None,
         new: None,
         text,

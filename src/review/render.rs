@@ -45,7 +45,7 @@ pub fn summary(report: &Report) -> String {
     let mut counts: Vec<String> = Vec::new();
     for kind in [
         VerdictKind::Broader,
-        VerdictKind::Both,
+        VerdictKind::BroaderAndNarrower,
         VerdictKind::Narrower,
         VerdictKind::Added,
         VerdictKind::Removed,
@@ -113,7 +113,11 @@ pub fn json(report: &Report) -> String {
 /// The overall verdict: broader when any role may gain, else narrower, else unchanged.
 fn headline(report: &Report) -> &'static str {
     let any = |kinds: &[VerdictKind]| report.verdicts.iter().any(|v| kinds.contains(&v.verdict));
-    if any(&[VerdictKind::Broader, VerdictKind::Both, VerdictKind::Added]) {
+    if any(&[
+        VerdictKind::Broader,
+        VerdictKind::BroaderAndNarrower,
+        VerdictKind::Added,
+    ]) {
         "broader"
     } else if any(&[VerdictKind::Narrower, VerdictKind::Removed]) {
         "narrower"
