@@ -7,7 +7,6 @@
 //! runner's role names; completion offers the keywords the grammar accepts at the cursor.
 //! Positions are in the encoding negotiated with the client (UTF-16 unless it offers UTF-8).
 
-mod keywords;
 pub mod position;
 pub mod transport;
 
@@ -15,6 +14,7 @@ use crate::ast::{RunnerDecl, Span};
 use crate::compile::{Compilation, compile};
 use crate::diag::{self, Severity, Sources};
 use crate::lower::iam;
+use crate::parse::keywords;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams,
@@ -387,10 +387,10 @@ impl Server<'_> {
                     typed,
                     keyword.to_owned(),
                 ))),
-                documentation: keywords::documentation(keyword).map(|doc| {
+                documentation: keywords::find(keyword).map(|keyword| {
                     lsp_types::Documentation::MarkupContent(MarkupContent {
                         kind: MarkupKind::Markdown,
-                        value: doc.to_owned(),
+                        value: keyword.documentation.to_owned(),
                     })
                 }),
                 ..Default::default()
@@ -635,7 +635,7 @@ fn hover_at(document: &Document, offset: usize) -> Option<(String, Span)> {
         if text[line_start..span.start].contains('#') {
             return None;
         }
-        return Some((keywords::documentation(word)?.to_owned(), span));
+        return Some((keywords::find(word)?.documentation.to_owned(), span));
     };
     let runner = document
         .compilation
@@ -690,7 +690,7 @@ fn hover_at(document: &Document, offset: usize) -> Option<(String, Span)> {
     if in_string_or_comment(text, decl.span.start, span.start) {
         return None;
     }
-    Some((keywords::documentation(word)?.to_owned(), span))
+    Some((keywords::find(word)?.documentation.to_owned(), span))
 }
 
 /// A value written in a statement, and which one it is.

@@ -1,12 +1,13 @@
 //! The words of syntax errors: what was expected and found, in the words a user writes, "did
 //! you mean", a string or block never closed; and the words of a bad escape.
 
-use super::Rule;
 use super::recover::{error_position, statement_at};
 use super::scan::{runaway_string, unclosed_brace, unclosed_string};
+use super::{Rule, keywords};
 use crate::ast::Span;
 use crate::diag::{Code, Diagnostic, FileId, Loc};
 use pest::error::ErrorVariant;
+use std::borrow::Cow;
 
 /// The diagnostic of pest's error, and the statement to blank out to recover from it (`None`
 /// when recovery cannot step over it: a string never closed, a block open at the end).
@@ -102,21 +103,14 @@ pub(super) fn syntax_error(
 fn closest_keyword(word: &str, positives: &[Rule]) -> Option<&'static str> {
     // Keywords are lower case: `Region` is one edit from nothing but still deserves the hint.
     let lower = word.to_ascii_lowercase();
-    let candidates = positives.iter().flat_map(|rule| keyword_of(*rule));
+    let candidates = positives
+        .iter()
+        .flat_map(|rule| keywords::words_starting(*rule));
     let (distance, keyword) = candidates
         .map(|keyword| (edit_distance(&lower, keyword), keyword))
         .min()?;
     let limit = if keyword.len() <= 4 { 1 } else { 2 };
     (distance <= limit && word != keyword).then_some(keyword)
-}
-
-/// The keywords a rule starts with, as written.
-pub(super) fn keyword_of(rule: Rule) -> Vec<&'static str> {
-    let word = rule_word(rule);
-    if !word.starts_with('`') || word == "`{`" || word == "`}`" || word == "`*`" {
-        return Vec::new();
-    }
-    word.split(" or ").map(|w| w.trim_matches('`')).collect()
 }
 
 /// Levenshtein distance, for "did you mean".
@@ -157,74 +151,41 @@ fn describe_found(text: &str, position: usize) -> (String, usize) {
 
 /// Turns pest's rule names into the words a user writes, as one list: "`a`, `b` or `c`".
 fn expected_words(rules: &[Rule]) -> String {
-    let mut words: Vec<&str> = Vec::new();
-    for word in rules.iter().map(|rule| rule_word(*rule)) {
+    let mut words: Vec<Cow<'static, str>> = Vec::new();
+    for word in rules.iter().map(|rule| rule_words(*rule)) {
         if !words.contains(&word) {
             words.push(word);
         }
     }
     // A closing brace reads best last: "expected `secret`, `tag` or `}`".
-    words.sort_by_key(|word| *word == "`}`");
+    words.sort_by_key(|word| word == "`}`");
     match words.as_slice() {
         [] => "something else".to_owned(),
-        [one] => (*one).to_owned(),
+        [one] => one.to_string(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
 }
 
-fn rule_word(rule: Rule) -> &'static str {
-    match rule {
-        Rule::file | Rule::runner | Rule::kw_runner => "`runner`",
-        Rule::account | Rule::kw_account => "`account`",
-        Rule::region | Rule::kw_region => "`region`",
-        Rule::secret | Rule::kw_secret => "`secret`",
-        Rule::agent_secret | Rule::kw_agent => "`agent`",
+/// What a rule is called in a syntax error: the keywords it starts with (`` `on` or `off` ``),
+/// else what it matches (a quoted string, `{`).
+pub(super) fn rule_words(rule: Rule) -> Cow<'static, str> {
+    let keywords: Vec<String> = keywords::words_starting(rule)
+        .map(|word| format!("`{word}`"))
+        .collect();
+    if !keywords.is_empty() {
+        return Cow::Owned(keywords.join(" or "));
+    }
+    Cow::Borrowed(match rule {
         Rule::every_secret => "`*`",
-        Rule::secret_kms | Rule::destination_kms | Rule::kw_kms => "`kms`",
-        Rule::secret_env => "`{`",
-        Rule::env | Rule::kw_env => "`env`",
-        Rule::env_key | Rule::kw_key => "`key`",
-        Rule::env_version_stage | Rule::kw_version_stage => "`version-stage`",
-        Rule::env_version_id | Rule::kw_version_id => "`version-id`",
-        Rule::destination | Rule::kw_destination => "`destination`",
-        Rule::kw_s3 => "`s3`",
-        Rule::bucket | Rule::kw_bucket => "`bucket`",
-        Rule::prefix | Rule::kw_prefix => "`prefix`",
-        Rule::owner | Rule::kw_owner => "`owner`",
-        Rule::trust_service | Rule::trust_conditions | Rule::kw_trust => "`trust`",
-        Rule::kw_service => "`service`",
-        Rule::kw_conditions => "`conditions`",
-        Rule::switch | Rule::kw_on | Rule::kw_off => "`on` or `off`",
-        Rule::task_role | Rule::existing_task_role | Rule::kw_task => "`task`",
-        Rule::execution_role | Rule::existing_execution_role | Rule::kw_execution => "`execution`",
-        Rule::kw_existing => "`existing`",
-        Rule::kw_role => "`role`",
-        Rule::role_name | Rule::kw_name => "`name`",
-        Rule::role_path | Rule::kw_path => "`path`",
-        Rule::role_description | Rule::kw_description => "`description`",
-        Rule::permissions_boundary | Rule::kw_permissions_boundary => "`permissions-boundary`",
-        Rule::max_session_duration | Rule::kw_max_session_duration => "`max-session-duration`",
-        Rule::managed_policy | Rule::kw_managed_policy => "`managed-policy`",
-        Rule::role_image | Rule::kw_image => "`image`",
-        Rule::role_logs | Rule::kw_logs => "`logs`",
-        Rule::kw_none => "`none`",
-        Rule::kw_default => "`default`",
-        Rule::tag | Rule::kw_tag => "`tag`",
+        Rule::secret_env | Rule::open_brace => "`{`",
+        Rule::close_brace => "`}`",
         Rule::string => "a quoted string",
         Rule::integer => "a whole number",
         Rule::EOI => "the end of the file",
-        Rule::open_brace => "`{`",
-        Rule::close_brace => "`}`",
-        // Silent rules never reach an error; named here so the match stays exhaustive.
-        Rule::WHITESPACE
-        | Rule::COMMENT
-        | Rule::statement
-        | Rule::secret_target
-        | Rule::env_option
-        | Rule::destination_field
-        | Rule::role_field
-        | Rule::word_char => "a statement",
-    }
+        // Silent rules never reach an error; the keyword table's tests keep every other rule
+        // out of here.
+        _ => "a statement",
+    })
 }
 
 /// A syntax error that ends the list at `max`, with a note at `next`, where the next one is.

@@ -19,7 +19,7 @@
 //! - [`scan`]: the text read without pest (braces, strings, tokens), to cut a file into runner
 //!   blocks and to find where an error stands.
 
-mod keywords;
+pub mod keywords;
 mod messages;
 mod recover;
 mod scan;

@@ -1,8 +1,8 @@
 //! Every syntax error of a text in one run. Pest stops at the first error; recovery blanks out
 //! the statement it stands in and parses again, until the text parses.
 
-use super::scan::{STATEMENT_WORDS, Token, TokenKind, tokens};
-use super::{Rule, RunnerParser, messages, walk};
+use super::scan::{Token, TokenKind, tokens};
+use super::{Rule, RunnerParser, keywords, messages, walk};
 use crate::ast::Span;
 use crate::diag::{Diagnostic, FileId, Loc};
 use pest::Parser as _;
@@ -100,7 +100,7 @@ pub(super) fn statement_at(
         return Some(position.min(tokens[at].start)..end);
     }
     let keyword = tokens[..at].iter().rposition(|token| {
-        token.kind == TokenKind::Word && STATEMENT_WORDS.contains(&&text[token.start..token.end])
+        token.kind == TokenKind::Word && keywords::leads(&text[token.start..token.end])
     })?;
     let before = tokens[at - 1].end;
     let first_on_its_line = text[before..position].contains('\n');

@@ -2,6 +2,8 @@
 //! runner blocks with them (to parse pieces in parallel, and to recover block by block), and a
 //! syntax error finds with them the statement or string it stands in.
 
+use super::keywords;
+
 /// A token, as recovery sees the text: a string, a brace, or a run of other characters.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum TokenKind {
@@ -260,34 +262,6 @@ pub(super) struct StringLiteral {
     pub(super) line_end: usize,
 }
 
-/// Words that start a statement or field, and so do not stand at the start of a line of a
-/// string's text.
-pub(super) const STATEMENT_WORDS: &[&str] = &[
-    "runner",
-    "account",
-    "region",
-    "secret",
-    "agent",
-    "destination",
-    "bucket",
-    "prefix",
-    "kms",
-    "owner",
-    "trust",
-    "task",
-    "execution",
-    "name",
-    "path",
-    "description",
-    "permissions-boundary",
-    "max-session-duration",
-    "managed-policy",
-    "image",
-    "logs",
-    "env",
-    "tag",
-];
-
 /// The string literals of a text, quotes paired as the grammar pairs them, comments skipped.
 fn string_literals(text: &str) -> impl Iterator<Item = StringLiteral> + '_ {
     let bytes = text.as_bytes();
@@ -348,7 +322,7 @@ fn reads_as_statement(line: &str) -> bool {
     if line.starts_with('}') {
         return true;
     }
-    STATEMENT_WORDS.iter().any(|word| {
+    keywords::leading_words().any(|word| {
         line.strip_prefix(word).is_some_and(|rest| {
             rest.is_empty() || rest.starts_with([' ', '\t', '"', '{', '\r', '*'])
         })

@@ -244,3 +244,15 @@ fn blocks_recover_where_braces_and_quotes_stop_balancing() {
     );
     assert_eq!(pieces(""), [""]);
 }
+
+#[test]
+fn a_string_left_open_before_an_env_option_is_reported_where_it_opened() {
+    // `version-stage` begins an option of `env`: a line that starts with it is not a string's.
+    let text = "runner \"a\" {\n  agent secret \"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf\" {\n    env \"DB\" key \"password\n    version-stage \"AWSPREVIOUS\"\n  }\n}\n";
+    let errors = parse(text, 0).unwrap_err();
+    assert_eq!(errors[0].loc.span.start, text.find("\"password").unwrap());
+    assert_eq!(
+        errors[0].message, "this string runs past the end of its line",
+        "{errors:?}"
+    );
+}

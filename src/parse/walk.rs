@@ -1,8 +1,7 @@
 //! Pest's pairs to the syntax tree: one function per rule, strings unescaped, every byte span
 //! kept. The only code that walks pest's pairs.
 
-use super::Rule;
-use super::messages;
+use super::{Rule, keywords, messages};
 use crate::ast::{
     DestinationField, EnvDecl, EnvOption, ManagedPolicy, RoleDecl, RoleField, RoleKind, RunnerDecl,
     SecretDecl, SecretReader, SecretTarget, Span, Spanned, Statement, Str,
@@ -45,46 +44,7 @@ fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
 }
 
 fn is_punctuation(rule: Rule) -> bool {
-    matches!(
-        rule,
-        Rule::open_brace
-            | Rule::close_brace
-            | Rule::kw_runner
-            | Rule::kw_account
-            | Rule::kw_region
-            | Rule::kw_secret
-            | Rule::kw_agent
-            | Rule::kw_kms
-            | Rule::kw_env
-            | Rule::kw_key
-            | Rule::kw_version_stage
-            | Rule::kw_version_id
-            | Rule::kw_destination
-            | Rule::kw_s3
-            | Rule::kw_bucket
-            | Rule::kw_prefix
-            | Rule::kw_owner
-            | Rule::kw_existing
-            | Rule::kw_trust
-            | Rule::kw_service
-            | Rule::kw_conditions
-            | Rule::kw_on
-            | Rule::kw_off
-            | Rule::kw_task
-            | Rule::kw_execution
-            | Rule::kw_role
-            | Rule::kw_name
-            | Rule::kw_path
-            | Rule::kw_description
-            | Rule::kw_permissions_boundary
-            | Rule::kw_max_session_duration
-            | Rule::kw_managed_policy
-            | Rule::kw_image
-            | Rule::kw_logs
-            | Rule::kw_none
-            | Rule::kw_default
-            | Rule::kw_tag
-    )
+    matches!(rule, Rule::open_brace | Rule::close_brace) || keywords::of_rule(rule).is_some()
 }
 
 impl Walker {
