@@ -11,6 +11,29 @@ use crate::model::{
 };
 use rustc_hash::FxHashMap as HashMap;
 
+/// The code a field of a role of `kind` is refused with, if it is: what ECS does with the
+/// execution role has no place in the task role (`managed-policy`, E077; `image` and `logs`,
+/// E106). The language server asks it too, and offers no refused field in completion.
+pub fn refused_field(kind: RoleKind, keyword: &str) -> Option<Code> {
+    match (kind, keyword) {
+        (RoleKind::Task, "managed-policy") => Some(Code::ManagedPolicyOnTaskRole),
+        (RoleKind::Task, "image" | "logs") => Some(Code::ImageOrLogsOnTaskRole),
+        _ => None,
+    }
+}
+
+/// What a role block says, each field at most once.
+struct RoleFields<'a> {
+    name: Once<'a, Str>,
+    path: Once<'a, Str>,
+    description: Once<'a, Str>,
+    boundary: Once<'a, Str>,
+    duration: Once<'a, Str>,
+    managed: Vec<&'a Spanned<ManagedPolicy>>,
+    image: Once<'a, Str>,
+    logs: Once<'a, Str>,
+}
+
 impl<'a> RunnerChecker<'a> {
     /// The role of one kind: created by runnerc from its block (or defaults), or `existing`.
     /// `None` when both were written (E084).
@@ -182,6 +205,27 @@ impl<'a> RunnerChecker<'a> {
         true
     }
 
+    /// Reports a field the task role refuses, with `code` ([`refused_field`]) and where it
+    /// belongs.
+    fn refuse_field(&mut self, code: Code, field: &Spanned<RoleField>) {
+        let word = field.node.keyword();
+        let help = match &field.node {
+            RoleField::Image(v) | RoleField::Logs(v) => format!(
+                "ECS pulls the image and sends the logs with the execution role; move `{word} {}` to `execution role {{ ... }}`",
+                crate::format::quote(&v.node)
+            ),
+            _ => "the task role gets exactly the grants the spec implies; move this line to `execution role { ... }`".to_owned(),
+        };
+        let diagnostic = Diagnostic::new(
+            code,
+            self.loc(field.span),
+            format!("`{word}` belongs in the execution role"),
+        )
+        .with_label("in the task role")
+        .with_help(help);
+        self.report(diagnostic);
+    }
+
     fn role(
         &mut self,
         kind: RoleKind,
@@ -190,173 +234,21 @@ impl<'a> RunnerChecker<'a> {
         place: &Place<'_>,
     ) -> Role {
         let fields: &[Spanned<RoleField>] = decl.map_or(&[], |d| &d.fields);
-        let mut name = Once::new();
-        let mut path = Once::new();
-        let mut description = Once::new();
-        let mut boundary = Once::new();
-        let mut duration = Once::new();
-        let mut managed = Vec::new();
-        let mut image = Once::new();
-        let mut logs = Once::new();
-        for field in fields {
-            let span = field.span;
-            match &field.node {
-                RoleField::Name(v) => self.once(&mut name, "name", v, span),
-                RoleField::Path(v) => self.once(&mut path, "path", v, span),
-                RoleField::Description(v) => self.once(&mut description, "description", v, span),
-                RoleField::PermissionsBoundary(v) => {
-                    self.once(&mut boundary, "permissions-boundary", v, span)
-                }
-                RoleField::MaxSessionDuration(v) => {
-                    self.once(&mut duration, "max-session-duration", v, span)
-                }
-                RoleField::Image(v) | RoleField::Logs(v) if kind == RoleKind::Task => {
-                    let word = if matches!(field.node, RoleField::Image(_)) {
-                        "image"
-                    } else {
-                        "logs"
-                    };
-                    let diagnostic = Diagnostic::new(
-                        Code::ImageOrLogsOnTaskRole,
-                        self.loc(span),
-                        format!("`{word}` belongs in the execution role"),
-                    )
-                    .with_label("in the task role")
-                    .with_help(format!(
-                        "ECS pulls the image and sends the logs with the execution role; move `{word} {}` to `execution role {{ ... }}`",
-                        crate::format::quote(&v.node)
-                    ));
-                    self.report(diagnostic);
-                }
-                RoleField::Image(v) => self.once(&mut image, "image", v, span),
-                RoleField::Logs(v) => self.once(&mut logs, "logs", v, span),
-                RoleField::ManagedPolicy(policy) => {
-                    if kind == RoleKind::Task {
-                        let diagnostic = Diagnostic::new(
-                            Code::ManagedPolicyOnTaskRole,
-                            self.loc(span),
-                            "`managed-policy` belongs in the execution role",
-                        )
-                        .with_label("in the task role")
-                        .with_help("the task role gets exactly the grants the spec implies; move this line to `execution role { ... }`");
-                        self.report(diagnostic);
-                    } else {
-                        managed.push(policy);
-                    }
-                }
-            }
-        }
-
-        let suffix = match kind {
-            RoleKind::Task => "task-role",
-            RoleKind::Execution => "execution-role",
-        };
-        let (role_name, name_loc) = match name.value {
-            Some((value, _)) => {
-                if let Some(problem) = aws::role_name_problem(&value.node) {
-                    let diagnostic = Diagnostic::new(
-                        Code::InvalidRoleName,
-                        self.loc(value.span),
-                        format!("role name `{}` is not valid: {problem}", shown(&value.node)),
-                    )
-                    .with_label("invalid role name")
-                    .with_help("IAM role names are 1 to 64 letters, digits and `+=,.@_-`");
-                    self.report(diagnostic);
-                }
-                (value.node.clone(), self.loc(value.span))
-            }
-            None => {
-                let derived = format!("{}-{suffix}", runner.name.node);
-                let length = derived.chars().count();
-                // Characters are the runner name's own problem (E010); only the length is new.
-                if length > 64 && runner.name.node.chars().all(aws::is_iam_name_char) {
-                    let diagnostic = Diagnostic::new(
-                        Code::InvalidRoleName,
-                        self.loc(runner.name.span),
-                        format!(
-                            "the {} name `{}` made from this runner name is {length} characters long, more than IAM's 64",
-                            kind.keyword(),
-                            shown(&derived)
-                        ),
-                    )
-                    .with_label(format!("makes a {length}-character role name"))
-                    .with_help(format!(
-                        "shorten the runner name, or set `name` in `{} {{ ... }}`",
-                        kind.keyword()
-                    ));
-                    self.report(diagnostic);
-                }
-                (derived, self.loc(runner.name.span))
-            }
-        };
-
-        let role_path = match path.value {
-            Some((value, _)) => {
-                if let Some(problem) = aws::role_path_problem(&value.node) {
-                    let diagnostic = Diagnostic::new(
-                        Code::InvalidRolePath,
-                        self.loc(value.span),
-                        format!("role path `{}` is not valid: {problem}", shown(&value.node)),
-                    )
-                    .with_label("invalid path")
-                    .with_help("a path is `/` or starts and ends with `/`, like `/streaming/`");
-                    self.report(diagnostic);
-                }
-                value.node.clone()
-            }
-            None => "/".to_owned(),
-        };
-        if role_path != "/" && role_path.len() + role_name.len() > 64 {
-            let total = role_path.len() + role_name.len();
-            let diagnostic = Diagnostic::new(
-                Code::LongSwitchRoleName,
-                name_loc,
-                format!(
-                    "the {} path and name together are {total} characters, too long for the console's Switch Role",
-                    kind.keyword()
-                ),
-            )
-            .with_label(format!("`{}{}`", shown(&role_path), shown(&role_name)))
-            .with_help("the role works; only the console's Switch Role feature needs path and name within 64 characters");
-            self.report(diagnostic);
-        }
-
-        if let Some((value, _)) = description.value
-            && let Some(problem) = aws::description_problem(&value.node)
-        {
-            let diagnostic = Diagnostic::new(
-                Code::InvalidDescription,
-                self.loc(value.span),
-                format!("the {} description is not valid: {problem}", kind.keyword()),
-            )
-            .with_label("invalid description")
-            .with_help(
-                "IAM takes up to 1000 characters of printable Latin-1 text, tabs and line breaks",
-            );
-            self.report(diagnostic);
-        }
-
-        let max_session_duration = duration.value.and_then(|(digits, _)| {
-            let seconds = digits
-                .node
-                .parse::<u32>()
-                .ok()
-                .filter(|s| (3600..=43200).contains(s));
-            if seconds.is_none() {
-                let diagnostic = Diagnostic::new(
-                    Code::InvalidSessionDuration,
-                    self.loc(digits.span),
-                    format!(
-                        "`max-session-duration {}` is outside 3600 to 43200 seconds",
-                        shown(&digits.node)
-                    ),
-                )
-                .with_label("out of range")
-                .with_help("IAM allows 1 to 12 hours: 3600 to 43200 seconds");
-                self.report(diagnostic);
-            }
-            seconds
-        });
+        let RoleFields {
+            name,
+            path,
+            description,
+            boundary,
+            duration,
+            managed,
+            image,
+            logs,
+        } = self.role_fields(kind, fields);
+        let (role_name, name_loc) = self.role_name(kind, name, runner);
+        let role_path = self.role_path(path);
+        self.switch_role_length(kind, &role_path, &role_name, name_loc);
+        self.description(kind, &description);
+        let max_session_duration = self.session_duration(duration);
 
         let permissions_boundary = boundary
             .value
@@ -395,6 +287,183 @@ impl<'a> RunnerChecker<'a> {
             image,
             logs,
         }
+    }
+
+    /// The fields written in a role block, each at most once; a field the role refuses is
+    /// reported here ([`refused_field`]).
+    fn role_fields(&mut self, kind: RoleKind, fields: &'a [Spanned<RoleField>]) -> RoleFields<'a> {
+        let mut written = RoleFields {
+            name: Once::new(),
+            path: Once::new(),
+            description: Once::new(),
+            boundary: Once::new(),
+            duration: Once::new(),
+            managed: Vec::new(),
+            image: Once::new(),
+            logs: Once::new(),
+        };
+        for field in fields {
+            let span = field.span;
+            if let Some(code) = refused_field(kind, field.node.keyword()) {
+                self.refuse_field(code, field);
+                continue;
+            }
+            match &field.node {
+                RoleField::Name(v) => self.once(&mut written.name, "name", v, span),
+                RoleField::Path(v) => self.once(&mut written.path, "path", v, span),
+                RoleField::Description(v) => {
+                    self.once(&mut written.description, "description", v, span)
+                }
+                RoleField::PermissionsBoundary(v) => {
+                    self.once(&mut written.boundary, "permissions-boundary", v, span)
+                }
+                RoleField::MaxSessionDuration(v) => {
+                    self.once(&mut written.duration, "max-session-duration", v, span)
+                }
+                RoleField::Image(v) => self.once(&mut written.image, "image", v, span),
+                RoleField::Logs(v) => self.once(&mut written.logs, "logs", v, span),
+                RoleField::ManagedPolicy(policy) => written.managed.push(policy),
+            }
+        }
+        written
+    }
+
+    /// The role's name, written or made from the runner's, and where it comes from.
+    fn role_name(
+        &mut self,
+        kind: RoleKind,
+        name: Once<'a, Str>,
+        runner: &RunnerDecl,
+    ) -> (String, Loc) {
+        let suffix = match kind {
+            RoleKind::Task => "task-role",
+            RoleKind::Execution => "execution-role",
+        };
+        match name.value {
+            Some((value, _)) => {
+                if let Some(problem) = aws::role_name_problem(&value.node) {
+                    let diagnostic = Diagnostic::new(
+                        Code::InvalidRoleName,
+                        self.loc(value.span),
+                        format!("role name `{}` is not valid: {problem}", shown(&value.node)),
+                    )
+                    .with_label("invalid role name")
+                    .with_help("IAM role names are 1 to 64 letters, digits and `+=,.@_-`");
+                    self.report(diagnostic);
+                }
+                (value.node.clone(), self.loc(value.span))
+            }
+            None => {
+                let derived = format!("{}-{suffix}", runner.name.node);
+                let length = derived.chars().count();
+                // Characters are the runner name's own problem (E010); only the length is new.
+                if length > 64 && runner.name.node.chars().all(aws::is_iam_name_char) {
+                    let diagnostic = Diagnostic::new(
+                        Code::InvalidRoleName,
+                        self.loc(runner.name.span),
+                        format!(
+                            "the {} name `{}` made from this runner name is {length} characters long, more than IAM's 64",
+                            kind.keyword(),
+                            shown(&derived)
+                        ),
+                    )
+                    .with_label(format!("makes a {length}-character role name"))
+                    .with_help(format!(
+                        "shorten the runner name, or set `name` in `{} {{ ... }}`",
+                        kind.keyword()
+                    ));
+                    self.report(diagnostic);
+                }
+                (derived, self.loc(runner.name.span))
+            }
+        }
+    }
+
+    /// The role's path, `/` when none is written.
+    fn role_path(&mut self, path: Once<'a, Str>) -> String {
+        match path.value {
+            Some((value, _)) => {
+                if let Some(problem) = aws::role_path_problem(&value.node) {
+                    let diagnostic = Diagnostic::new(
+                        Code::InvalidRolePath,
+                        self.loc(value.span),
+                        format!("role path `{}` is not valid: {problem}", shown(&value.node)),
+                    )
+                    .with_label("invalid path")
+                    .with_help("a path is `/` or starts and ends with `/`, like `/streaming/`");
+                    self.report(diagnostic);
+                }
+                value.node.clone()
+            }
+            None => "/".to_owned(),
+        }
+    }
+
+    /// Warns when path and name together are too long for the console's Switch Role.
+    fn switch_role_length(
+        &mut self,
+        kind: RoleKind,
+        role_path: &str,
+        role_name: &str,
+        name_loc: Loc,
+    ) {
+        if role_path != "/" && role_path.len() + role_name.len() > 64 {
+            let total = role_path.len() + role_name.len();
+            let diagnostic = Diagnostic::new(
+                Code::LongSwitchRoleName,
+                name_loc,
+                format!(
+                    "the {} path and name together are {total} characters, too long for the console's Switch Role",
+                    kind.keyword()
+                ),
+            )
+            .with_label(format!("`{}{}`", shown(role_path), shown(role_name)))
+            .with_help("the role works; only the console's Switch Role feature needs path and name within 64 characters");
+            self.report(diagnostic);
+        }
+    }
+
+    /// Reports a description IAM would refuse.
+    fn description(&mut self, kind: RoleKind, description: &Once<'a, Str>) {
+        if let Some((value, _)) = description.value
+            && let Some(problem) = aws::description_problem(&value.node)
+        {
+            let diagnostic = Diagnostic::new(
+                Code::InvalidDescription,
+                self.loc(value.span),
+                format!("the {} description is not valid: {problem}", kind.keyword()),
+            )
+            .with_label("invalid description")
+            .with_help(
+                "IAM takes up to 1000 characters of printable Latin-1 text, tabs and line breaks",
+            );
+            self.report(diagnostic);
+        }
+    }
+
+    /// The maximum session duration in seconds, when written and within IAM's range.
+    fn session_duration(&mut self, duration: Once<'a, Str>) -> Option<u32> {
+        duration.value.and_then(|(digits, _)| {
+            let seconds = digits
+                .node
+                .parse::<u32>()
+                .ok()
+                .filter(|s| (3600..=43200).contains(s));
+            if seconds.is_none() {
+                let diagnostic = Diagnostic::new(
+                    Code::InvalidSessionDuration,
+                    self.loc(digits.span),
+                    format!(
+                        "`max-session-duration {}` is outside 3600 to 43200 seconds",
+                        shown(&digits.node)
+                    ),
+                )
+                .with_label("out of range")
+                .with_help("IAM allows 1 to 12 hours: 3600 to 43200 seconds");
+                self.report(diagnostic);
+            }
+            seconds
+        })
     }
 
     /// The managed policies of an execution role, and where each was written (`runner_loc`, the

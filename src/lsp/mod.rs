@@ -10,7 +10,7 @@
 pub mod position;
 pub mod transport;
 
-use crate::ast::{RunnerDecl, Span};
+use crate::ast::{RoleKind, RunnerDecl, Span};
 use crate::compile::{Compilation, compile};
 use crate::diag::{self, Severity, Sources};
 use crate::lower::iam;
@@ -560,20 +560,22 @@ fn block_start(text: &str, offset: usize) -> usize {
 /// an error in another block does not matter.
 fn keywords_at(text: &str, block: usize, offset: usize) -> Vec<&'static str> {
     let mut keywords = crate::parse::keywords_expected_at(&text[block..], offset - block);
-    // The grammar takes `managed-policy`, `image` and `logs` in both role blocks; the task role
-    // refuses them (E077, E106).
-    if in_task_role_block(&text[block..offset]) {
-        keywords.retain(|k| !["managed-policy", "image", "logs"].contains(k));
+    // The grammar takes every field in both role blocks; the checker refuses some in one of
+    // them (E077, E106), and those are not offered there.
+    if let Some(kind) = enclosing_role(&text[block..offset]) {
+        keywords.retain(|keyword| crate::check::refused_field(kind, keyword).is_none());
     }
     keywords
 }
 
-/// Whether a block's text, up to the cursor, ends inside `task role { ... }`.
-fn in_task_role_block(text: &str) -> bool {
-    crate::parse::unclosed_brace(text).is_some_and(|brace| {
-        let words: Vec<&str> = text[..brace].split_whitespace().rev().take(2).collect();
-        words == ["role", "task"]
-    })
+/// The role whose block (`task role { ...`) a block's text, up to the cursor, ends inside.
+fn enclosing_role(text: &str) -> Option<RoleKind> {
+    let brace = crate::parse::unclosed_brace(text)?;
+    let mut words = text[..brace].split_whitespace().rev();
+    let (role, kind) = (words.next()?, words.next()?);
+    RoleKind::ALL
+        .into_iter()
+        .find(|written| written.keyword() == format!("{kind} {role}"))
 }
 
 fn is_word_byte(byte: u8) -> bool {
@@ -815,6 +817,27 @@ fn value_hover(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completion_leaves_out_what_the_checker_refuses_in_the_role() {
+        let text = "runner \"r\" {\n  task role {\n    \n  }\n  execution role {\n    \n  }\n}\n";
+        let task = text.find("{\n    \n").unwrap() + 6;
+        let execution = text.rfind("{\n    \n").unwrap() + 6;
+        let refused = ["managed-policy", "image", "logs"];
+        let in_task = keywords_at(text, 0, task);
+        assert!(in_task.contains(&"name"), "{in_task:?}");
+        assert!(refused.iter().all(|k| !in_task.contains(k)), "{in_task:?}");
+        let in_execution = keywords_at(text, 0, execution);
+        assert!(
+            refused.iter().all(|k| in_execution.contains(k)),
+            "{in_execution:?}"
+        );
+        assert_eq!(
+            enclosing_role("runner \"r\" { task role {"),
+            Some(RoleKind::Task)
+        );
+        assert_eq!(enclosing_role("runner \"r\" {"), None);
+    }
 
     #[test]
     fn words_and_strings() {
