@@ -507,44 +507,13 @@ fn to_lsp(diagnostic: &diag::Diagnostic, uri: &Uri, index: &LineIndex<'_>) -> Di
 /// and no statements, when it starts `runner "NAME"`.
 fn runner_decls(text: &str) -> Vec<RunnerDecl> {
     let mut decls = Vec::new();
-    for range in crate::parse::blocks(text) {
-        match crate::parse::parse_at(&text[range.clone()], 0, range.start) {
-            Ok(spec) => decls.extend(spec.runners),
-            Err(_) => decls.extend(runner_header(text, range)),
+    for block in crate::parse::parse_blocks(text, 0, |spec| spec.runners) {
+        match block.parsed {
+            Ok(runners) => decls.extend(runners),
+            Err(unparsed) => decls.extend(unparsed.header),
         }
     }
     decls
-}
-
-/// `runner "NAME"` at the start of a block (after white space and comments), as a declaration
-/// without statements.
-fn runner_header(text: &str, range: std::ops::Range<usize>) -> Option<RunnerDecl> {
-    let piece = &text[range.clone()];
-    let mut at = 0;
-    loop {
-        let rest = &piece[at..];
-        let trimmed = rest.trim_start();
-        at += rest.len() - trimmed.len();
-        if trimmed.starts_with('#') {
-            at += trimmed.find('\n')?;
-        } else {
-            break;
-        }
-    }
-    let start = at;
-    at += "runner".len();
-    piece[start..].strip_prefix("runner")?;
-    let rest = &piece[at..];
-    at += rest.len() - rest.trim_start().len();
-    let quoted = piece[at..].strip_prefix('"')?;
-    let close = quoted.find('"')?;
-    let name = &quoted[..close];
-    let name_span = Span::new(range.start + at, range.start + at + close + 2);
-    Some(RunnerDecl {
-        name: crate::ast::Spanned::new(name.to_owned(), name_span),
-        statements: Vec::new(),
-        span: Span::new(range.start + start, range.start + piece.trim_end().len()),
-    })
 }
 
 /// Where the runner block around `offset` starts ([`crate::parse::blocks`]: a block still being

@@ -9,12 +9,32 @@ use crate::diag::{Code, Diagnostic, FileId, Loc};
 use pest::error::ErrorVariant;
 use std::borrow::Cow;
 
+/// What follows the text being parsed, as a syntax error at its end names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TextEnd {
+    /// The end of the file.
+    File,
+    /// The next `runner` line: the text is a block recovery cut out of its file
+    /// ([`blocks`](super::blocks)), before the line that starts the next runner.
+    NextRunner,
+}
+
+impl TextEnd {
+    fn words(self) -> &'static str {
+        match self {
+            TextEnd::File => "the end of the file",
+            TextEnd::NextRunner => "the next `runner`",
+        }
+    }
+}
+
 /// The diagnostic of pest's error, and the statement to blank out to recover from it (`None`
 /// when recovery cannot step over it: a string never closed, a block open at the end).
 pub(super) fn syntax_error(
     text: &str,
     file: FileId,
     error: &pest::error::Error<Rule>,
+    end: TextEnd,
 ) -> (Diagnostic, Option<std::ops::Range<usize>>) {
     let position = error_position(error);
     let loc = |start: usize, end: usize| Loc::new(file, Span::new(start, end));
@@ -62,7 +82,7 @@ pub(super) fn syntax_error(
         return (diagnostic, None);
     }
 
-    let (found, found_len) = describe_found(text, position);
+    let (found, found_len) = describe_found(text, position, end);
     let positives: &[Rule] = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => positives,
         ErrorVariant::CustomError { .. } => &[],
@@ -79,8 +99,10 @@ pub(super) fn syntax_error(
         && positives.contains(&Rule::close_brace)
         && let Some(open) = unclosed_brace(text)
     {
-        diagnostic.message =
-            format!("this block is never closed: expected {expected}, found the end of the file");
+        diagnostic.message = format!(
+            "this block is never closed: expected {expected}, found {}",
+            end.words()
+        );
         diagnostic = diagnostic
             .with_secondary(loc(open, open + 1), "the block opened here")
             .with_help("add the closing `}`");
@@ -129,10 +151,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// What stands at the error position, for "found ...", and its length in bytes.
-fn describe_found(text: &str, position: usize) -> (String, usize) {
+fn describe_found(text: &str, position: usize, end: TextEnd) -> (String, usize) {
     let rest = text.get(position..).unwrap_or("");
     let Some(first) = rest.chars().next() else {
-        return ("the end of the file".to_owned(), 0);
+        return (end.words().to_owned(), 0);
     };
     if first == '"' {
         return ("a string".to_owned(), 1);

@@ -28,10 +28,12 @@ mod tests;
 mod walk;
 
 pub use keywords::keywords_expected_at;
-pub use scan::{blocks, chunks, starts_a_runner, unclosed_brace};
+pub use recover::{Block, Unparsed, parse_blocks};
+pub use scan::{blocks, chunks, unclosed_brace};
 
 use crate::ast::SpecFile;
 use crate::diag::{Diagnostic, FileId};
+use messages::TextEnd;
 use pest::Parser as _;
 
 #[derive(pest_derive::Parser)]
@@ -61,10 +63,21 @@ pub fn parse_reporting(
     base: usize,
     max_syntax_errors: usize,
 ) -> Result<SpecFile, Vec<Diagnostic>> {
+    parse_piece(text, file, base, max_syntax_errors, TextEnd::File)
+}
+
+/// [`parse_reporting`] of a text that `end` follows in its file.
+fn parse_piece(
+    text: &str,
+    file: FileId,
+    base: usize,
+    max_syntax_errors: usize,
+    end: TextEnd,
+) -> Result<SpecFile, Vec<Diagnostic>> {
     let pairs = match RunnerParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
         Err(error) => {
-            let errors = recover::syntax_errors(text, file, error, max_syntax_errors);
+            let errors = recover::syntax_errors(text, file, error, max_syntax_errors, end);
             return Err(errors.into_iter().map(|e| e.shifted(base)).collect());
         }
     };

@@ -1,12 +1,70 @@
-//! Every syntax error of a text in one run. Pest stops at the first error; recovery blanks out
-//! the statement it stands in and parses again, until the text parses.
+//! Every syntax error of a text in one run, the one recovery `compile` and the language server
+//! share. Pest stops at the first error; recovery blanks out the statement it stands in and
+//! parses again, until the text parses ([`syntax_errors`]); a file is recovered block by block
+//! ([`parse_blocks`]), so an error in one runner hides nothing of the others.
 
-use super::scan::{Token, TokenKind, tokens};
-use super::{Rule, RunnerParser, keywords, messages, walk};
-use crate::ast::Span;
+use super::messages::TextEnd;
+use super::scan::{Token, TokenKind, blocks, starts_a_runner, tokens};
+use super::{MAX_SYNTAX_ERRORS, Rule, RunnerParser, keywords, messages, parse_piece, walk};
+use crate::ast::{RunnerDecl, Span, Spanned, SpecFile};
 use crate::diag::{Diagnostic, FileId, Loc};
+use crate::parallel::parallel_map;
 use pest::Parser as _;
 use pest::error::InputLocation;
+use std::ops::Range;
+
+/// A runner block of a file, parsed on its own ([`parse_blocks`]).
+pub struct Block<T> {
+    /// Where it stands in the file.
+    pub range: Range<usize>,
+    /// What the caller made of its syntax tree, or what recovery read of it.
+    pub parsed: Result<T, Unparsed>,
+}
+
+/// A runner block that does not parse.
+pub struct Unparsed {
+    /// Its syntax errors ([`MAX_SYNTAX_ERRORS`] at most) and bad escapes, located in the file.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Whether it was meant as a runner, and so counts as one of the file's: its first word is
+    /// `runner`, or it opens a block (`runer "x" { ... }`). A stray `}` or line is not.
+    pub is_runner: bool,
+    /// `runner "NAME"` at its start, as a declaration without statements, when written so.
+    pub header: Option<RunnerDecl>,
+}
+
+/// The recovery of a file that does not parse: it is cut at its runner blocks ([`blocks`]),
+/// each parsed on its own and in parallel, so a syntax error hides nothing of the other
+/// blocks; within a block, [`syntax_errors`] finds every syntax error. `then` makes what the
+/// caller keeps of a block that parses: the compiler checks its runners, the language server
+/// keeps their declarations. A block cut before the next `runner` line (the braces or quotes
+/// before it do not balance) names that line, not the end of the file, in its errors.
+pub fn parse_blocks<T: Send>(
+    text: &str,
+    file: FileId,
+    then: impl Fn(SpecFile) -> T + Sync,
+) -> Vec<Block<T>> {
+    let ranges = blocks(text);
+    let parsed = parallel_map(&ranges, |range| {
+        let end = match range.end < text.len() {
+            true => TextEnd::NextRunner,
+            false => TextEnd::File,
+        };
+        let piece = &text[range.clone()];
+        match parse_piece(piece, file, range.start, MAX_SYNTAX_ERRORS, end) {
+            Ok(spec) => Ok(then(spec)),
+            Err(diagnostics) => Err(Unparsed {
+                diagnostics,
+                is_runner: starts_a_runner(piece),
+                header: runner_header(text, range.clone()),
+            }),
+        }
+    });
+    ranges
+        .into_iter()
+        .zip(parsed)
+        .map(|(range, parsed)| Block { range, parsed })
+        .collect()
+}
 
 /// Every syntax error of a text, up to `max`, starting with pest's `first`. Pest stops at the
 /// first error, so recovery is at the statement: the statement the error stands in is blanked
@@ -18,12 +76,13 @@ pub(super) fn syntax_errors(
     file: FileId,
     first: pest::error::Error<Rule>,
     max: usize,
+    end: TextEnd,
 ) -> Vec<Diagnostic> {
     let mut blanked = text.to_owned();
     let mut error = first;
     let mut diagnostics = Vec::new();
     loop {
-        let (diagnostic, statement) = messages::syntax_error(&blanked, file, &error);
+        let (diagnostic, statement) = messages::syntax_error(&blanked, file, &error, end);
         diagnostics.push(diagnostic);
         let Some(statement) = statement.filter(|_| max > 1) else {
             break;
@@ -131,4 +190,35 @@ fn statement_end(text: &str, tokens: &[Token], take_first: bool) -> Option<usize
         end = Some(token.end);
     }
     end
+}
+
+/// `runner "NAME"` at the start of a block (after white space and comments), as a declaration
+/// without statements.
+fn runner_header(text: &str, range: Range<usize>) -> Option<RunnerDecl> {
+    let piece = &text[range.clone()];
+    let mut at = 0;
+    loop {
+        let rest = &piece[at..];
+        let trimmed = rest.trim_start();
+        at += rest.len() - trimmed.len();
+        if trimmed.starts_with('#') {
+            at += trimmed.find('\n')?;
+        } else {
+            break;
+        }
+    }
+    let start = at;
+    at += "runner".len();
+    piece[start..].strip_prefix("runner")?;
+    let rest = &piece[at..];
+    at += rest.len() - rest.trim_start().len();
+    let quoted = piece[at..].strip_prefix('"')?;
+    let close = quoted.find('"')?;
+    let name = &quoted[..close];
+    let name_span = Span::new(range.start + at, range.start + at + close + 2);
+    Some(RunnerDecl {
+        name: Spanned::new(name.to_owned(), name_span),
+        statements: Vec::new(),
+        span: Span::new(range.start + start, range.start + piece.trim_end().len()),
+    })
 }

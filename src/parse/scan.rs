@@ -126,7 +126,7 @@ fn braces(text: &str, mut found: impl FnMut(Brace) -> bool) -> bool {
 /// Whether a piece of [`blocks`] that does not parse was meant as a runner: its first word is
 /// `runner`, or it opens a block (`runer "x" { ... }` is a runner written wrongly). A stray `}`
 /// or a line of stray words is not.
-pub fn starts_a_runner(piece: &str) -> bool {
+pub(super) fn starts_a_runner(piece: &str) -> bool {
     let mut rest = piece;
     loop {
         rest = rest.trim_start_matches([' ', '\n', '\t', '\r', '\u{feff}']);

@@ -256,3 +256,24 @@ fn a_string_left_open_before_an_env_option_is_reported_where_it_opened() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn a_block_cut_before_the_next_runner_names_that_line() {
+    let text = "runner \"a\" {\n  acount \"1\"\n\nrunner \"b\" {\n  region \"eu-west-1\"\n}\n";
+    let blocks = parse_blocks(text, 0, |spec| spec.runners.len());
+    assert_eq!(blocks.len(), 2);
+    let Err(unparsed) = &blocks[0].parsed else {
+        panic!("the first block parses")
+    };
+    assert!(unparsed.is_runner);
+    let header = unparsed.header.as_ref().expect("a header");
+    assert_eq!(header.name.node, "a");
+    let last = &unparsed.diagnostics.last().unwrap().message;
+    assert!(last.starts_with("this block is never closed"), "{last}");
+    assert!(last.ends_with("found the next `runner`"), "{last}");
+    assert!(matches!(blocks[1].parsed, Ok(1)));
+    // The same block at the end of its file ends there.
+    let alone = parse("runner \"a\" {\n  acount \"1\"\n\n", 0).unwrap_err();
+    let last = &alone.last().unwrap().message;
+    assert!(last.ends_with("found the end of the file"), "{last}");
+}
