@@ -2,9 +2,11 @@
 //!
 //! It reuses the compiler's stages as they are: every change compiles the document
 //! ([`compile`]) and publishes the same diagnostics as `check`, with their related locations
-//! and fixes (offered as quick fixes); formatting is `fmt`; hover shows keyword documentation,
-//! the ARNs a secret or destination compiles to (from the lowered documents' origins) and a
-//! runner's role names; completion offers the keywords the grammar accepts at the cursor.
+//! and fixes (offered as quick fixes); formatting is `fmt`; hover shows keyword documentation
+//! (the parser's keyword table), the ARNs a secret or destination compiles to (from the lowered
+//! documents' origins) and a runner's role names; completion offers the keywords the grammar
+//! accepts at the cursor, less those the checker refuses there. Hover and symbols read the
+//! runner blocks through the parser's own recovery, as `compile` does.
 //! Positions are in the encoding negotiated with the client (UTF-16 unless it offers UTF-8).
 
 pub mod position;
