@@ -215,6 +215,22 @@ pub enum RoleField {
     Logs(Str),
 }
 
+impl RoleField {
+    /// The keyword as written.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            RoleField::Name(_) => "name",
+            RoleField::Path(_) => "path",
+            RoleField::Description(_) => "description",
+            RoleField::PermissionsBoundary(_) => "permissions-boundary",
+            RoleField::MaxSessionDuration(_) => "max-session-duration",
+            RoleField::ManagedPolicy(_) => "managed-policy",
+            RoleField::Image(_) => "image",
+            RoleField::Logs(_) => "logs",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ManagedPolicy {
     /// `managed-policy none`: attach nothing.

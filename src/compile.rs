@@ -7,6 +7,7 @@
 //! the syntax tree of one piece are all that is alive of it at a time. Documents are not kept:
 //! `build` lowers each runner again as it writes it.
 
+use crate::ast::SpecFile;
 use crate::check::{self, Checked};
 use crate::diag::{self, Diagnostic, FileId, Sources};
 use crate::lower::iam;
@@ -64,50 +65,27 @@ pub fn compile(sources: &Sources) -> Compilation {
         // A piece that does not parse is parsed again below, block by block: here the first
         // syntax error is enough.
         let results = parallel_map(&pieces, |range| {
-            compile_piece(&file.text[range.clone()], id, range.start, 1)
+            let piece = &file.text[range.clone()];
+            parse::parse_reporting(piece, id, range.start, 1).map(|spec| check_piece(&spec, id))
         });
         if results.iter().all(Result::is_ok) {
-            for result in results.into_iter().flatten() {
-                let (mut found, mut entries) = result;
+            for (mut found, mut entries) in results.into_iter().flatten() {
                 diagnostics.append(&mut found);
                 checked.append(&mut entries);
             }
-        } else {
-            // A piece does not parse. Recover at runner blocks: each block is parsed on its
-            // own, so a syntax error hides only its own runner's diagnostics, and within a
-            // block at statements, so every syntax error of the block is reported.
-            let blocks = parse::blocks(&file.text);
-            let results = parallel_map(&blocks, |range| {
-                compile_piece(
-                    &file.text[range.clone()],
-                    id,
-                    range.start,
-                    parse::MAX_SYNTAX_ERRORS,
-                )
-            });
-            for (range, result) in blocks.iter().zip(results) {
-                match result {
-                    Ok((mut found, mut entries)) => {
-                        diagnostics.append(&mut found);
-                        checked.append(&mut entries);
-                    }
-                    Err(errors) => {
-                        if parse::starts_a_runner(&file.text[range.clone()]) {
-                            unparsed_runners += 1;
-                        }
-                        // A block cut before the next `runner` line ends there, not at the end
-                        // of the file.
-                        let next = range.end < file.text.len();
-                        diagnostics.extend(errors.into_iter().map(|mut error| {
-                            if next {
-                                error.message = error.message.replace(
-                                    "found the end of the file",
-                                    "found the next `runner`",
-                                );
-                            }
-                            error
-                        }));
-                    }
+            continue;
+        }
+        // A piece does not parse: the parser's recovery finds every syntax error, and a syntax
+        // error hides only its own runner's diagnostics.
+        for block in parse::parse_blocks(&file.text, id, |spec| check_piece(&spec, id)) {
+            match block.parsed {
+                Ok((mut found, mut entries)) => {
+                    diagnostics.append(&mut found);
+                    checked.append(&mut entries);
+                }
+                Err(unparsed) => {
+                    unparsed_runners += usize::from(unparsed.is_runner);
+                    diagnostics.extend(unparsed.diagnostics);
                 }
             }
         }
@@ -123,17 +101,8 @@ pub fn compile(sources: &Sources) -> Compilation {
     }
 }
 
-type Piece = (Vec<Diagnostic>, Vec<Checked>);
-
-/// Parses, checks and measures the runners of one piece of a file, reporting up to
-/// `max_syntax_errors` syntax errors when it does not parse.
-fn compile_piece(
-    text: &str,
-    file: FileId,
-    base: usize,
-    max_syntax_errors: usize,
-) -> Result<Piece, Vec<Diagnostic>> {
-    let spec = parse::parse_reporting(text, file, base, max_syntax_errors)?;
+/// Checks and measures the runners of one parsed piece of a file.
+fn check_piece(spec: &SpecFile, file: FileId) -> (Vec<Diagnostic>, Vec<Checked>) {
     let mut diagnostics = Vec::new();
     let mut checked = Vec::with_capacity(spec.runners.len());
     for decl in &spec.runners {
@@ -144,7 +113,7 @@ fn compile_piece(
         }
         checked.push(Checked::new(file, decl, runner));
     }
-    Ok((diagnostics, checked))
+    (diagnostics, checked)
 }
 
 #[cfg(test)]

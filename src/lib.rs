@@ -3,7 +3,10 @@
 //!
 //! The pipeline, one stage per module, data flowing one way:
 //!
-//! 1. [`parse`]: text to syntax tree ([`ast`]), with `grammar/runner.pest`;
+//! 1. [`parse`]: text to syntax tree ([`ast`]), with `grammar/runner.pest`, one job per file:
+//!    the pest walk (`walk`), the one recovery from syntax errors, every error in one run,
+//!    shared by [`compile`] and [`lsp`] (`recover`), the words of syntax errors (`messages`),
+//!    the keyword table ([`parse::keywords`]) and the text read without pest (`scan`);
 //! 2. [`check`]: syntax tree to [`model`], every rule of the contract, every problem collected;
 //! 3. [`lower`]: model to documents and files;
 //! 4. [`quota`]: the IAM size quotas of the documents;

@@ -39,7 +39,7 @@ runner \"orders\" {
 }
 ";
 
-/// The hover documentation of `account` (src/lsp/keywords.rs).
+/// The hover documentation of `account` (the keyword table, src/parse/keywords.rs).
 const ACCOUNT_DOC: &str = "the 12-digit AWS account the runner and its roles live in";
 
 /// Line and byte column of the first `needle` in `text`.

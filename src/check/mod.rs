@@ -24,6 +24,8 @@ use crate::model::{RoleIdentity, Runner, Trust};
 use rustc_hash::FxHashMap as HashMap;
 use trust::RolesCreated;
 
+pub use roles::refused_field;
+
 /// Checks every runner of every file. Returns the runners that have no error, and every
 /// diagnostic found. This is [`check_runner`] on each runner, then [`check_across`].
 pub fn check(files: &[(FileId, &SpecFile)]) -> (Vec<Runner>, Vec<Diagnostic>) {

@@ -12,6 +12,29 @@ use crate::model::{
 };
 use rustc_hash::FxHashMap as HashMap;
 
+/// The code a field of a role of `kind` is refused with, if it is: what ECS does with the
+/// execution role has no place in the task role (`managed-policy`, E077; `image` and `logs`,
+/// E106). The language server asks it too, and offers no refused field in completion.
+pub fn refused_field(kind: RoleKind, keyword: &str) -> Option<Code> {
+    match (kind, keyword) {
+        (RoleKind::Task, "managed-policy") => Some(Code::ManagedPolicyOnTaskRole),
+        (RoleKind::Task, "image" | "logs") => Some(Code::ImageOrLogsOnTaskRole),
+        _ => None,
+    }
+}
+
+/// What a role block says, each field at most once.
+struct RoleFields<'a> {
+    name: Once<'a, Str>,
+    path: Once<'a, Str>,
+    description: Once<'a, Str>,
+    boundary: Once<'a, Str>,
+    duration: Once<'a, Str>,
+    managed: Vec<&'a Spanned<ManagedPolicy>>,
+    image: Once<'a, Str>,
+    logs: Once<'a, Str>,
+}
+
 impl<'a> RunnerChecker<'a> {
     /// The role of one kind: created by runnerc from its block (or defaults), or `existing`.
     /// `None` when both were written (E084).
@@ -184,6 +207,27 @@ impl<'a> RunnerChecker<'a> {
         true
     }
 
+    /// Reports a field the task role refuses, with `code` ([`refused_field`]) and where it
+    /// belongs.
+    fn refuse_field(&mut self, code: Code, field: &Spanned<RoleField>) {
+        let word = field.node.keyword();
+        let help = match &field.node {
+            RoleField::Image(v) | RoleField::Logs(v) => format!(
+                "ECS pulls the image and sends the logs with the execution role; move `{word} {}` to `execution role {{ ... }}`",
+                crate::format::quote(&v.node)
+            ),
+            _ => "the task role gets exactly the grants the spec implies; move this line to `execution role { ... }`".to_owned(),
+        };
+        let diagnostic = Diagnostic::new(
+            code,
+            self.loc(field.span),
+            format!("`{word}` belongs in the execution role"),
+        )
+        .with_label("in the task role")
+        .with_help(help);
+        self.report(diagnostic);
+    }
+
     fn role(
         &mut self,
         kind: RoleKind,
@@ -192,68 +236,114 @@ impl<'a> RunnerChecker<'a> {
         place: &Place<'_>,
     ) -> Role {
         let fields: &[Spanned<RoleField>] = decl.map_or(&[], |d| &d.fields);
-        let mut name = Once::new();
-        let mut path = Once::new();
-        let mut description = Once::new();
-        let mut boundary = Once::new();
-        let mut duration = Once::new();
-        let mut managed = Vec::new();
-        let mut image = Once::new();
-        let mut logs = Once::new();
+        let RoleFields {
+            name,
+            path,
+            description,
+            boundary,
+            duration,
+            managed,
+            image,
+            logs,
+        } = self.role_fields(kind, fields);
+        let lines = self.role_lines(&path, &description, &boundary, &duration);
+        let (role_name, name_loc) = self.role_name(kind, name, runner);
+        let role_path = self.role_path(path);
+        self.switch_role_length(kind, &role_path, &role_name, name_loc);
+        self.description(kind, &description);
+        let max_session_duration = self.session_duration(duration);
+
+        let permissions_boundary = boundary
+            .value
+            .and_then(|(value, _)| self.policy_arn(value, place, &PERMISSIONS_BOUNDARY));
+
+        let written = (image.value.is_some(), logs.value.is_some());
+        let image = image.value.and_then(|(value, _)| self.image(value, place));
+        let logs = logs.value.and_then(|(value, _)| self.log_group(value));
+        // The task role gets exactly the grants the spec implies: no managed policy. An
+        // execution role that says what it pulls or where it logs gets those grants instead of
+        // the default policy.
+        let (managed_policies, managed_policies_written) = match kind {
+            RoleKind::Task => (Vec::new(), Vec::new()),
+            RoleKind::Execution if managed.is_empty() && (written.0 || written.1) => {
+                // One written and the other not (an invalid one is its own error).
+                if written.0 != written.1 {
+                    self.least_privilege_complete(image.as_ref(), logs.as_ref());
+                }
+                (Vec::new(), Vec::new())
+            }
+            RoleKind::Execution => {
+                self.managed_policies(&managed, self.loc(runner.name.span), place)
+            }
+        };
+
+        Role {
+            name: role_name,
+            name_loc,
+            path: role_path,
+            description: description.value.map(|(v, _)| v.node.clone()),
+            permissions_boundary,
+            max_session_duration,
+            managed_policies,
+            managed_policies_written,
+            lines,
+            ownership: Ownership::Created,
+            image,
+            logs,
+        }
+    }
+
+    /// The fields written in a role block, each at most once; a field the role refuses is
+    /// reported here ([`refused_field`]).
+    fn role_fields(&mut self, kind: RoleKind, fields: &'a [Spanned<RoleField>]) -> RoleFields<'a> {
+        let mut written = RoleFields {
+            name: Once::new(),
+            path: Once::new(),
+            description: Once::new(),
+            boundary: Once::new(),
+            duration: Once::new(),
+            managed: Vec::new(),
+            image: Once::new(),
+            logs: Once::new(),
+        };
         for field in fields {
             let span = field.span;
+            if let Some(code) = refused_field(kind, field.node.keyword()) {
+                self.refuse_field(code, field);
+                continue;
+            }
             match &field.node {
-                RoleField::Name(v) => self.once(&mut name, "name", v, span),
-                RoleField::Path(v) => self.once(&mut path, "path", v, span),
-                RoleField::Description(v) => self.once(&mut description, "description", v, span),
+                RoleField::Name(v) => self.once(&mut written.name, "name", v, span),
+                RoleField::Path(v) => self.once(&mut written.path, "path", v, span),
+                RoleField::Description(v) => {
+                    self.once(&mut written.description, "description", v, span)
+                }
                 RoleField::PermissionsBoundary(v) => {
-                    self.once(&mut boundary, "permissions-boundary", v, span)
+                    self.once(&mut written.boundary, "permissions-boundary", v, span)
                 }
                 RoleField::MaxSessionDuration(v) => {
-                    self.once(&mut duration, "max-session-duration", v, span)
+                    self.once(&mut written.duration, "max-session-duration", v, span)
                 }
-                RoleField::Image(v) | RoleField::Logs(v) if kind == RoleKind::Task => {
-                    let word = if matches!(field.node, RoleField::Image(_)) {
-                        "image"
-                    } else {
-                        "logs"
-                    };
-                    let diagnostic = Diagnostic::new(
-                        Code::ImageOrLogsOnTaskRole,
-                        self.loc(span),
-                        format!("`{word}` belongs in the execution role"),
-                    )
-                    .with_label("in the task role")
-                    .with_help(format!(
-                        "ECS pulls the image and sends the logs with the execution role; move `{word} {}` to `execution role {{ ... }}`",
-                        crate::format::quote(&v.node)
-                    ));
-                    self.report(diagnostic);
-                }
-                RoleField::Image(v) => self.once(&mut image, "image", v, span),
-                RoleField::Logs(v) => self.once(&mut logs, "logs", v, span),
-                RoleField::ManagedPolicy(policy) => {
-                    if kind == RoleKind::Task {
-                        let diagnostic = Diagnostic::new(
-                            Code::ManagedPolicyOnTaskRole,
-                            self.loc(span),
-                            "`managed-policy` belongs in the execution role",
-                        )
-                        .with_label("in the task role")
-                        .with_help("the task role gets exactly the grants the spec implies; move this line to `execution role { ... }`");
-                        self.report(diagnostic);
-                    } else {
-                        managed.push(policy);
-                    }
-                }
+                RoleField::Image(v) => self.once(&mut written.image, "image", v, span),
+                RoleField::Logs(v) => self.once(&mut written.logs, "logs", v, span),
+                RoleField::ManagedPolicy(policy) => written.managed.push(policy),
             }
         }
+        written
+    }
 
+    /// The role's name, written or made from the runner's, and where it comes from.
+    fn role_name(
+        &mut self,
+        kind: RoleKind,
+        name: Once<'a, Str>,
+        runner: &RunnerDecl,
+    ) -> (String, Loc) {
         let suffix = match kind {
             RoleKind::Task => "task-role",
             RoleKind::Execution => "execution-role",
         };
-        let (role_name, name_loc) = match name.value {
+        match name.value {
             Some((value, _)) => {
                 if let Some(problem) = aws::role_name_problem(&value.node) {
                     let diagnostic = Diagnostic::new(
@@ -290,9 +380,12 @@ impl<'a> RunnerChecker<'a> {
                 }
                 (derived, self.loc(runner.name.span))
             }
-        };
+        }
+    }
 
-        let role_path = match path.value {
+    /// The role's path, `/` when none is written.
+    fn role_path(&mut self, path: Once<'a, Str>) -> String {
+        match path.value {
             Some((value, _)) => {
                 if let Some(problem) = aws::role_path_problem(&value.node) {
                     let diagnostic = Diagnostic::new(
@@ -307,7 +400,17 @@ impl<'a> RunnerChecker<'a> {
                 value.node.clone()
             }
             None => "/".to_owned(),
-        };
+        }
+    }
+
+    /// Warns when path and name together are too long for the console's Switch Role.
+    fn switch_role_length(
+        &mut self,
+        kind: RoleKind,
+        role_path: &str,
+        role_name: &str,
+        name_loc: Loc,
+    ) {
         if role_path != "/" && role_path.len() + role_name.len() > 64 {
             let total = role_path.len() + role_name.len();
             let diagnostic = Diagnostic::new(
@@ -318,11 +421,14 @@ impl<'a> RunnerChecker<'a> {
                     kind.keyword()
                 ),
             )
-            .with_label(format!("`{}{}`", shown(&role_path), shown(&role_name)))
+            .with_label(format!("`{}{}`", shown(role_path), shown(role_name)))
             .with_help("the role works; only the console's Switch Role feature needs path and name within 64 characters");
             self.report(diagnostic);
         }
+    }
 
+    /// Reports a description IAM would refuse.
+    fn description(&mut self, kind: RoleKind, description: &Once<'a, Str>) {
         if let Some((value, _)) = description.value
             && let Some(problem) = aws::description_problem(&value.node)
         {
@@ -337,8 +443,11 @@ impl<'a> RunnerChecker<'a> {
             );
             self.report(diagnostic);
         }
+    }
 
-        let max_session_duration = duration.value.and_then(|(digits, _)| {
+    /// The maximum session duration in seconds, when written and within IAM's range.
+    fn session_duration(&mut self, duration: Once<'a, Str>) -> Option<u32> {
+        duration.value.and_then(|(digits, _)| {
             let seconds = digits
                 .node
                 .parse::<u32>()
@@ -358,46 +467,7 @@ impl<'a> RunnerChecker<'a> {
                 self.report(diagnostic);
             }
             seconds
-        });
-
-        let permissions_boundary = boundary
-            .value
-            .and_then(|(value, _)| self.policy_arn(value, place, &PERMISSIONS_BOUNDARY));
-
-        let written = (image.value.is_some(), logs.value.is_some());
-        let image = image.value.and_then(|(value, _)| self.image(value, place));
-        let logs = logs.value.and_then(|(value, _)| self.log_group(value));
-        // The task role gets exactly the grants the spec implies: no managed policy. An
-        // execution role that says what it pulls or where it logs gets those grants instead of
-        // the default policy.
-        let (managed_policies, managed_policies_written) = match kind {
-            RoleKind::Task => (Vec::new(), Vec::new()),
-            RoleKind::Execution if managed.is_empty() && (written.0 || written.1) => {
-                // One written and the other not (an invalid one is its own error).
-                if written.0 != written.1 {
-                    self.least_privilege_complete(image.as_ref(), logs.as_ref());
-                }
-                (Vec::new(), Vec::new())
-            }
-            RoleKind::Execution => {
-                self.managed_policies(&managed, self.loc(runner.name.span), place)
-            }
-        };
-
-        Role {
-            name: role_name,
-            name_loc,
-            path: role_path,
-            description: description.value.map(|(v, _)| v.node.clone()),
-            permissions_boundary,
-            max_session_duration,
-            managed_policies,
-            managed_policies_written,
-            lines: self.role_lines(&path, &description, &boundary, &duration),
-            ownership: Ownership::Created,
-            image,
-            logs,
-        }
+        })
     }
 
     /// Where a role's settings were written.

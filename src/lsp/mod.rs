@@ -2,19 +2,21 @@
 //!
 //! It reuses the compiler's stages as they are: every change compiles the document
 //! ([`compile`]) and publishes the same diagnostics as `check`, with their related locations
-//! and fixes (offered as quick fixes); formatting is `fmt`; hover shows keyword documentation,
-//! the ARNs a secret or destination compiles to (from the lowered documents' origins) and a
-//! runner's role names; completion offers the keywords the grammar accepts at the cursor.
+//! and fixes (offered as quick fixes); formatting is `fmt`; hover shows keyword documentation
+//! (the parser's keyword table), the ARNs a secret or destination compiles to (from the lowered
+//! documents' origins) and a runner's role names; completion offers the keywords the grammar
+//! accepts at the cursor, less those the checker refuses there. Hover and symbols read the
+//! runner blocks through the parser's own recovery, as `compile` does.
 //! Positions are in the encoding negotiated with the client (UTF-16 unless it offers UTF-8).
 
-mod keywords;
 pub mod position;
 pub mod transport;
 
-use crate::ast::{RunnerDecl, Span};
+use crate::ast::{RoleKind, RunnerDecl, Span};
 use crate::compile::{Compilation, compile};
 use crate::diag::{self, Severity, Sources};
 use crate::lower::iam;
+use crate::parse::keywords;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams,
@@ -387,10 +389,10 @@ impl Server<'_> {
                     typed,
                     keyword.to_owned(),
                 ))),
-                documentation: keywords::documentation(keyword).map(|doc| {
+                documentation: keywords::find(keyword).map(|keyword| {
                     lsp_types::Documentation::MarkupContent(MarkupContent {
                         kind: MarkupKind::Markdown,
-                        value: doc.to_owned(),
+                        value: keyword.documentation.to_owned(),
                     })
                 }),
                 ..Default::default()
@@ -507,44 +509,13 @@ fn to_lsp(diagnostic: &diag::Diagnostic, uri: &Uri, index: &LineIndex<'_>) -> Di
 /// and no statements, when it starts `runner "NAME"`.
 fn runner_decls(text: &str) -> Vec<RunnerDecl> {
     let mut decls = Vec::new();
-    for range in crate::parse::blocks(text) {
-        match crate::parse::parse_at(&text[range.clone()], 0, range.start) {
-            Ok(spec) => decls.extend(spec.runners),
-            Err(_) => decls.extend(runner_header(text, range)),
+    for block in crate::parse::parse_blocks(text, 0, |spec| spec.runners) {
+        match block.parsed {
+            Ok(runners) => decls.extend(runners),
+            Err(unparsed) => decls.extend(unparsed.header),
         }
     }
     decls
-}
-
-/// `runner "NAME"` at the start of a block (after white space and comments), as a declaration
-/// without statements.
-fn runner_header(text: &str, range: std::ops::Range<usize>) -> Option<RunnerDecl> {
-    let piece = &text[range.clone()];
-    let mut at = 0;
-    loop {
-        let rest = &piece[at..];
-        let trimmed = rest.trim_start();
-        at += rest.len() - trimmed.len();
-        if trimmed.starts_with('#') {
-            at += trimmed.find('\n')?;
-        } else {
-            break;
-        }
-    }
-    let start = at;
-    at += "runner".len();
-    piece[start..].strip_prefix("runner")?;
-    let rest = &piece[at..];
-    at += rest.len() - rest.trim_start().len();
-    let quoted = piece[at..].strip_prefix('"')?;
-    let close = quoted.find('"')?;
-    let name = &quoted[..close];
-    let name_span = Span::new(range.start + at, range.start + at + close + 2);
-    Some(RunnerDecl {
-        name: crate::ast::Spanned::new(name.to_owned(), name_span),
-        statements: Vec::new(),
-        span: Span::new(range.start + start, range.start + piece.trim_end().len()),
-    })
 }
 
 /// Where the runner block around `offset` starts ([`crate::parse::blocks`]: a block still being
@@ -560,20 +531,22 @@ fn block_start(text: &str, offset: usize) -> usize {
 /// an error in another block does not matter.
 fn keywords_at(text: &str, block: usize, offset: usize) -> Vec<&'static str> {
     let mut keywords = crate::parse::keywords_expected_at(&text[block..], offset - block);
-    // The grammar takes `managed-policy`, `image` and `logs` in both role blocks; the task role
-    // refuses them (E077, E106).
-    if in_task_role_block(&text[block..offset]) {
-        keywords.retain(|k| !["managed-policy", "image", "logs"].contains(k));
+    // The grammar takes every field in both role blocks; the checker refuses some in one of
+    // them (E077, E106), and those are not offered there.
+    if let Some(kind) = enclosing_role(&text[block..offset]) {
+        keywords.retain(|keyword| crate::check::refused_field(kind, keyword).is_none());
     }
     keywords
 }
 
-/// Whether a block's text, up to the cursor, ends inside `task role { ... }`.
-fn in_task_role_block(text: &str) -> bool {
-    crate::parse::unclosed_brace(text).is_some_and(|brace| {
-        let words: Vec<&str> = text[..brace].split_whitespace().rev().take(2).collect();
-        words == ["role", "task"]
-    })
+/// The role whose block (`task role { ...`) a block's text, up to the cursor, ends inside.
+fn enclosing_role(text: &str) -> Option<RoleKind> {
+    let brace = crate::parse::unclosed_brace(text)?;
+    let mut words = text[..brace].split_whitespace().rev();
+    let (role, kind) = (words.next()?, words.next()?);
+    RoleKind::ALL
+        .into_iter()
+        .find(|written| written.keyword() == format!("{kind} {role}"))
 }
 
 fn is_word_byte(byte: u8) -> bool {
@@ -635,7 +608,7 @@ fn hover_at(document: &Document, offset: usize) -> Option<(String, Span)> {
         if text[line_start..span.start].contains('#') {
             return None;
         }
-        return Some((keywords::documentation(word)?.to_owned(), span));
+        return Some((keywords::find(word)?.documentation.to_owned(), span));
     };
     let runner = document
         .compilation
@@ -690,7 +663,7 @@ fn hover_at(document: &Document, offset: usize) -> Option<(String, Span)> {
     if in_string_or_comment(text, decl.span.start, span.start) {
         return None;
     }
-    Some((keywords::documentation(word)?.to_owned(), span))
+    Some((keywords::find(word)?.documentation.to_owned(), span))
 }
 
 /// A value written in a statement, and which one it is.
@@ -815,6 +788,27 @@ fn value_hover(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completion_leaves_out_what_the_checker_refuses_in_the_role() {
+        let text = "runner \"r\" {\n  task role {\n    \n  }\n  execution role {\n    \n  }\n}\n";
+        let task = text.find("{\n    \n").unwrap() + 6;
+        let execution = text.rfind("{\n    \n").unwrap() + 6;
+        let refused = ["managed-policy", "image", "logs"];
+        let in_task = keywords_at(text, 0, task);
+        assert!(in_task.contains(&"name"), "{in_task:?}");
+        assert!(refused.iter().all(|k| !in_task.contains(k)), "{in_task:?}");
+        let in_execution = keywords_at(text, 0, execution);
+        assert!(
+            refused.iter().all(|k| in_execution.contains(k)),
+            "{in_execution:?}"
+        );
+        assert_eq!(
+            enclosing_role("runner \"r\" { task role {"),
+            Some(RoleKind::Task)
+        );
+        assert_eq!(enclosing_role("runner \"r\" {"), None);
+    }
 
     #[test]
     fn words_and_strings() {
