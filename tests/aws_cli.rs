@@ -1474,7 +1474,7 @@ fn hand_made_roles_migrate_as_the_readme_shows() {
     // The report's own command deletes it.
     let command = report
         .lines()
-        .find(|l| l.contains("left in place: inline policy `streaming-agent`"))
+        .find(|l| l.contains("read: inline policy `streaming-agent`"))
         .and_then(|l| l.rsplit('`').nth(1))
         .unwrap_or_else(|| panic!("no command to delete the hand-made policy in:\n{report}"));
     let args: Vec<&str> = command.split_whitespace().collect();

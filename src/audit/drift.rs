@@ -669,6 +669,25 @@ fn whole_policy(name: &str, direction: Direction, policy: &Policy, message: Stri
         Direction::Narrower => (Value::Null, document),
         _ => (document, Value::Null),
     };
+    let message = match grants_in_words(policy) {
+        Some(grants) => format!("{message}: {grants}"),
+        None => format!("{message}, and grants nothing"),
+    };
+    Difference {
+        what: What::InlinePolicy,
+        direction,
+        policy: Some(name.to_owned()),
+        statement: None,
+        statements,
+        live,
+        spec,
+        message,
+    }
+}
+
+/// What each statement of a policy allows or denies, in one line ("statement `Sid` allows `a`
+/// on `r`; ..."); `None` when it grants nothing.
+pub fn grants_in_words(policy: &Policy) -> Option<String> {
     let nothing = Policy {
         statements: Vec::new(),
     };
@@ -685,20 +704,7 @@ fn whole_policy(name: &str, direction: Direction, policy: &Policy, message: Stri
             })
         })
         .collect();
-    let message = match grants.is_empty() {
-        true => format!("{message}, and grants nothing"),
-        false => format!("{message}: {}", grants.join("; ")),
-    };
-    Difference {
-        what: What::InlinePolicy,
-        direction,
-        policy: Some(name.to_owned()),
-        statement: None,
-        statements,
-        live,
-        spec,
-        message,
-    }
+    (!grants.is_empty()).then(|| grants.join("; "))
 }
 
 /// A statement's Sid in a message: "`Sid`", or "without a Sid".
