@@ -1352,10 +1352,11 @@ fn the_task_definition_fragment_registers_with_ecs() {
 
 /// The README's worked migration, against moto: the source page's hand-made roles
 /// (`examples/handmade-roles.json`), made with aws-cli in an account of their own, exported,
-/// imported, built and applied with `--adopt`. `drift` finds the hand-made inline policy the
-/// report says create-roles.sh leaves; once it is deleted with the report's own command, the
-/// account is as the spec says (no drift, and a second import is the same spec), and the shared
-/// execution role kept everything it had.
+/// imported, built and applied with `--adopt`. `drift` finds the hand-made inline policies the
+/// report says it read (the task role's as wider, the shared execution role's as overlapping
+/// runnerc's); once they are deleted with the report's own commands, the account is as the spec
+/// says (no drift, and a second import is the same spec), and the shared execution role kept
+/// everything else it had.
 #[test]
 fn hand_made_roles_migrate_as_the_readme_shows() {
     if !tools_present("aws-cli import migration") {
@@ -1460,26 +1461,30 @@ fn hand_made_roles_migrate_as_the_readme_shows() {
         "{applied}"
     );
 
-    // What create-roles.sh left: the hand-made inline policy, which drift shows as wider.
+    // What create-roles.sh left: the hand-made inline policies import read, which drift shows:
+    // as wider on the adopted task role, as overlapping runnerc's on the shared existing role.
     fs::write(cwd.join("live.json"), account.export().to_string()).unwrap();
     let drift = runnerc(&["drift", "streaming-agent.runner", "--live", "live.json"]);
     let drifted = String::from_utf8_lossy(&drift.stdout);
     assert!(
         drift.status.code() == Some(1)
             && drifted
-                .contains("inline policy `streaming-agent` is on the live role, not in the spec"),
+                .contains("inline policy `streaming-agent` is on the live role, not in the spec")
+            && drifted.contains("inline policy `agent-secret` is not runnerc's and grants some of what `runnerc-streaming-agent` grants"),
         "{drifted}{}",
         String::from_utf8_lossy(&drift.stderr)
     );
-    // The report's own command deletes it.
-    let command = report
-        .lines()
-        .find(|l| l.contains("read: inline policy `streaming-agent`"))
-        .and_then(|l| l.rsplit('`').nth(1))
-        .unwrap_or_else(|| panic!("no command to delete the hand-made policy in:\n{report}"));
-    let args: Vec<&str> = command.split_whitespace().collect();
-    assert_eq!(args[..2], ["aws", "iam"], "{command}");
-    account.aws_json(&args[1..]);
+    // The report's own commands delete them.
+    for policy in ["streaming-agent", "agent-secret"] {
+        let command = report
+            .lines()
+            .find(|l| l.contains(&format!("read: inline policy `{policy}`")))
+            .and_then(|l| l.rsplit('`').nth(1))
+            .unwrap_or_else(|| panic!("no command to delete `{policy}` in:\n{report}"));
+        let args: Vec<&str> = command.split_whitespace().collect();
+        assert_eq!(args[..2], ["aws", "iam"], "{command}");
+        account.aws_json(&args[1..]);
+    }
 
     let export = account.export();
     fs::write(cwd.join("live.json"), export.to_string()).unwrap();
@@ -1495,13 +1500,21 @@ fn hand_made_roles_migrate_as_the_readme_shows() {
     *again.last_mut().unwrap() = "again.runner";
     assert!(runnerc(&again).status.success());
     assert_eq!(fs::read_to_string(cwd.join("again.runner")).unwrap(), spec);
-    // The shared execution role: everything it had, and runnerc's policy beside it.
+    // The shared execution role: everything it had but the hand-made policy deleted, and
+    // runnerc's policy in its place.
+    let names = |role: &Value| -> Vec<String> {
+        role["RolePolicyList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["PolicyName"].as_str().unwrap().to_owned())
+            .collect()
+    };
     let mut shared = roles_of(&export)["ecsTaskExecutionRole"].clone();
-    let policies = shared["RolePolicyList"].as_array_mut().unwrap();
-    let added = policies
-        .iter()
-        .position(|p| p["PolicyName"] == "runnerc-streaming-agent")
-        .expect("runnerc's policy on the shared role");
-    policies.remove(added);
-    assert_eq!(shared, shared_before);
+    let mut before = shared_before.clone();
+    assert_eq!(names(&before), ["agent-secret"]);
+    assert_eq!(names(&shared), ["runnerc-streaming-agent"]);
+    shared["RolePolicyList"] = Value::Array(Vec::new());
+    before["RolePolicyList"] = Value::Array(Vec::new());
+    assert_eq!(shared, before);
 }
