@@ -829,6 +829,11 @@ fn tags_a_spec_cannot_hold_are_left_out_and_reported() {
             "{key} not reported in:\n{report}"
         );
     }
+    // The execution role's tags are not the task role's: the spec gives both the task role's.
+    assert!(
+        report.contains("the tags of `agent-execution-role` are not those of `agent-task-role`"),
+        "{report}"
+    );
     let check = runnerc(&["check", "imported.runner"], dir.path());
     assert!(
         check.status.success(),

@@ -780,6 +780,13 @@ impl Draft<'_> {
         let Some((name, role)) = owned else {
             return String::new();
         };
+        let both = !self.options.is_existing(&self.options.execution_role);
+        if both && !std::ptr::eq(role, self.execution) && self.execution.tags != role.tags {
+            self.notes.push(format!(
+                "the tags of `{}` are not those of `{name}`: a spec puts one set of tags on both roles, `{name}`'s",
+                self.options.execution_role
+            ));
+        }
         let mut text = String::new();
         let mut kept = 0;
         for (key, value) in role.tags.iter().filter(|(k, _)| *k != OWNER_TAG_KEY) {
@@ -793,8 +800,9 @@ impl Draft<'_> {
                     (kept == MAX_SPEC_TAGS).then(|| format!("a spec holds at most {MAX_SPEC_TAGS} tags (IAM's 50, less runnerc's own `{OWNER_TAG_KEY}`)"))
                 });
             if let Some(problem) = problem {
-                self.notes
-                    .push(format!("tag `{key}` of `{name}` is left out: {problem}"));
+                self.notes.push(format!(
+                    "tag `{key}` of `{name}` is left out: {problem}; `create-roles.sh --adopt` removes the tags a spec does not hold"
+                ));
                 continue;
             }
             kept += 1;
