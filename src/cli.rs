@@ -288,7 +288,7 @@ enum Command {
     /// Write a spec for two hand-made roles of an account's export, and report every request
     /// adopting it would stop allowing
     #[command(
-        after_help = "The spec goes to --out (the report to stdout), or to stdout (the report to stderr). Exit status: 0 imported, 2 an export that cannot be read or a role it does not hold.\n\nExample:\n  aws iam get-account-authorization-details --filter Role > live.json\n  runnerc import --live live.json --task-role streaming-agent --execution-role ecsTaskExecutionRole --existing ecsTaskExecutionRole --region eu-west-1 --out orders.runner"
+        after_help = "The spec goes to --out (the report to stdout), or to stdout (the report to stderr). Exit status: 0 imported, 2 an export that cannot be read, a role it does not hold, or an existing role with several inline policies of which none is named with --task-policy/--execution-policy.\n\nExample:\n  aws iam get-account-authorization-details --filter Role > live.json\n  runnerc import --live live.json --task-role streaming-agent --execution-role ecsTaskExecutionRole --existing ecsTaskExecutionRole --region eu-west-1 --out orders.runner"
     )]
     Import {
         /// `aws iam get-account-authorization-details` output (documents as objects or
@@ -310,6 +310,14 @@ enum Command {
         /// A role to keep as `existing` (repeatable): runnerc will add only its inline policy
         #[arg(long, value_name = "ROLE")]
         existing: Vec<String>,
+        /// An inline policy of the `--existing` task role that is the runner's (repeatable);
+        /// the role's others are left in place, unread
+        #[arg(long, value_name = "NAME")]
+        task_policy: Vec<String>,
+        /// An inline policy of the `--existing` execution role that is the runner's
+        /// (repeatable); the role's others are left in place, unread
+        #[arg(long, value_name = "NAME")]
+        execution_policy: Vec<String>,
         /// Where to write the spec
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -519,6 +527,8 @@ fn run(cli: Cli) -> Status {
             runner,
             region,
             existing,
+            task_policy,
+            execution_policy,
             out,
             format,
         } => import(
@@ -529,6 +539,8 @@ fn run(cli: Cli) -> Status {
                 runner,
                 region,
                 existing,
+                task_policies: task_policy,
+                execution_policies: execution_policy,
             },
             out.as_deref(),
             format,
@@ -715,62 +727,18 @@ fn import(
             return Status::Usage;
         }
     };
-    let mut report = String::new();
-    match format {
+    let report = match format {
         AnswerFormat::Json => {
             let mut value = serde_json::to_value(&imported.report).expect("a report serializes");
             value["not_expressible"] = serde_json::json!(imported.not_expressible);
             value["not_in_export"] = serde_json::json!(imported.not_in_export);
             value["warnings"] = serde_json::json!(imported.warnings);
+            value["read"] = serde_json::json!(imported.read);
             value["left_in_place"] = serde_json::json!(imported.left_in_place);
-            report = serde_json::to_string_pretty(&value).expect("JSON") + "\n";
+            serde_json::to_string_pretty(&value).expect("JSON") + "\n"
         }
-        AnswerFormat::Human => {
-            let losses = imported.report.changes.len();
-            report.push_str(&format!(
-                "runnerc: imported runner {}: the spec stops allowing {losses} request{} the live roles allow\n",
-                imported.runner,
-                if losses == 1 { "" } else { "s" }
-            ));
-            for change in &imported.report.changes {
-                report.push_str(&format!("  - {}\n", change.text));
-            }
-            for note in &imported.not_expressible {
-                report.push_str(&format!("  not expressible: {note}\n"));
-            }
-            for note in &imported.not_in_export {
-                report.push_str(&format!("  not in the export: {note}\n"));
-            }
-            for note in &imported.left_in_place {
-                report.push_str(&format!("  left in place: {note}\n"));
-            }
-            for warning in &imported.warnings {
-                report.push_str(&format!(
-                    "  kept as live, `runnerc check` warns: {warning}\n"
-                ));
-            }
-            let spec = out.map_or_else(|| "SPEC".to_owned(), |p| p.display().to_string());
-            let adopt: String = imported
-                .adopt
-                .iter()
-                .map(|name| format!(" --adopt {name}"))
-                .collect();
-            report.push_str(&format!(
-                "next:\n  1. review {spec}: what it stops allowing is listed above\n  2. runnerc build {spec} --out out\n  3. bash out/{}/create-roles.sh{adopt}\n",
-                imported.runner
-            ));
-            let mut step = 4;
-            if !imported.left_in_place.is_empty() {
-                report.push_str(&format!(
-                    "  {step}. once the runner works, delete what is left in place (the commands above)\n"
-                ));
-                step += 1;
-            }
-            report.push_str(&format!(
-                "  {step}. runnerc drift {spec} --live LIVE.json, on a fresh export\n"
-            ));
-        }
-    }
+        AnswerFormat::Human => import_report(&imported, out),
+    };
     match out {
         Some(path) => {
             if let Err(error) = std::fs::write(path, &imported.spec) {
@@ -785,6 +753,59 @@ fn import(
         }
     }
     Status::Ok
+}
+
+/// `import`'s report for people: the losses, the notes, the policies read and left in place,
+/// then the next steps.
+fn import_report(imported: &crate::review::import::Imported, out: Option<&Path>) -> String {
+    let mut report = String::new();
+    let losses = imported.report.changes.len();
+    report.push_str(&format!(
+        "runnerc: imported runner {}: the spec stops allowing {losses} request{} the live roles allow\n",
+        imported.runner,
+        if losses == 1 { "" } else { "s" }
+    ));
+    for change in &imported.report.changes {
+        report.push_str(&format!("  - {}\n", change.text));
+    }
+    for note in &imported.not_expressible {
+        report.push_str(&format!("  not expressible: {note}\n"));
+    }
+    for note in &imported.not_in_export {
+        report.push_str(&format!("  not in the export: {note}\n"));
+    }
+    for note in &imported.read {
+        report.push_str(&format!("  read: {note}\n"));
+    }
+    for note in &imported.left_in_place {
+        report.push_str(&format!("  left in place: {note}\n"));
+    }
+    for warning in &imported.warnings {
+        report.push_str(&format!(
+            "  kept as live, `runnerc check` warns: {warning}\n"
+        ));
+    }
+    let spec = out.map_or_else(|| "SPEC".to_owned(), |p| p.display().to_string());
+    let adopt: String = imported
+        .adopt
+        .iter()
+        .map(|name| format!(" --adopt {name}"))
+        .collect();
+    report.push_str(&format!(
+        "next:\n  1. review {spec}: what it stops allowing is listed above\n  2. runnerc build {spec} --out out\n  3. bash out/{}/create-roles.sh{adopt}\n",
+        imported.runner
+    ));
+    let mut step = 4;
+    if imported.deletions {
+        report.push_str(&format!(
+            "  {step}. once the runner works, delete the hand-made policies read (the commands above)\n"
+        ));
+        step += 1;
+    }
+    report.push_str(&format!(
+        "  {step}. runnerc drift {spec} --live LIVE.json, on a fresh export\n"
+    ));
+    report
 }
 
 /// `runnerc diff`: both sides compiled apart, compared, rendered; the gate decides the status.

@@ -188,6 +188,13 @@ pub struct Tag {
 /// steps change or delete only roles that carry it with their own runner's name.
 pub const OWNER_TAG_KEY: &str = "runnerc:runner";
 
+/// Keys under `runnerc:`, where runnerc keeps its own tags (IAM compares keys ignoring case): a
+/// spec may not write them.
+pub fn is_runnerc_tag_key(key: &str) -> bool {
+    key.get(..8)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("runnerc:"))
+}
+
 /// What the inline policy a runner puts on an existing role is named with, before its name.
 pub const EXISTING_ROLE_POLICY_PREFIX: &str = "runnerc-";
 

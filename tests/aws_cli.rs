@@ -12,6 +12,8 @@
 //! - every example's roles (and the hostile spec's), exported with
 //!   `get-account-authorization-details`, import (`runnerc import`, from the export and from the
 //!   same export URL-encoded: the same spec) into a spec that `diff` finds unchanged in access;
+//!   so do the roles of seeded, generated specs (issue 24's cases), exported once, with the
+//!   report's losses equal to `diff`'s;
 //! - a hostile spec never runs, a changed spec converges, the wrong account is refused;
 //! - the scripts and their helpers pass shellcheck.
 //!
@@ -1595,10 +1597,11 @@ fn a_merged_task_definition_registers_with_ecs_and_reads_back() {
 
 /// The README's worked migration, against moto: the source page's hand-made roles
 /// (`examples/handmade-roles.json`), made with aws-cli in an account of their own, exported,
-/// imported, built and applied with `--adopt`. `drift` finds the hand-made inline policy the
-/// report says create-roles.sh leaves; once it is deleted with the report's own command, the
-/// account is as the spec says (no drift, and a second import is the same spec), and the shared
-/// execution role kept everything it had.
+/// imported, built and applied with `--adopt`. `drift` finds the hand-made inline policies the
+/// report says it read (the task role's as wider, the shared execution role's as overlapping
+/// runnerc's); once they are deleted with the report's own commands, the account is as the spec
+/// says (no drift, and a second import is the same spec), and the shared execution role kept
+/// everything else it had.
 #[test]
 fn hand_made_roles_migrate_as_the_readme_shows() {
     if !tools_present("aws-cli import migration") {
@@ -1703,26 +1706,30 @@ fn hand_made_roles_migrate_as_the_readme_shows() {
         "{applied}"
     );
 
-    // What create-roles.sh left: the hand-made inline policy, which drift shows as wider.
+    // What create-roles.sh left: the hand-made inline policies import read, which drift shows:
+    // as wider on the adopted task role, as overlapping runnerc's on the shared existing role.
     fs::write(cwd.join("live.json"), account.export().to_string()).unwrap();
     let drift = runnerc(&["drift", "streaming-agent.runner", "--live", "live.json"]);
     let drifted = String::from_utf8_lossy(&drift.stdout);
     assert!(
         drift.status.code() == Some(1)
             && drifted
-                .contains("inline policy `streaming-agent` is on the live role, not in the spec"),
+                .contains("inline policy `streaming-agent` is on the live role, not in the spec")
+            && drifted.contains("inline policy `agent-secret` is not runnerc's and grants some of what `runnerc-streaming-agent` grants"),
         "{drifted}{}",
         String::from_utf8_lossy(&drift.stderr)
     );
-    // The report's own command deletes it.
-    let command = report
-        .lines()
-        .find(|l| l.contains("left in place: inline policy `streaming-agent`"))
-        .and_then(|l| l.rsplit('`').nth(1))
-        .unwrap_or_else(|| panic!("no command to delete the hand-made policy in:\n{report}"));
-    let args: Vec<&str> = command.split_whitespace().collect();
-    assert_eq!(args[..2], ["aws", "iam"], "{command}");
-    account.aws_json(&args[1..]);
+    // The report's own commands delete them.
+    for policy in ["streaming-agent", "agent-secret"] {
+        let command = report
+            .lines()
+            .find(|l| l.contains(&format!("read: inline policy `{policy}`")))
+            .and_then(|l| l.rsplit('`').nth(1))
+            .unwrap_or_else(|| panic!("no command to delete `{policy}` in:\n{report}"));
+        let args: Vec<&str> = command.split_whitespace().collect();
+        assert_eq!(args[..2], ["aws", "iam"], "{command}");
+        account.aws_json(&args[1..]);
+    }
 
     let export = account.export();
     fs::write(cwd.join("live.json"), export.to_string()).unwrap();
@@ -1738,13 +1745,363 @@ fn hand_made_roles_migrate_as_the_readme_shows() {
     *again.last_mut().unwrap() = "again.runner";
     assert!(runnerc(&again).status.success());
     assert_eq!(fs::read_to_string(cwd.join("again.runner")).unwrap(), spec);
-    // The shared execution role: everything it had, and runnerc's policy beside it.
+    // The shared execution role: everything it had but the hand-made policy deleted, and
+    // runnerc's policy in its place.
+    let names = |role: &Value| -> Vec<String> {
+        role["RolePolicyList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["PolicyName"].as_str().unwrap().to_owned())
+            .collect()
+    };
     let mut shared = roles_of(&export)["ecsTaskExecutionRole"].clone();
-    let policies = shared["RolePolicyList"].as_array_mut().unwrap();
-    let added = policies
+    let mut before = shared_before.clone();
+    assert_eq!(names(&before), ["agent-secret"]);
+    assert_eq!(names(&shared), ["runnerc-streaming-agent"]);
+    shared["RolePolicyList"] = Value::Array(Vec::new());
+    before["RolePolicyList"] = Value::Array(Vec::new());
+    assert_eq!(shared, before);
+}
+
+// ---- issue 24: import round trips over generated specs ----
+
+/// A small deterministic generator (xorshift64*): the same specs on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
+    }
+
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+}
+
+const GEN_ACCOUNT: &str = "777700000040";
+const GEN_OTHER_ACCOUNT: &str = "210987654321";
+const GEN_REGIONS: [&str; 3] = ["eu-west-1", "us-east-1", "us-west-2"];
+/// The account's shared roles, made outside runnerc, that generated runners name `existing`.
+const GEN_SHARED_TASK: &str = "gen-shared-task";
+const GEN_SHARED_EXECUTION: &str = "gen-shared-execution";
+
+fn gen_key(rng: &mut Rng, region: &str, account: &str) -> String {
+    format!(
+        "arn:aws:kms:{region}:{account}:key/{:08x}-12ab-34cd-56ef-{:012x}",
+        rng.below(1 << 30),
+        rng.below(1 << 30)
+    )
+}
+
+/// Secret lines of one role: names, full ARNs of other regions and of another account,
+/// `secret *`, some with keys used in the secret's region.
+fn gen_secrets(rng: &mut Rng, keyword: &str, runner: &str, region: &str, forced: bool) -> String {
+    let mut lines = String::new();
+    if forced || rng.chance(25) {
+        // Every secret of the runner's region, under a key; beside it a secret of another region.
+        let key = gen_key(rng, region, GEN_ACCOUNT);
+        lines.push_str(&format!("    {keyword} * kms \"{key}\"\n"));
+        let other = GEN_REGIONS.iter().find(|r| **r != region).unwrap();
+        lines.push_str(&format!(
+            "    {keyword} \"arn:aws:secretsmanager:{other}:{GEN_ACCOUNT}:secret:{runner}/dr-AbC123\"\n"
+        ));
+        return lines;
+    }
+    for index in 0..rng.below(4) {
+        let (arn_region, account) = match rng.below(4) {
+            0 => (GEN_REGIONS[rng.below(3)], GEN_ACCOUNT),
+            1 => (region, GEN_OTHER_ACCOUNT),
+            _ => (region, GEN_ACCOUNT),
+        };
+        let name = format!("{runner}/{}-{index}", keyword.replace(' ', "-"));
+        let written = if arn_region == region && account == GEN_ACCOUNT && rng.chance(50) {
+            name
+        } else {
+            format!("arn:aws:secretsmanager:{arn_region}:{account}:secret:{name}-Xy{index}Z9q")
+        };
+        let kms = if rng.chance(40) {
+            format!(" kms \"{}\"", gen_key(rng, arn_region, account))
+        } else {
+            String::new()
+        };
+        lines.push_str(&format!("    {keyword} \"{written}\"{kms}\n"));
+    }
+    lines
+}
+
+/// One generated runner. `shape` forces the cases of issue 24 in turn: `secret * kms KEY`
+/// beside a secret of another region; a shared existing execution role on which the runner
+/// grants nothing (no policy of its own there); an existing task role beside an owned,
+/// tagged execution role; a cross-account secret as the first grant. Everything else is drawn.
+fn gen_spec(rng: &mut Rng, index: usize) -> String {
+    let runner = format!("gen-{index}");
+    let region = GEN_REGIONS[rng.below(3)];
+    let shape = index % 4;
+    let mut text = format!(
+        "runner \"{runner}\" {{\n    account \"{GEN_ACCOUNT}\"\n    region  \"{region}\"\n\n"
+    );
+    if shape == 3 {
+        text.push_str(&format!(
+            "    secret \"arn:aws:secretsmanager:us-east-1:{GEN_OTHER_ACCOUNT}:secret:shared/feed-AbC123\"\n"
+        ));
+    }
+    text.push_str(&gen_secrets(rng, "secret", &runner, region, shape == 0));
+    let execution_existing = shape == 1 || rng.chance(25);
+    if shape != 1 {
+        text.push_str(&gen_secrets(rng, "agent secret", &runner, region, false));
+    }
+    for d in 0..rng.below(3) {
+        text.push_str(&format!(
+            "\n    destination s3 {{\n        bucket \"{runner}-landing-{d}\"\n"
+        ));
+        if rng.chance(70) {
+            text.push_str(&format!("        prefix \"cdc/{d}/\"\n"));
+        }
+        let owner = rng.chance(30).then_some(GEN_OTHER_ACCOUNT);
+        if rng.chance(50) {
+            let key = gen_key(rng, region, owner.unwrap_or(GEN_ACCOUNT));
+            text.push_str(&format!("        kms \"{key}\"\n"));
+        }
+        if let Some(owner) = owner {
+            text.push_str(&format!("        owner \"{owner}\"\n"));
+        }
+        text.push_str("    }\n");
+    }
+    let task_existing = shape == 2 || rng.chance(15);
+    if !task_existing {
+        text.push('\n');
+        if rng.chance(30) {
+            text.push_str("    trust service \"ec2.amazonaws.com\"\n");
+        }
+        if rng.chance(20) {
+            text.push_str("    trust conditions off\n");
+        }
+    }
+    if task_existing {
+        text.push_str(&format!(
+            "\n    task role existing \"arn:aws:iam::{GEN_ACCOUNT}:role/platform/{GEN_SHARED_TASK}\"\n"
+        ));
+    } else if rng.chance(50) {
+        text.push_str("\n    task role {\n        path \"/streaming/\"\n");
+        if rng.chance(50) {
+            text.push_str(&format!(
+                "        permissions-boundary \"arn:aws:iam::{GEN_ACCOUNT}:policy/gen-boundary\"\n"
+            ));
+        }
+        text.push_str("    }\n");
+    }
+    if execution_existing {
+        text.push_str(&format!(
+            "    execution role existing \"{GEN_SHARED_EXECUTION}\"\n"
+        ));
+    } else if rng.chance(40) {
+        let managed = [
+            "managed-policy none",
+            "managed-policy default\n        managed-policy \"arn:aws:iam::777700000040:policy/gen-pull\"",
+        ][rng.below(2)];
+        text.push_str(&format!(
+            "\n    execution role {{\n        {managed}\n    }}\n"
+        ));
+    }
+    if !(task_existing && execution_existing) && (shape == 2 || rng.chance(50)) {
+        // In key order: IAM keeps no order of tags, and `diff` lists another order as a
+        // change of settings.
+        text.push_str(&format!("\n    tag \"cost-centre\" \"cc-{index}\"\n"));
+        text.push_str(&format!("    tag \"team\" \"t{}\"\n", rng.below(9)));
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// Runs `runnerc import` (with the options a user would give: `--existing` for the spec's
+/// existing roles, `--region` only where the roles cannot tell it, `--runner` only where no
+/// role carries it) and `diff ORIGINAL IMPORTED`; returns what is wrong, if anything: an
+/// access change, a setting lost, or a report whose losses are not `diff`'s.
+fn import_round_trip_problem(compiled: &CompiledRunner, spec: &Path, cwd: &Path) -> Option<String> {
+    let runner = &compiled.runner;
+    let out = format!("{}.imported.runner", runner.name);
+    let mut args = vec![
+        "import".to_owned(),
+        "--live".to_owned(),
+        "live.json".to_owned(),
+        "--task-role".to_owned(),
+        runner.task_role.name.clone(),
+        "--execution-role".to_owned(),
+        runner.execution_role.name.clone(),
+        "--out".to_owned(),
+        out.clone(),
+        "--format".to_owned(),
+        "json".to_owned(),
+    ];
+    for role in [&runner.task_role, &runner.execution_role] {
+        if role.is_existing() {
+            args.extend(["--existing".to_owned(), role.name.clone()]);
+        }
+    }
+    if runner.task_role.is_existing() || !runner.trust.confused_deputy_conditions {
+        args.extend(["--region".to_owned(), runner.region.clone()]);
+    }
+    if runner.task_role.is_existing() && runner.execution_role.is_existing() {
+        args.extend(["--runner".to_owned(), runner.name.clone()]);
+    }
+    let run = |args: &[String]| {
+        Command::new(env!("CARGO_BIN_EXE_runnerc"))
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap()
+    };
+    let imported = run(&args);
+    if !imported.status.success() {
+        return Some(format!(
+            "import: {}",
+            String::from_utf8_lossy(&imported.stderr)
+        ));
+    }
+    let report: Value = serde_json::from_slice(&imported.stdout).unwrap();
+    let spec_text = fs::read_to_string(cwd.join(&out)).unwrap();
+    let diff = run(&[
+        "diff".to_owned(),
+        "--format".to_owned(),
+        "json".to_owned(),
+        spec.display().to_string(),
+        out,
+    ]);
+    let compared: Value = serde_json::from_slice(&diff.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: diff: {e}: {}",
+            runner.name,
+            String::from_utf8_lossy(&diff.stderr)
+        )
+    });
+    let changes: Vec<&Value> = compared["changes"].as_array().unwrap().iter().collect();
+    let losses = |changes: &[&Value]| -> Vec<String> {
+        let mut losses: Vec<String> = changes
+            .iter()
+            .filter(|c| c["change"] == "loses")
+            .map(|c| {
+                format!(
+                    "{} {} {} {}",
+                    c["role"], c["part"], c["actions"], c["resources"]
+                )
+            })
+            .collect();
+        losses.sort();
+        losses
+    };
+    let reported: Vec<&Value> = report["changes"].as_array().unwrap().iter().collect();
+    let problem = if !changes.is_empty() {
+        Some(format!(
+            "diff ORIGINAL IMPORTED is not unchanged:\n{}",
+            changes
+                .iter()
+                .map(|c| c["text"].to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))
+    } else if losses(&reported) != losses(&changes) {
+        Some(format!(
+            "the report's losses {:?} are not diff's {:?}",
+            losses(&reported),
+            losses(&changes)
+        ))
+    } else {
+        None
+    };
+    problem.map(|p| {
+        format!(
+            "{p}\n--- original\n{}--- imported\n{spec_text}",
+            fs::read_to_string(spec).unwrap()
+        )
+    })
+}
+
+/// Roles that `create-roles.sh` deployed from generated specs (seeded: several regions,
+/// `secret *` with a key, keys per secret, shared existing roles with and without the runner's
+/// policy, an existing task role beside an owned tagged execution role, cross-account secrets,
+/// keys and buckets, trust with and without `aws:SourceArn`, paths, boundaries, managed
+/// policies, tags), exported once, each imported and compared with `diff ORIGINAL IMPORTED`:
+/// no access change, no setting lost, and the report's losses are `diff`'s.
+/// `RUNNERC_IMPORT_SPECS` sets how many (default 12), `RUNNERC_IMPORT_SEED` the seed.
+#[test]
+fn generated_specs_round_trip_through_create_roles_export_and_import() {
+    if !tools_present("aws-cli import round trip over generated specs") {
+        return;
+    }
+    let count: usize = std::env::var("RUNNERC_IMPORT_SPECS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(12);
+    let seed: u64 = std::env::var("RUNNERC_IMPORT_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(24);
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let paths: Vec<PathBuf> = (0..count)
+        .map(|index| {
+            let path = cwd.join(format!("gen-{index}.runner"));
+            fs::write(&path, gen_spec(&mut rng, index)).unwrap();
+            path
+        })
+        .collect();
+    let out = cwd.join("out");
+    build(&paths, &out);
+    let runners = compile_files(&paths);
+    let account = account_for(GEN_ACCOUNT, "eu-west-1");
+    create_policy(&account, "gen-boundary", "/");
+    create_policy(&account, "gen-pull", "/");
+    for (name, path) in [(GEN_SHARED_TASK, "/platform/"), (GEN_SHARED_EXECUTION, "/")] {
+        account.aws_json(&[
+            "iam",
+            "create-role",
+            "--role-name",
+            name,
+            "--path",
+            path,
+            "--assume-role-policy-document",
+            ECS_TRUST,
+        ]);
+    }
+    let started = Instant::now();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..3 {
+            scope.spawn(|| {
+                while let Some(compiled) =
+                    runners.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    account.run_script(
+                        &out.join(&compiled.runner.name).join("create-roles.sh"),
+                        cwd,
+                        &[],
+                    );
+                }
+            });
+        }
+    });
+    progress(&format!(
+        "{count} generated runners created ({:.0?})",
+        started.elapsed()
+    ));
+    let export = account.export();
+    fs::write(cwd.join("live.json"), export.to_string()).unwrap();
+    let problems: Vec<String> = runners
         .iter()
-        .position(|p| p["PolicyName"] == "runnerc-streaming-agent")
-        .expect("runnerc's policy on the shared role");
-    policies.remove(added);
-    assert_eq!(shared, shared_before);
+        .zip(&paths)
+        .filter_map(|(compiled, path)| {
+            import_round_trip_problem(compiled, path, cwd)
+                .map(|problem| format!("{} (seed {seed}): {problem}", compiled.runner.name))
+        })
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+    progress(&format!(
+        "{count} generated runners imported back ({:.0?})",
+        started.elapsed()
+    ));
 }

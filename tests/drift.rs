@@ -899,3 +899,65 @@ fn a_changed_policy_on_an_existing_role_hints_at_a_runner_of_the_same_name() {
     assert_eq!(report["roles"][1]["status"], "same", "{report:#}");
     assert!(report["roles"][1].get("hint").is_none(), "{report:#}");
 }
+
+/// An existing role adopted from hand-made roles keeps the hand-made inline policy beside
+/// runnerc's (import read it; runnerc never deletes what it did not write). Where that policy
+/// grants some of what runnerc's grants, drift reports it as what it is: not runnerc's, still
+/// granting whatever the spec says, with the command that deletes it. Other runners'
+/// `runnerc-*` policies, and a policy that grants nothing of the runner's, are not reported.
+#[test]
+fn a_hand_made_policy_left_beside_runnercs_on_an_existing_role_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(
+        dir.path(),
+        "small",
+        &SMALL.replace(
+            "agent secret \"agent/creds\"",
+            "agent secret \"agent/creds\"\n    execution role existing \"shared-execution\"",
+        ),
+    );
+    let live = dir.path().join("live.json");
+    let policy = |name: &str, resource: &str| {
+        json!({"PolicyName": name, "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": resource}
+        ]}})
+    };
+    let hand_made = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agent/creds-AbC123";
+    let mut role = small_role(
+        json!({"Statement": []}),
+        json!([
+            policy(
+                "runnerc-small",
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agent/creds-??????"
+            ),
+            policy("agent-secret", hand_made),
+            policy("runnerc-billing", hand_made),
+            policy(
+                "other-team",
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:billing/db-XyZ789"
+            ),
+        ]),
+    );
+    role["RoleName"] = json!("shared-execution");
+    role["Arn"] = json!("arn:aws:iam::123456789012:role/shared-execution");
+    std::fs::write(&live, export(role)).unwrap();
+    let output = drift(&[&spec], &live, false);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    let line = format!(
+        "  wider     inline policy `agent-secret` is not runnerc's and grants some of what `runnerc-small` grants: statement without a Sid allows `secretsmanager:GetSecretValue` on `{hand_made}`; it keeps granting that whatever the spec says: delete it once the runner works under the spec: `aws iam delete-role-policy --role-name shared-execution --policy-name agent-secret`\n"
+    );
+    assert!(
+        text.contains("small execution role `shared-execution`: 1 difference\n")
+            && text.contains(&line),
+        "missing `{line}` in:\n{text}"
+    );
+    let report: Value = serde_json::from_slice(&drift(&[&spec], &live, true).stdout).unwrap();
+    let found = &report["roles"][1]["differences"];
+    assert!(
+        found.as_array().unwrap().len() == 1
+            && found[0]["what"] == "overlapping-policy"
+            && found[0]["policy"] == "agent-secret",
+        "{report:#}"
+    );
+}

@@ -399,3 +399,445 @@ fn bad_exports_are_usage_errors() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no role `missing-role`"));
 }
+
+// ---- issue 24: shared existing roles, round trips, tags a spec cannot hold ----
+
+const ACCOUNT: &str = "123456789012";
+
+/// A trust policy for ECS tasks, with the confused-deputy conditions when `region` is given.
+fn ecs_trust(region: Option<&str>) -> Value {
+    let mut statement = json!({
+        "Effect": "Allow",
+        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+        "Action": "sts:AssumeRole"
+    });
+    if let Some(region) = region {
+        statement["Condition"] = json!({
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            "ArnLike": {"aws:SourceArn": format!("arn:aws:ecs:{region}:{ACCOUNT}:*")}
+        });
+    }
+    json!({"Version": "2012-10-17", "Statement": [statement]})
+}
+
+/// A role of the export: its trust, inline policies (name, statements) and tags.
+fn live_role(name: &str, trust: Value, policies: &[(&str, Value)], tags: &[(&str, &str)]) -> Value {
+    json!({
+        "Path": "/",
+        "RoleName": name,
+        "Arn": format!("arn:aws:iam::{ACCOUNT}:role/{name}"),
+        "AssumeRolePolicyDocument": trust,
+        "RolePolicyList": policies.iter().map(|(policy, statements)| json!({
+            "PolicyName": policy,
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}
+        })).collect::<Vec<_>>(),
+        "AttachedManagedPolicies": [],
+        "Tags": tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect::<Vec<_>>(),
+    })
+}
+
+fn export(roles: Vec<Value>) -> Value {
+    json!({"RoleDetailList": roles, "UserDetailList": [], "GroupDetailList": [], "Policies": []})
+}
+
+fn read_secret(arn: &str) -> Value {
+    json!([{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": arn}])
+}
+
+const AGENT_SECRET: &str =
+    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agent/creds-AbC123";
+const OTHER_TEAMS_SECRET: &str =
+    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:billing/creds-XyZ789";
+
+/// The task role of the tests below: runnerc's, reading one secret.
+fn task_role(tags: &[(&str, &str)]) -> Value {
+    live_role(
+        "agent-task-role",
+        ecs_trust(Some("eu-west-1")),
+        &[(
+            "runnerc-policy",
+            read_secret("arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbC123"),
+        )],
+        tags,
+    )
+}
+
+/// A shared `ecsTaskExecutionRole` holding two hand-made inline policies: import cannot tell
+/// which is the runner's, stops, and lists both with what each grants; named with
+/// `--execution-policy`, only that one is read, and the report names both.
+#[test]
+fn a_shared_existing_role_with_several_policies_needs_the_runners_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = live_role(
+        "ecsTaskExecutionRole",
+        ecs_trust(None),
+        &[
+            ("agent-secret", read_secret(AGENT_SECRET)),
+            ("billing-agent", read_secret(OTHER_TEAMS_SECRET)),
+        ],
+        &[],
+    );
+    let live = export(vec![task_role(&[("runnerc:runner", "agent")]), shared]);
+    let base = [
+        "--task-role",
+        "agent-task-role",
+        "--execution-role",
+        "ecsTaskExecutionRole",
+        "--existing",
+        "ecsTaskExecutionRole",
+    ];
+    let (output, spec) = import(dir.path(), &live, &base);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}\n{spec}");
+    assert!(spec.is_empty(), "a spec was written:\n{spec}");
+    for line in [
+        "existing role `ecsTaskExecutionRole` holds 2 inline policies",
+        "--execution-policy NAME",
+        &format!(
+            "  `agent-secret`: statement without a Sid allows `secretsmanager:GetSecretValue` on `{AGENT_SECRET}`\n"
+        ),
+        &format!(
+            "  `billing-agent`: statement without a Sid allows `secretsmanager:GetSecretValue` on `{OTHER_TEAMS_SECRET}`\n"
+        ),
+    ] {
+        assert!(stderr.contains(line), "no `{line}` in:\n{stderr}");
+    }
+
+    let mut named = base.to_vec();
+    named.extend(["--execution-policy", "agent-secret"]);
+    let (output, spec) = import(dir.path(), &live, &named);
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        spec.contains(&format!("agent secret \"{AGENT_SECRET}\"")),
+        "{spec}"
+    );
+    assert!(
+        !spec.contains("billing/creds"),
+        "another team's secret became the runner's:\n{spec}"
+    );
+    for line in [
+        "read: inline policy `agent-secret` on `ecsTaskExecutionRole`",
+        "`aws iam delete-role-policy --role-name ecsTaskExecutionRole --policy-name agent-secret`",
+        "read: inline policy `runnerc-policy` on `agent-task-role`: runnerc's own",
+        "left in place: inline policy `billing-agent` on `ecsTaskExecutionRole`",
+    ] {
+        assert!(report.contains(line), "no `{line}` in:\n{report}");
+    }
+    assert!(!report.contains("--policy-name billing-agent"), "{report}");
+
+    // A policy the role does not hold, or named for a role runnerc takes over: usage errors.
+    for (flag, policy) in [
+        ("--execution-policy", "nope"),
+        ("--task-policy", "runnerc-policy"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend([flag, policy]);
+        let (output, _) = import(dir.path(), &live, &args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{flag} {policy}: {stderr}");
+        assert!(stderr.contains(&format!("`{flag} {policy}`")), "{stderr}");
+    }
+}
+
+/// A runner that grants nothing on a shared execution role has no `runnerc-<runner>` policy
+/// there: the other runners' policies on it are theirs, never read as this runner's, and
+/// named in the report as left in place.
+#[test]
+fn other_runners_policies_on_a_shared_role_are_never_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = live_role(
+        "ecsTaskExecutionRole",
+        ecs_trust(None),
+        &[("runnerc-billing", read_secret(OTHER_TEAMS_SECRET))],
+        &[],
+    );
+    let live = export(vec![task_role(&[("runnerc:runner", "agent")]), shared]);
+    let (output, spec) = import(
+        dir.path(),
+        &live,
+        &[
+            "--task-role",
+            "agent-task-role",
+            "--execution-role",
+            "ecsTaskExecutionRole",
+            "--existing",
+            "ecsTaskExecutionRole",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(spec.contains("runner \"agent\""), "{spec}");
+    assert!(
+        !spec.contains("agent secret"),
+        "another runner's secret was read:\n{spec}"
+    );
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        report.contains("left in place: inline policy `runnerc-billing` on `ecsTaskExecutionRole`"),
+        "{report}"
+    );
+}
+
+/// The settings of a role runnerc created come back when the other role is `existing`: an
+/// existing task role and an owned execution role keep the execution role's tags.
+#[test]
+fn an_owned_execution_roles_tags_come_back_beside_an_existing_task_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let task = live_role(
+        "shared-task",
+        ecs_trust(None),
+        &[(
+            "runnerc-agent",
+            read_secret("arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbC123"),
+        )],
+        &[("team", "platform")],
+    );
+    let execution = live_role(
+        "agent-execution-role",
+        ecs_trust(None),
+        &[("runnerc-policy", read_secret(AGENT_SECRET))],
+        &[("runnerc:runner", "agent"), ("cost-centre", "cdc-42")],
+    );
+    let (output, spec) = import(
+        dir.path(),
+        &export(vec![task, execution]),
+        &[
+            "--task-role",
+            "shared-task",
+            "--execution-role",
+            "agent-execution-role",
+            "--existing",
+            "shared-task",
+            "--region",
+            "eu-west-1",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(spec.contains("tag \"cost-centre\" \"cdc-42\""), "{spec}");
+    assert!(
+        !spec.contains("\"team\""),
+        "the existing role's tags are someone else's:\n{spec}"
+    );
+}
+
+/// A customer managed key used through Secrets Manager in one region decrypts only the
+/// secrets of that region: beside `secret * kms KEY`, a secret of another region does not
+/// come back carrying KEY.
+#[test]
+fn a_secrets_key_stays_with_the_secrets_of_its_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let other = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dr/db-AbC123";
+    let task = live_role(
+        "agent-task-role",
+        ecs_trust(Some("eu-west-1")),
+        &[(
+            "runnerc-policy",
+            json!([
+                {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": [
+                    other, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:*"]},
+                {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key, "Condition": {
+                    "StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}}
+            ]),
+        )],
+        &[("runnerc:runner", "agent")],
+    );
+    let execution = live_role(
+        "agent-execution-role",
+        ecs_trust(None),
+        &[],
+        &[("runnerc:runner", "agent")],
+    );
+    let (output, spec) = import(
+        dir.path(),
+        &export(vec![task, execution]),
+        &[
+            "--task-role",
+            "agent-task-role",
+            "--execution-role",
+            "agent-execution-role",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(spec.contains(&format!("secret * kms \"{key}\"")), "{spec}");
+    assert!(spec.contains(&format!("secret \"{other}\"\n")), "{spec}");
+}
+
+/// Without `--region`, the region is the one ECS's `aws:SourceArn` in the task role's trust
+/// names, not the region of the first grant (here a secret of another account and region).
+#[test]
+fn the_region_comes_from_the_task_roles_trust_before_the_grants() {
+    let dir = tempfile::tempdir().unwrap();
+    let task = live_role(
+        "agent-task-role",
+        ecs_trust(Some("eu-west-1")),
+        &[(
+            "runnerc-policy",
+            read_secret("arn:aws:secretsmanager:us-east-1:210987654321:secret:shared/db-AbC123"),
+        )],
+        &[("runnerc:runner", "agent")],
+    );
+    let execution = live_role(
+        "agent-execution-role",
+        ecs_trust(None),
+        &[],
+        &[("runnerc:runner", "agent")],
+    );
+    let (output, spec) = import(
+        dir.path(),
+        &export(vec![task, execution]),
+        &[
+            "--task-role",
+            "agent-task-role",
+            "--execution-role",
+            "agent-execution-role",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(spec.contains("region  \"eu-west-1\""), "{spec}");
+}
+
+/// What the runner's policy on an existing role grants beyond the spec is a loss the report
+/// lists, as `diff` of the live grants and the spec would.
+#[test]
+fn losses_on_an_existing_role_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let shared = live_role(
+        "ecsTaskExecutionRole",
+        ecs_trust(None),
+        &[(
+            "runnerc-agent",
+            json!([
+                {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": AGENT_SECRET},
+                {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key}
+            ]),
+        )],
+        &[],
+    );
+    let mut args = vec![
+        "--task-role",
+        "agent-task-role",
+        "--execution-role",
+        "ecsTaskExecutionRole",
+        "--existing",
+        "ecsTaskExecutionRole",
+        "--format",
+        "json",
+    ];
+    let (output, spec) = import(
+        dir.path(),
+        &export(vec![task_role(&[("runnerc:runner", "agent")]), shared]),
+        &args,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        spec.contains(&format!("agent secret \"{AGENT_SECRET}\" kms \"{key}\"")),
+        "{spec}"
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let losses: Vec<&Value> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["role"] == "execution")
+        .collect();
+    // kms:Decrypt without kms:ViaService becomes Decrypt through Secrets Manager only.
+    assert!(
+        losses.len() == 1 && losses[0]["actions"] == json!(["kms:Decrypt"]),
+        "{report:#}"
+    );
+    args.truncate(6);
+    let (output, _) = import(
+        dir.path(),
+        &export(vec![task_role(&[("runnerc:runner", "agent")])]),
+        &args,
+    );
+    assert_eq!(output.status.code(), Some(2));
+}
+
+/// Tags a spec cannot hold (reserved prefixes in any letter case, values past IAM's limits)
+/// are left out and reported; the rest of the import goes on.
+#[test]
+fn tags_a_spec_cannot_hold_are_left_out_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "v".repeat(300);
+    let task = task_role(&[
+        ("runnerc:runner", "agent"),
+        ("team", "data"),
+        ("aws:cloudformation:stack-name", "old-stack"),
+        ("AWS:Origin", "console"),
+        ("RunnerC:Owner", "someone"),
+        ("notes", &long),
+    ]);
+    let execution = live_role(
+        "agent-execution-role",
+        ecs_trust(None),
+        &[],
+        &[("runnerc:runner", "agent")],
+    );
+    let (output, spec) = import(
+        dir.path(),
+        &export(vec![task, execution]),
+        &[
+            "--task-role",
+            "agent-task-role",
+            "--execution-role",
+            "agent-execution-role",
+        ],
+    );
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(spec.contains("tag \"team\" \"data\""), "{spec}");
+    for key in [
+        "aws:cloudformation:stack-name",
+        "AWS:Origin",
+        "RunnerC:Owner",
+        "notes",
+    ] {
+        assert!(!spec.contains(&format!("\"{key}\"")), "{key} in:\n{spec}");
+        assert!(
+            report.contains(&format!("tag `{key}` of `agent-task-role` is left out")),
+            "{key} not reported in:\n{report}"
+        );
+    }
+    // The execution role's tags are not the task role's: the spec gives both the task role's.
+    assert!(
+        report.contains("the tags of `agent-execution-role` are not those of `agent-task-role`"),
+        "{report}"
+    );
+    let check = runnerc(&["check", "imported.runner"], dir.path());
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}

@@ -11,7 +11,7 @@ use crate::access::contain::{Uncovered, describe, uncovered};
 use crate::access::policy::{Effect, Policy, Statement};
 use crate::ast::RoleKind;
 use crate::lower::iam;
-use crate::model::{Ownership, Role, Runner};
+use crate::model::{EXISTING_ROLE_POLICY_PREFIX, Ownership, Role, Runner};
 use serde::de::{Deserializer as _, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -379,6 +379,9 @@ pub enum What {
     PermissionsBoundary,
     Tag,
     Path,
+    /// On an existing role, an inline policy that is not runnerc's and grants some of what
+    /// runnerc's grants.
+    OverlappingPolicy,
 }
 
 /// Which way: the live role grants more (wider), less (narrower), or something else changed.
@@ -507,17 +510,17 @@ fn role_differences(
     let mut differences = Vec::new();
     let policy_name = runner.inline_policy_name(role);
     let spec_policy = documents.policy(kind).map(Policy::of_document);
-    match (spec_policy, live.inline.get(&policy_name)) {
+    match (&spec_policy, live.inline.get(&policy_name)) {
         (Some(spec), Some(live_policy)) => differences.extend(policy_differences(
             What::InlinePolicy,
             Some(&policy_name),
-            &spec,
+            spec,
             live_policy,
         )),
         (Some(spec), None) => differences.push(whole_policy(
             &policy_name,
             Direction::Narrower,
-            &spec,
+            spec,
             format!("inline policy `{policy_name}` is in the spec, not on the live role"),
         )),
         (None, Some(live_policy)) => differences.push(whole_policy(
@@ -529,7 +532,11 @@ fn role_differences(
         (None, None) => {}
     }
     if role.ownership != Ownership::Created {
-        // Someone else's role: only runnerc's own policy on it is compared.
+        // Someone else's role: only runnerc's own policy on it is compared, and the policies
+        // beside it that grant some of the same.
+        if let Some(spec) = &spec_policy {
+            differences.extend(overlapping_policies(&role.name, &policy_name, spec, live));
+        }
         return differences;
     }
     for (name, live_policy) in &live.inline {
@@ -573,8 +580,24 @@ fn role_differences(
             ));
         }
     }
+    differences.extend(boundary_difference(role, live));
+    differences.extend(tag_differences(runner, live));
+    if role.path != live.path {
+        differences.push(simple(
+            What::Path,
+            Direction::Changed,
+            json!(live.path),
+            json!(role.path),
+            format!("path is `{}` live, `{}` in the spec", live.path, role.path),
+        ));
+    }
+    differences
+}
+
+/// The permissions boundary, live against the spec.
+fn boundary_difference(role: &Role, live: &LiveRole) -> Option<Difference> {
     match (&role.permissions_boundary, &live.boundary) {
-        (Some(spec), Some(live)) if spec != live => differences.push(simple(
+        (Some(spec), Some(live)) if spec != live => Some(simple(
             What::PermissionsBoundary,
             Direction::Changed,
             json!(live),
@@ -582,22 +605,27 @@ fn role_differences(
             format!("permissions boundary is `{live}` live, `{spec}` in the spec"),
         )),
         // No boundary live lifts the spec's limit: wider.
-        (Some(spec), None) => differences.push(simple(
+        (Some(spec), None) => Some(simple(
             What::PermissionsBoundary,
             Direction::Wider,
             Value::Null,
             json!(spec),
             format!("permissions boundary `{spec}` is in the spec, not on the live role"),
         )),
-        (None, Some(live)) => differences.push(simple(
+        (None, Some(live)) => Some(simple(
             What::PermissionsBoundary,
             Direction::Narrower,
             json!(live),
             Value::Null,
             format!("permissions boundary `{live}` is on the live role, not in the spec"),
         )),
-        _ => {}
+        _ => None,
     }
+}
+
+/// Every tag, `runnerc:runner` included, live against the spec.
+fn tag_differences(runner: &Runner, live: &LiveRole) -> Vec<Difference> {
+    let mut differences = Vec::new();
     let spec_tags: BTreeMap<String, String> = runner
         .role_tags()
         .into_iter()
@@ -630,15 +658,6 @@ fn role_differences(
             message,
         ));
     }
-    if role.path != live.path {
-        differences.push(simple(
-            What::Path,
-            Direction::Changed,
-            json!(live.path),
-            json!(role.path),
-            format!("path is `{}` live, `{}` in the spec", live.path, role.path),
-        ));
-    }
     differences
 }
 
@@ -669,6 +688,86 @@ fn whole_policy(name: &str, direction: Direction, policy: &Policy, message: Stri
         Direction::Narrower => (Value::Null, document),
         _ => (document, Value::Null),
     };
+    let message = match grants_in_words(policy) {
+        Some(grants) => format!("{message}: {grants}"),
+        None => format!("{message}, and grants nothing"),
+    };
+    Difference {
+        what: What::InlinePolicy,
+        direction,
+        policy: Some(name.to_owned()),
+        statement: None,
+        statements,
+        live,
+        spec,
+        message,
+    }
+}
+
+/// On an existing role, the inline policies beside runnerc's `own` that grant some of what the
+/// spec's policy grants (or the reverse): a hand-made policy that `import` read and adoption
+/// left in place, which keeps granting whatever the spec says. Other runners' `runnerc-*`
+/// policies are their specs' business, and a policy that shares no grant is someone else's.
+fn overlapping_policies(
+    role_name: &str,
+    own: &str,
+    spec: &Policy,
+    live: &LiveRole,
+) -> Vec<Difference> {
+    let mut differences = Vec::new();
+    for (name, policy) in &live.inline {
+        if name.starts_with(EXISTING_ROLE_POLICY_PREFIX) {
+            continue;
+        }
+        let overlaps = spec.statements.iter().any(|s| covers_some(policy, s))
+            || policy.statements.iter().any(|s| covers_some(spec, s));
+        if !overlaps {
+            continue;
+        }
+        let mut difference = whole_policy(
+            name,
+            Direction::Wider,
+            policy,
+            format!(
+                "inline policy `{name}` is not runnerc's and grants some of what `{own}` grants"
+            ),
+        );
+        difference.what = What::OverlappingPolicy;
+        difference.message.push_str(&format!(
+            "; it keeps granting that whatever the spec says: delete it once the runner works under the spec: `aws iam delete-role-policy --role-name {role_name} --policy-name {name}`"
+        ));
+        differences.push(difference);
+    }
+    differences
+}
+
+/// Whether `policy` covers some, not necessarily all, of an Allow statement's grants.
+fn covers_some(policy: &Policy, statement: &Statement) -> bool {
+    if statement.effect != Effect::Allow {
+        return false;
+    }
+    let count = |missing: Option<Uncovered<'_>>| match missing {
+        None => 0,
+        Some(Uncovered::Whole) => usize::MAX,
+        Some(Uncovered::Blocks(blocks)) => blocks.iter().map(|(a, t)| a.len() * t.len()).sum(),
+    };
+    let nothing = Policy {
+        statements: Vec::new(),
+    };
+    let allowing = Policy {
+        statements: policy
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow)
+            .cloned()
+            .collect(),
+    };
+    count(uncovered(statement, &allowing)) < count(uncovered(statement, &nothing))
+}
+
+/// What each statement of a policy allows or denies, in one line ("statement `Sid` allows `a`
+/// on `r`; ..."); `None` when it grants nothing.
+pub fn grants_in_words(policy: &Policy) -> Option<String> {
     let nothing = Policy {
         statements: Vec::new(),
     };
@@ -685,20 +784,7 @@ fn whole_policy(name: &str, direction: Direction, policy: &Policy, message: Stri
             })
         })
         .collect();
-    let message = match grants.is_empty() {
-        true => format!("{message}, and grants nothing"),
-        false => format!("{message}: {}", grants.join("; ")),
-    };
-    Difference {
-        what: What::InlinePolicy,
-        direction,
-        policy: Some(name.to_owned()),
-        statement: None,
-        statements,
-        live,
-        spec,
-        message,
-    }
+    (!grants.is_empty()).then(|| grants.join("; "))
 }
 
 /// A statement's Sid in a message: "`Sid`", or "without a Sid".

@@ -4,7 +4,7 @@ use super::{RunnerChecker, shown};
 use crate::ast::{Span, Str};
 use crate::aws;
 use crate::diag::{Code, Diagnostic};
-use crate::model::{OWNER_TAG_KEY, Tag};
+use crate::model::{OWNER_TAG_KEY, Tag, is_runnerc_tag_key};
 use rustc_hash::FxHashMap as HashMap;
 
 impl RunnerChecker<'_> {
@@ -32,7 +32,7 @@ impl RunnerChecker<'_> {
         for (key, value, span) in tags {
             let mut ok = true;
             let problem = aws::tag_key_problem(&key.node).or_else(|| {
-                reserved_by_runnerc(&key.node).then(|| {
+                is_runnerc_tag_key(&key.node).then(|| {
                     format!("the `runnerc:` prefix is reserved for runnerc, which writes `{OWNER_TAG_KEY}` itself")
                 })
             });
@@ -83,10 +83,4 @@ impl RunnerChecker<'_> {
         }
         result
     }
-}
-
-/// Keys under `runnerc:`, where runnerc keeps its own tags (IAM compares keys ignoring case).
-fn reserved_by_runnerc(key: &str) -> bool {
-    key.get(..8)
-        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("runnerc:"))
 }
