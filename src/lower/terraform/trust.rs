@@ -23,14 +23,23 @@ fn glob_regex(pattern: &str) -> String {
     )
 }
 
-/// The two attributes `<name>_statements` and `<name>` of a `locals` block (indented for one),
-/// for the trust policy `document` (an HCL expression of the decoded policy) of a role of
-/// `kind`. `<name>` lists each statement's `effect`, `statement` (its JSON) and `verdict`.
+/// The attributes of a `locals` block (indented for one) for the trust policy `document` (an
+/// HCL expression of the decoded policy) of a role of `kind`: `<name>_statements`, `<name>`
+/// (each statement's `effect`, `statement`, its JSON, and `verdict`) and the four lists of
+/// [`TRUST_GROUPS`].
 pub fn trust_locals(kind: RoleKind, name: &str, document: &str) -> String {
+    statements_local(name, document)
+        + &verdicts_local(kind, name)
+        + "  # The statements by effect and verdict, as the preconditions ask.\n"
+        + &groups_locals(name)
+}
+
+/// `<name>_statements`: each statement taken apart.
+fn statements_local(name: &str, document: &str) -> String {
     let action_glob = glob_regex("lower(tostring(a))");
     let value_glob = glob_regex("tostring(v)");
     let part_glob = glob_regex("piece");
-    let statements = format!(
+    format!(
         r#"  # Each statement of the trust policy taken apart.
   {name}_statements = [
     for s in flatten([{document}.Statement]) : {{
@@ -68,7 +77,11 @@ pub fn trust_locals(kind: RoleKind, name: &str, document: &str) -> String {
     }}
   ]
 "#
-    );
+    )
+}
+
+/// `<name>`: each statement judged against ECS's request for this runner's tasks.
+fn verdicts_local(kind: RoleKind, name: &str) -> String {
     // The rank (0 no, 1 maybe, 2 yes) of each value of an `aws:SourceArn` condition `c` with
     // an ARN operator.
     let arn_ranks = r#"[
@@ -95,7 +108,7 @@ pub fn trust_locals(kind: RoleKind, name: &str, document: &str) -> String {
               ["no", "maybe", "yes"][min({cap}, max(0, {arn_ranks}...))]
             )"#
     );
-    let verdicts = format!(
+    format!(
         r#"  # Each statement judged against ECS's request for this runner's tasks.
   {name} = [
     for t in local.{name}_statements : {{
@@ -119,8 +132,12 @@ pub fn trust_locals(kind: RoleKind, name: &str, document: &str) -> String {
     }}
   ]
 "#
-    );
-    let grouped: String = TRUST_GROUPS
+    )
+}
+
+/// The four lists of [`TRUST_GROUPS`] of the trust locals `name`.
+fn groups_locals(name: &str) -> String {
+    TRUST_GROUPS
         .iter()
         .map(|(suffix, effect, verdict)| {
             let key = format!("{name}_{suffix}");
@@ -129,11 +146,7 @@ pub fn trust_locals(kind: RoleKind, name: &str, document: &str) -> String {
                 width = name.len() + 13
             )
         })
-        .collect();
-    statements
-        + &verdicts
-        + "  # The statements by effect and verdict, as the preconditions ask.\n"
-        + &grouped
+        .collect()
 }
 
 /// The lists of statements the preconditions ask for: (suffix of the local, effect, verdict).
