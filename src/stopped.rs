@@ -116,12 +116,10 @@ fn secret_denied(
         ));
     }
     for runner in runners_of(runners, role) {
-        let granted = runner.agent_secrets.iter().any(|g| match &g.resource {
-            SecretResource::Arn(pattern) => {
-                crate::access::wildcard::matches(pattern, secret, false)
-            }
-            SecretResource::Every => true,
-        });
+        let granted = runner
+            .agent_secrets
+            .iter()
+            .any(|g| crate::lower::iam::secret_grant_reaches(runner, &g.resource, secret));
         if granted {
             lines.push(format!(
                 "runner {} ({}) grants it: deploy the spec's documents (`runnerc build`, then apply), or check with `runnerc drift` that the live role holds them.",

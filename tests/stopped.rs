@@ -134,3 +134,65 @@ fn an_unknown_reason_says_so_and_usage_is_checked() {
         .unwrap();
     assert_eq!(two.status.code(), Some(2));
 }
+
+/// `agent secret *` is answered one way by `explain --stopped-reason` and `verify`: it reaches
+/// every secret of the runner's account and region (the grant it lowers to), and no secret of
+/// another region or account. Before, `explain` said it reached everything and `verify` that it
+/// reached nothing.
+#[test]
+fn every_secret_reaches_the_runners_account_and_region_only() {
+    let spec = "tests/stopped/every-secret.runner";
+    let denied = |secret: &str| {
+        SHARED_ROLE_DENIED
+            .replace(
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/other-AbC123",
+                secret,
+            )
+            .replace("ecsTaskExecutionRole", "every-cdc-execution-role")
+    };
+    let home = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agent/creds-AbC123";
+    let text = stdout(&explain(&denied(home), &[spec]));
+    assert!(
+        text.contains("runner every-cdc (tests/stopped/every-secret.runner:2) grants it"),
+        "{text}"
+    );
+    for elsewhere in [
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:agent/creds-AbC123",
+        "arn:aws:secretsmanager:eu-west-1:210987654321:secret:agent/creds-AbC123",
+    ] {
+        let text = stdout(&explain(&denied(elsewhere), &[spec]));
+        assert!(!text.contains("grants it"), "{elsewhere}: {text}");
+        assert!(text.contains("add `agent secret"), "{elsewhere}: {text}");
+    }
+    // verify: the execution role reads the secret of its own account and region, and no other.
+    let dir = tempfile::tempdir().unwrap();
+    let definition = |secret: &str| {
+        format!(
+            r#"{{"family":"every-cdc","taskRoleArn":"arn:aws:iam::123456789012:role/every-cdc-task-role","executionRoleArn":"arn:aws:iam::123456789012:role/every-cdc-execution-role","containerDefinitions":[{{"name":"every-cdc","image":"agent:1","secrets":[{{"name":"AGENT","valueFrom":"{secret}"}}]}}]}}"#
+        )
+    };
+    let verify = |secret: &str| {
+        let path = dir.path().join("td.json");
+        std::fs::write(&path, definition(secret)).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_runnerc"))
+            .args(["verify", "--color", "never"])
+            .arg(&path)
+            .arg(spec)
+            .output()
+            .unwrap()
+    };
+    let output = verify(home);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = verify("arn:aws:secretsmanager:us-east-1:123456789012:secret:agent/creds-AbC123");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

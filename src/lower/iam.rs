@@ -303,6 +303,13 @@ pub fn secret_arn(runner: &Runner, resource: &SecretResource) -> String {
     }
 }
 
+/// Whether a secret grant of `runner` reaches the secret `arn`: `secret *` every secret of the
+/// runner's partition, account and region, as the grant it lowers to. `verify` and
+/// `explain --stopped-reason` both ask this.
+pub fn secret_grant_reaches(runner: &Runner, resource: &SecretResource, arn: &str) -> bool {
+    crate::access::wildcard::matches(&secret_arn(runner, resource), arn, false)
+}
+
 /// The region a secret is in: its ARN's, or the runner's for `secret *` and names.
 pub fn secret_region(runner: &Runner, resource: &SecretResource) -> String {
     let arn = secret_arn(runner, resource);

@@ -13,7 +13,8 @@ use crate::ast::Span;
 use crate::audit::can::{self, Decision, Question};
 use crate::diag::{Code, Diagnostic, FileId, Loc};
 use crate::lower::ecs;
-use crate::model::{Ownership, Runner, SecretResource};
+use crate::lower::iam::secret_grant_reaches;
+use crate::model::{Ownership, Runner};
 use serde_json::Value;
 
 /// A step of a path into the JSON document.
@@ -329,7 +330,7 @@ pub fn verify(
             let pipeline = runner
                 .pipeline_secrets
                 .iter()
-                .find(|g| grants(&g.resource, &arn));
+                .find(|g| secret_grant_reaches(runner, &g.resource, &arn));
             match pipeline {
                 Some(grant) => found.push(
                     Diagnostic::new(
@@ -370,7 +371,7 @@ pub fn verify(
             .pipeline_secrets
             .iter()
             .chain(&runner.agent_secrets)
-            .filter(|g| grants(&g.resource, &arn))
+            .filter(|g| secret_grant_reaches(runner, &g.resource, &arn))
             .find_map(|g| g.kms_key.as_ref());
         if let Some(key) = keyed {
             let region = crate::aws::Arn::parse(&arn).map_or("", |a| a.region);
@@ -379,7 +380,7 @@ pub fn verify(
                 let agent = runner
                     .agent_secrets
                     .iter()
-                    .find(|g| grants(&g.resource, &arn));
+                    .find(|g| secret_grant_reaches(runner, &g.resource, &arn));
                 found.push(
                     Diagnostic::new(
                         Code::KeyNotUsable,
@@ -410,14 +411,6 @@ fn partial(loc: Loc, value_from: &str) -> Diagnostic {
         "print the full ARN with `{}`",
         crate::aws::full_arn_command(value_from)
     ))
-}
-
-/// Whether a spec grant reaches the secret ARN.
-fn grants(resource: &SecretResource, arn: &str) -> bool {
-    match resource {
-        SecretResource::Every => false,
-        SecretResource::Arn(pattern) => crate::access::wildcard::matches(pattern, arn, false),
-    }
 }
 
 /// Whether `version` (`1.3.0`, `LATEST`) is below `(major, minor, patch)`.
