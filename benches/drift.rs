@@ -36,7 +36,7 @@ fn export(document: &Value) -> String {
 /// The largest `n` for which `document(n)` fits IAM's 10,240 characters.
 fn largest(document: impl Fn(usize) -> Value) -> Value {
     let mut n = 1;
-    while document(n + 1).to_string().len() <= drift::MAX_INLINE_CHARACTERS {
+    while document(n + 1).to_string().len() <= runnerc::live::MAX_INLINE_CHARACTERS {
         n += 1;
     }
     document(n)
@@ -83,7 +83,7 @@ fn compare(c: &mut Criterion) {
         let text = export(&document);
         group.bench_function(BenchmarkId::from_parameter(label), |b| {
             b.iter(|| {
-                let live = drift::read_live(black_box(&text), &|_| true).unwrap();
+                let live = runnerc::live::read_live(black_box(&text), &|_| true).unwrap();
                 drift::compare(&compilation.runners, &live).len()
             })
         });

@@ -713,7 +713,7 @@ fn import(
         name.eq_ignore_ascii_case(&options.task_role)
             || name.eq_ignore_ascii_case(&options.execution_role)
     };
-    let live = match crate::audit::drift::read_live(&text, &wanted) {
+    let live = match crate::live::read_live(&text, &wanted) {
         Ok(live) => live,
         Err(problem) => {
             errln!("runnerc: `{}`: {problem}", live_path.display());
@@ -1545,7 +1545,7 @@ fn can_table(path: &Path, format: AnswerFormat, color: ColorChoice) -> Status {
 /// An export's text, or what makes it unusable (not UTF-8, larger than any real export can
 /// be: refused before it is read).
 fn read_export(path: &Path) -> std::io::Result<Result<String, String>> {
-    use crate::audit::drift::{MAX_EXPORT_BYTES, MAX_ROLES, bytes};
+    use crate::live::{MAX_EXPORT_BYTES, MAX_ROLES, bytes};
     let file = std::fs::File::open(path)?;
     let too_large = |size: String| {
         format!(
@@ -1597,7 +1597,7 @@ fn drift(files: &[PathBuf], live_path: &Path, format: AnswerFormat, color: bool)
         .iter()
         .flat_map(|runner| RoleKind::ALL.map(|kind| runner.role(kind).name.to_ascii_lowercase()))
         .collect();
-    let live = match drift::read_live(&text, &|name| wanted.contains(name)) {
+    let live = match crate::live::read_live(&text, &|name| wanted.contains(name)) {
         Ok(live) => live,
         Err(problem) => {
             errln!("runnerc: `{live_name}` is not a usable export: {problem}");

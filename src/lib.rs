@@ -12,14 +12,19 @@
 //! 4. [`quota`]: the IAM size quotas of the documents;
 //! 5. [`output`]: files to disk, atomically.
 //!
-//! [`audit`] reads the compiled documents back: `can` evaluates requests against them, `drift`
-//! compares them with a live account.
+//! Around the pipeline, each module one job:
 //!
-//! [`lsp`] serves editors over the Language Server Protocol with the same stages.
-//!
-//! [`compile`] runs stages 1 to 4; [`diag`] holds the diagnostics every stage reports and the
-//! one place that renders them; [`parallel`] spreads work over the cores; [`input`] reads the specs a command is
-//! given; [`cli`] is the command line.
+//! - [`access`]: the one access model over IAM JSON: policies, IAM's wildcards, the evaluator,
+//!   containment and witnesses; [`audit`] (`can`, `drift`), [`review`] (`diff`, `import`) and
+//!   [`verify`] (a task definition against the specs) are fronts on it;
+//! - [`live`]: the account export (`get-account-authorization-details`) that `drift` and
+//!   `import` read;
+//! - [`stopped`]: `explain --stopped-reason`; [`explain`]: `explain CODE`;
+//! - [`format`]: `fmt`'s printer; [`lsp`]: the language server, on the same stages;
+//! - [`aws`]: AWS's own rules (names, ARNs, partitions, limits);
+//! - [`diag`]: the diagnostics every stage reports and the one place that renders them;
+//! - [`compile`] runs stages 1 to 4; [`parallel`] spreads work over the cores; [`input`] reads
+//!   the specs a command is given; [`cli`] is the command line.
 
 pub mod access;
 pub mod ast;
@@ -32,6 +37,7 @@ pub mod diag;
 pub mod explain;
 pub mod format;
 pub mod input;
+pub mod live;
 pub mod lower;
 pub mod lsp;
 pub mod model;

@@ -9,10 +9,11 @@ use crate::access::policy::{Effect, Patterns, Policy, Statement};
 use crate::access::wildcard::{has_wildcard, matches};
 use crate::access::witness::{self, Grant};
 use crate::ast::RoleKind;
-use crate::audit::drift::{LiveAccount, LiveRole, grants_in_words};
+use crate::audit::drift::grants_in_words;
 use crate::audit::managed;
 use crate::diag::Sources;
 use crate::format::quote;
+use crate::live::{LiveAccount, LiveRole};
 use crate::model::{
     EXISTING_ROLE_POLICY_PREFIX, OWN_ROLE_POLICY_NAME, OWNER_TAG_KEY, Runner,
     existing_role_policy_name, is_default_execution_policy, is_runnerc_tag_key,
