@@ -30,10 +30,10 @@ fn stages(c: &mut Criterion) {
 
         let spec = runnerc::parse::parse(&text, 0).unwrap();
         group.bench_function(BenchmarkId::from_parameter("check"), |b| {
-            b.iter(|| runnerc::check::check(&[(0, black_box(&spec))]))
+            b.iter(|| runnerc::compile::check_parsed(black_box(&spec), 0))
         });
 
-        let (runners, _) = runnerc::check::check(&[(0, &spec)]);
+        let (runners, _) = runnerc::compile::check_parsed(&spec, 0);
         group.bench_function(BenchmarkId::from_parameter("lower"), |b| {
             b.iter(|| {
                 runners

@@ -101,6 +101,16 @@ pub fn compile(sources: &Sources) -> Compilation {
     }
 }
 
+/// What [`compile`] does with one parsed file, without its parallel pieces: every runner
+/// checked and measured, then the checks across runners and the existing roles' quotas. The
+/// pipeline bench's `check` stage runs this, the binary's own path.
+pub fn check_parsed(spec: &SpecFile, file: FileId) -> (Vec<Runner>, Vec<Diagnostic>) {
+    let (mut diagnostics, checked) = check_piece(spec, file);
+    let runners = check::check_across(checked, &mut diagnostics);
+    diagnostics.extend(quota::check_existing_roles(&runners));
+    (runners, diagnostics)
+}
+
 /// Checks and measures the runners of one parsed piece of a file.
 fn check_piece(spec: &SpecFile, file: FileId) -> (Vec<Diagnostic>, Vec<Checked>) {
     let mut diagnostics = Vec::new();

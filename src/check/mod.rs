@@ -17,7 +17,7 @@ mod secrets;
 mod tags;
 mod trust;
 
-use crate::ast::{DestinationField, RoleKind, RunnerDecl, Span, Spanned, SpecFile, Statement, Str};
+use crate::ast::{DestinationField, RoleKind, RunnerDecl, Span, Spanned, Statement, Str};
 use crate::aws::{self, Partition};
 use crate::diag::{Code, Diagnostic, FileId, Loc};
 use crate::model::{RoleIdentity, Runner, Trust};
@@ -25,22 +25,6 @@ use rustc_hash::FxHashMap as HashMap;
 use trust::RolesCreated;
 
 pub use roles::refused_field;
-
-/// Checks every runner of every file. Returns the runners that have no error, and every
-/// diagnostic found. This is [`check_runner`] on each runner, then [`check_across`].
-pub fn check(files: &[(FileId, &SpecFile)]) -> (Vec<Runner>, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
-    let mut checked = Vec::new();
-    for (file, spec) in files {
-        for decl in &spec.runners {
-            let (runner, mut found) = check_runner(*file, decl);
-            diagnostics.append(&mut found);
-            checked.push(Checked::new(*file, decl, runner));
-        }
-    }
-    let runners = check_across(checked, &mut diagnostics);
-    (runners, diagnostics)
-}
 
 /// A runner as [`check_runner`] left it: its name and where it was written, and the model when
 /// it has no error.
@@ -532,8 +516,24 @@ impl Place<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ast::SpecFile;
     use crate::diag::Sources;
     use crate::model::SecretResource;
+
+    /// Every runner of every file through [`check_runner`], then [`check_across`].
+    fn check(files: &[(FileId, &SpecFile)]) -> (Vec<Runner>, Vec<Diagnostic>) {
+        let mut diagnostics = Vec::new();
+        let mut checked = Vec::new();
+        for (file, spec) in files {
+            for decl in &spec.runners {
+                let (runner, mut found) = check_runner(*file, decl);
+                diagnostics.append(&mut found);
+                checked.push(Checked::new(*file, decl, runner));
+            }
+        }
+        let runners = check_across(checked, &mut diagnostics);
+        (runners, diagnostics)
+    }
 
     /// Compiles one runner's body and returns the runner (if valid) and the codes reported.
     fn check_body(body: &str) -> (Option<Runner>, Vec<Code>) {
